@@ -1,0 +1,130 @@
+// Runs a built webview app (dist/webview/<app>.js) in headless Chromium the way VS Code does: the
+// real page from src/webviews/shared/html.ts (CSP, nonce, inlined state), a stand-in for
+// acquireVsCodeApi, and a Node-side `answer` function that plays the host. Used by the benchmark.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { renderPage } from '../src/webviews/shared/html';
+import type { WireMessage } from '../src/webviews/shared/protocol';
+
+const ROOT = join(__dirname, '..');
+const ORIGIN = 'https://webview.rlstudio.test';
+
+export type Theme = 'light' | 'dark' | 'high-contrast';
+
+export interface AppPage {
+  page: Page;
+  /** Every message the app posted. */
+  posted: WireMessage[];
+  /** Send a host → app message. */
+  send(message: WireMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.RLSTUDIO_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+/**
+ * Opens an app with an initial state; `answer` replies to its requests (return a value, or throw
+ * to send an error).
+ */
+export async function openApp(
+  browser: Browser,
+  app: string,
+  options: {
+    initialState: unknown;
+    theme?: Theme;
+    answer?: (method: string, params: unknown) => unknown;
+    width?: number;
+    height?: number;
+    savedState?: unknown;
+  },
+): Promise<AppPage> {
+  const theme = options.theme ?? 'dark';
+  const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 } });
+  const posted: WireMessage[] = [];
+  const send = async (message: WireMessage) => {
+    await page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
+  };
+  await page.exposeFunction('__rlstudioPost', async (message: WireMessage) => {
+    posted.push(message);
+    if (message.kind === 'request' && options.answer) {
+      try {
+        const result = await options.answer(message.method, message.params);
+        await send({ kind: 'response', id: message.id, result });
+      } catch (error) {
+        await send({ kind: 'response', id: message.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  });
+  // A string, not a function: tsx would add helpers the page does not have. Besides the API
+  // stand-in it records when the last host message arrived (before the app's own listener runs).
+  await page.addInitScript(`{
+    window.addEventListener('message', () => { window.__receivedAt = performance.now(); });
+    let state = ${JSON.stringify(options.savedState ?? null)};
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__rlstudioPost(JSON.parse(JSON.stringify(m))),
+      getState: () => state,
+      setState: (s) => { state = s; window.__rlstudioState = s; },
+    });
+  }`);
+  const themeCss = readFileSync(join(ROOT, 'test/webview/themes', `${theme}.css`), 'utf8');
+  const bodyClass = theme === 'light' ? 'vscode-light' : theme === 'dark' ? 'vscode-dark' : 'vscode-high-contrast';
+  await page.route(`${ORIGIN}/**`, async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (path === '/index.html') {
+      const html = renderPage({
+        title: app,
+        cspSource: ORIGIN,
+        scriptUri: `${ORIGIN}/dist/webview/${app}.js`,
+        styleUri: `${ORIGIN}/dist/webview/${app}.css`,
+        initialState: options.initialState,
+      })
+        .replace('<body>', `<body class="${bodyClass}">`)
+        .replace('</head>', `<link rel="stylesheet" href="${ORIGIN}/theme.css"></head>`);
+      await route.fulfill({ contentType: 'text/html', body: html });
+    } else if (path === '/theme.css') {
+      await route.fulfill({ contentType: 'text/css', body: themeCss });
+    } else if (path.startsWith('/dist/webview/')) {
+      const file = join(ROOT, path);
+      const type = path.endsWith('.js') ? 'text/javascript' : path.endsWith('.css') ? 'text/css' : 'application/octet-stream';
+      await route.fulfill({ contentType: type, body: readFileSync(file) });
+    } else {
+      await route.fulfill({ status: 404, body: '' });
+    }
+  });
+  await page.goto(`${ORIGIN}/index.html`);
+  return { page, posted, send, close: () => page.close() };
+}
+
+/**
+ * Arms a probe: the next time `selector` matches at least `count` elements, it records the time of
+ * the frame after that (requestAnimationFrame, then a task: the frame has been produced).
+ */
+export async function armPaintProbe(page: Page, selector: string, count = 1): Promise<void> {
+  await page.evaluate(`{
+    window.__paintedAt = undefined;
+    const probe = new MutationObserver(() => {
+      if (document.querySelectorAll(${JSON.stringify(selector)}).length < ${count}) return;
+      probe.disconnect();
+      requestAnimationFrame(() => setTimeout(() => { window.__paintedAt = performance.now(); }, 0));
+    });
+    probe.observe(document.body, { childList: true, subtree: true });
+  }`);
+}
+
+/** Milliseconds from the last host message's arrival to the probed paint. */
+export async function readPaintProbe(page: Page): Promise<number> {
+  // Polled from here: waitForFunction with a string would need eval, which the page's CSP forbids.
+  for (let i = 0; i < 6000; i++) {
+    const ms = (await page.evaluate('window.__paintedAt === undefined ? null : window.__paintedAt - window.__receivedAt')) as number | null;
+    if (ms !== null) return ms;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the probed paint never happened');
+}

@@ -1,0 +1,80 @@
+// Builds the extension host bundle and one browser bundle per webview app.
+//
+//   node esbuild.mjs                # development build (source maps)
+//   node esbuild.mjs --production   # minified, no source maps
+//   node esbuild.mjs --watch        # rebuild on change
+//
+// Webview apps are discovered: every webview/<name>/main.ts (except webview/shared/) becomes
+// dist/webview/<name>.js, plus dist/webview/<name>.css when the app imports CSS.
+// Type checking is separate: `npm run typecheck` (tsc --noEmit, strict).
+
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import * as esbuild from "esbuild";
+
+const production = process.argv.includes("--production");
+const watch = process.argv.includes("--watch");
+
+/** `{ name: path }` for every webview/<name>/main.ts found under `dir`. */
+export function webviewEntries(dir) {
+  if (!existsSync(dir)) return {};
+  const entries = {};
+  for (const item of readdirSync(dir, { withFileTypes: true })) {
+    const main = join(dir, item.name, "main.ts");
+    if (item.isDirectory() && item.name !== "shared" && existsSync(main)) entries[item.name] = main;
+  }
+  return entries;
+}
+
+// A production build starts from an empty dist/ so that no stale file (e.g. a source map) is packaged.
+if (production) rmSync("dist", { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : "linked",
+  logLevel: "info",
+  legalComments: "none",
+};
+
+const builds = [
+  {
+    ...common,
+    entryPoints: ["src/extension.ts"],
+    outfile: "dist/extension.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["vscode"],
+  },
+];
+
+const webviews = webviewEntries("webview");
+if (Object.keys(webviews).length > 0) {
+  builds.push({
+    ...common,
+    entryPoints: webviews,
+    outdir: "dist/webview",
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    tsconfig: "tsconfig.webview.json",
+    loader: { ".ttf": "file", ".woff": "file", ".woff2": "file", ".svg": "file" },
+  });
+}
+
+/** Prints the lines the `$esbuild-watch` problem matcher (.vscode/tasks.json) looks for. */
+const watchMarkers = {
+  name: "watch-markers",
+  setup(build) {
+    build.onStart(() => console.log("[watch] build started"));
+    build.onEnd(() => console.log("[watch] build finished"));
+  },
+};
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((options) => esbuild.context({ ...options, plugins: [watchMarkers] })));
+  await Promise.all(contexts.map((context) => context.watch()));
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,93 @@
+// Set-up shared by `npm run demo` and `npm test`: npm packages, the Python virtual environment with
+// the trainer, the build and the VSIX. Each step is skipped when a stamp file holds the hash of its
+// inputs, so a second run is quick. Node built-ins only (runs before `npm ci`).
+
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { ROOT, SetupError, VENV, VENV_BIN, VSIX_PATH, hashFiles, log, run, stampMatches, writeStamp } from "./lib.mjs";
+
+const PACKAGE_LOCK = join(ROOT, "package-lock.json");
+const NPM_STAMP = join(ROOT, "node_modules", ".rlstudio-stamp");
+const PYPROJECT = join(ROOT, "trainer", "pyproject.toml");
+const NODEPS_REQUIREMENTS = join(ROOT, "trainer", "requirements-nodeps.txt");
+const CONSTRAINTS = join(ROOT, "scripts", "constraints.txt");
+const VENV_STAMP = join(VENV, ".rlstudio-stamp");
+
+/** `npm ci` when package-lock.json changed since the last install. */
+export function ensureNpmPackages() {
+  const hash = hashFiles([PACKAGE_LOCK]);
+  if (stampMatches(NPM_STAMP, hash)) return;
+  log("installing npm packages (npm ci)");
+  // onnxruntime-node ships its CPU binaries; its postinstall would try to download CUDA ones.
+  run("npm", ["ci", "--no-audit", "--no-fund"], { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" } });
+  writeStamp(NPM_STAMP, hash);
+}
+
+/** `.venv` with the trainer installed editable from trainer/, when trainer/pyproject.toml changed. */
+export function ensurePythonEnv() {
+  if (!existsSync(PYPROJECT)) {
+    throw new SetupError("trainer/pyproject.toml is missing: the Python trainer package (trainer/) has not been added yet");
+  }
+  const hash = hashFiles([PYPROJECT, NODEPS_REQUIREMENTS, CONSTRAINTS]);
+  if (stampMatches(VENV_STAMP, hash)) return;
+  if (!existsSync(join(VENV_BIN, "python"))) {
+    const python = findPython();
+    log(`creating the Python virtual environment .venv with ${python}`);
+    run(python, ["-m", "venv", VENV]);
+  }
+  const pip = join(VENV_BIN, "pip");
+  // The constraints file keeps torch at the CPU build already on the machine (an unpinned torch pulls GBs).
+  log("installing the trainer into .venv (pip install -e ./trainer[dev])");
+  run(pip, ["install", "--disable-pip-version-check", "--progress-bar", "off", "-c", CONSTRAINTS, "-e", "./trainer[dev]"]);
+  if (existsSync(NODEPS_REQUIREMENTS)) {
+    run(pip, ["install", "--disable-pip-version-check", "--progress-bar", "off", "-c", CONSTRAINTS, "--no-deps", "-r", NODEPS_REQUIREMENTS]);
+  }
+  writeStamp(VENV_STAMP, hash);
+}
+
+function findPython() {
+  for (const candidate of ["python3.11", "python3.12", "python3"]) {
+    const result = spawnSync(candidate, ["-c", "import sys; print(sys.version_info >= (3, 11))"], { encoding: "utf8" });
+    if (result.status === 0 && result.stdout.trim() === "True") return candidate;
+  }
+  throw new SetupError("Python 3.11 or newer is needed (python3.11 or python3 on PATH)");
+}
+
+// What the VSIX ships. vsce walks every file under its folder before applying .vscodeignore (tens of
+// thousands in .venv), so it packages a staging folder holding only these.
+const SHIPPED = ["package.json", "README.md", "LICENSE", ".vscodeignore", "dist", "media", "schemas", "trainer"];
+const NOT_SHIPPED = /(^|\/)(__pycache__|\.pytest_cache|\.ruff_cache|[^/]+\.egg-info)(\/|$)|^trainer\/tests(\/|$)|\.map$/;
+
+/** Builds the extension and webviews (production) and packages them as build/rl-studio.vsix. */
+export function packageVsix() {
+  log(`building and packaging ${relative(ROOT, VSIX_PATH)}`);
+  run(process.execPath, [join(ROOT, "esbuild.mjs"), "--production"]);
+  const staging = join(ROOT, "build", "vsix");
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  for (const item of SHIPPED) {
+    if (!existsSync(join(ROOT, item))) continue;
+    cpSync(join(ROOT, item), join(staging, item), { recursive: true, filter: (source) => !NOT_SHIPPED.test(relative(ROOT, source)) });
+  }
+  // The staged manifest needs no build scripts: the build above is what ships.
+  const manifest = JSON.parse(readFileSync(join(staging, "package.json"), "utf8"));
+  delete manifest.scripts;
+  delete manifest.devDependencies;
+  writeFileSync(join(staging, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  run(process.execPath, [
+    join(ROOT, "node_modules", "@vscode", "vsce", "vsce"),
+    "package",
+    "--no-dependencies",
+    "--skip-license",
+    "--allow-missing-repository",
+    "--no-rewrite-relative-links",
+    "--out",
+    VSIX_PATH,
+  ], { cwd: staging });
+}
+
+/** A development build (source maps) of the extension and webviews into dist/. */
+export function build() {
+  run(process.execPath, [join(ROOT, "esbuild.mjs")]);
+}

@@ -1,0 +1,77 @@
+import * as vscode from "vscode";
+import { COMMANDS } from "./commands";
+import { readConfig, type Config } from "./config";
+import type { Log } from "./log";
+import { KnowledgeFeature } from "./knowledge/knowledgeFeature";
+import { RewardsFeature } from "./rewards/rewardsFeature";
+import { RunsFeature } from "./runs/runsFeature";
+import { WebviewsFeature } from "./webviews/webviewsFeature";
+
+/**
+ * The extension's context: owns every disposable, process and store for the lifetime of the
+ * extension, and hands dependencies to the features it creates. Features register what they
+ * create with `ctx.subscriptions.push(...)`.
+ */
+export class Ctx implements vscode.Disposable {
+  readonly subscriptions: vscode.Disposable[] = [];
+  /** Reward functions in the editor: CodeLens, Reward Lab, the worker. */
+  readonly rewards: RewardsFeature;
+  /** Knowledge-point files: diagnostics, KP editor, hint subset search. */
+  readonly knowledge: KnowledgeFeature;
+  /** Runs: store, Runs view, status bar, launching/stopping, run-config editing, environment set-up. */
+  readonly runs: RunsFeature;
+  /** The dashboard and the rollout inspector. */
+  readonly webviews: WebviewsFeature;
+  private currentConfig: Config;
+
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    /** The "RL Studio" output channel, created by `activate` before anything can fail. */
+    readonly log: Log,
+  ) {
+    this.subscriptions.push(log);
+    this.currentConfig = readConfig();
+    this.rewards = new RewardsFeature(extension.extensionUri, this.log);
+    this.subscriptions.push(this.rewards);
+    this.knowledge = new KnowledgeFeature(extension.extensionUri, extension.workspaceState, this.rewards.worker);
+    this.subscriptions.push(this.knowledge);
+    this.runs = new RunsFeature(extension, this.log);
+    this.subscriptions.push(this.runs);
+    this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log);
+    this.subscriptions.push(this.webviews);
+  }
+
+  get config(): Config {
+    return this.currentConfig;
+  }
+
+  /** Whether this workspace may execute code (trainer, worker, reward functions). */
+  get isTrusted(): boolean {
+    return vscode.workspace.isTrusted;
+  }
+
+  /** Registers every command and listener. Called once, from `activate`. */
+  start(): void {
+    for (const [id, makeHandler] of Object.entries(COMMANDS)) {
+      this.subscriptions.push(vscode.commands.registerCommand(id, makeHandler(this)));
+    }
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration("rlstudio")) this.currentConfig = readConfig();
+      }),
+    );
+    const version = String(this.extension.extension.packageJSON.version);
+    this.log.info(`RL Studio ${version} activated (workspace ${this.isTrusted ? "trusted" : "untrusted"})`);
+  }
+
+  dispose(): void {
+    // Dispose in reverse order of creation: later features may depend on earlier ones.
+    for (const disposable of this.subscriptions.splice(0).reverse()) {
+      try {
+        disposable.dispose();
+      } catch (error) {
+        console.error("RL Studio: error while disposing", error);
+      }
+    }
+  }
+}

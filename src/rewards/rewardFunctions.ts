@@ -1,0 +1,76 @@
+// What counts as a reward function in a workspace Python file (docs/worker-protocol.md, "Reward
+// functions"): a top-level `def` (or `async def`) with a parameter named `completions` — TRL's
+// reward signature `f(prompts, completions, **kwargs)`. The worker's `rewards/list` applies the
+// same rule with Python's own parser; this scanner is what the CodeLens uses, without a process.
+
+import * as path from 'node:path';
+
+export interface RewardFunctionLocation {
+  name: string;
+  /** 0-based line of the `def`. */
+  line: number;
+}
+
+const DEF = /^(?:async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/gm;
+
+export function findRewardFunctions(source: string): RewardFunctionLocation[] {
+  const found: RewardFunctionLocation[] = [];
+  for (const match of source.matchAll(DEF)) {
+    const params = parameterList(source, match.index + match[0].length);
+    if (params !== undefined && parameterNames(params).includes('completions')) {
+      found.push({ name: match[1]!, line: lineOf(source, match.index) });
+    }
+  }
+  return found;
+}
+
+/** The text between the opening parenthesis (just before `start`) and its matching close. */
+function parameterList(source: string, start: number): string | undefined {
+  let depth = 1;
+  let quote: string | undefined;
+  for (let i = start; i < source.length; i++) {
+    const c = source[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (--depth === 0) return source.slice(start, i);
+    }
+  }
+  return undefined;
+}
+
+/** Parameter names of a Python parameter list (annotations, defaults, `*`, `**` dropped). */
+export function parameterNames(params: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const c of params + ',') {
+    if (c === '(' || c === '[' || c === '{') depth++;
+    if (c === ')' || c === ']' || c === '}') depth--;
+    if (c === ',' && depth === 0) {
+      const name = /^\s*\**\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(current.replace(/#.*$/gm, ''));
+      if (name) names.push(name[1]!);
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  return names;
+}
+
+function lineOf(source: string, index: number): number {
+  let line = 0;
+  for (let i = 0; i < index; i++) if (source.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** The absolute file of a `path.py:function` ref; undefined for built-ins and module refs. */
+export function refFile(ref: string, baseDir: string | undefined): string | undefined {
+  const colon = ref.lastIndexOf(':');
+  if (colon < 0 || !ref.slice(0, colon).endsWith('.py')) return undefined;
+  const file = ref.slice(0, colon);
+  return path.isAbsolute(file) ? path.resolve(file) : path.resolve(baseDir ?? '.', file);
+}

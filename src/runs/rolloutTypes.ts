@@ -1,0 +1,62 @@
+// What the rollout shard reader (rollouts.ts) returns. Types only: the inspector app imports these
+// through its protocol, and must not pull in the reader's Node code.
+
+/** One rollout as a list shows it; no token arrays. */
+export interface RolloutSummary {
+  /** Row number in the shard: the key to fetch the rollout's tokens. */
+  row: number;
+  promptIndex: number;
+  groupIndex: number;
+  reward: number | null;
+  rewards: Record<string, number | null>;
+  advantage: number | null;
+  /** Completion length in tokens. */
+  length: number;
+  meanEntropy: number | null;
+  truncated: boolean;
+  rewardError: string | null;
+  hintIds: string[];
+  /** The start of the completion, for list rows. */
+  preview: string;
+}
+
+export interface StepRollouts {
+  step: number;
+  file: string;
+  /** Prompt text per prompt_index (one GRPO group each). */
+  prompts: Record<number, string>;
+  rewardNames: string[];
+  rollouts: RolloutSummary[];
+}
+
+/** Everything about one rollout, token arrays included. */
+export interface RolloutDetail {
+  step: number;
+  row: number;
+  promptIndex: number;
+  groupIndex: number;
+  prompt: string;
+  completion: string;
+  tokenIds: number[];
+  tokens: string[];
+  logprobs: number[];
+  entropies: number[];
+  lossMask: number[];
+  advantage: number | null;
+  reward: number | null;
+  rewards: Record<string, number | null>;
+  truncated: boolean;
+  hintIds: string[];
+  rewardError: string | null;
+  extras: Record<string, unknown>;
+  /** Forking-mask entropy threshold of the row's micro-batch; null when every token is in the mask. */
+  entropyThreshold: number | null;
+}
+
+/** The token columns of a whole step, for step statistics. */
+export interface StepTokens {
+  tokens: string[][];
+  entropies: number[][];
+  lossMask: number[][];
+  entropyThreshold: (number | null)[];
+}

@@ -1,0 +1,49 @@
+// Text shown for runs in the explorer and the status bar. Pure functions: unit-tested without VS Code.
+import type { Run, RunStatus } from '../runs/model';
+
+/** `step 120/500 · reward 0.62`, prefixed with the status unless running (parts omitted when unknown). */
+export function describeRun(run: Run): string {
+  const parts: string[] = [];
+  if (run.derived.status !== 'running') parts.push(STATUS_LABELS[run.derived.status]);
+  const step = run.lastStep();
+  const max = run.manifest?.maxSteps;
+  if (step !== undefined) parts.push(max ? `step ${step}/${max}` : `step ${step}`);
+  else if (max) parts.push(`0/${max} steps`);
+  const reward = run.metrics.latest('reward');
+  if (reward !== undefined) parts.push(`reward ${formatNumber(reward)}`);
+  if (run.derived.reason) parts.push(run.derived.reason);
+  return parts.join(' · ');
+}
+
+export function formatNumber(x: number): string {
+  if (x === 0) return '0';
+  const abs = Math.abs(x);
+  if (abs >= 1000 || abs < 0.001) return x.toExponential(2);
+  return String(Number(x.toPrecision(abs >= 1 ? 4 : 2)));
+}
+
+/** `1h 02m`, `3m 20s`, `12s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Seconds from createdAt to endedAt (or now, for a live run). */
+export function runDuration(run: Run, now = Date.now()): number | undefined {
+  const start = Date.parse(run.manifest?.createdAt ?? '');
+  if (!Number.isFinite(start)) return undefined;
+  const endedAt = Date.parse(run.manifest?.endedAt ?? '');
+  const end = Number.isFinite(endedAt) ? endedAt : run.derived.status === 'failed' ? (run.lastHeartbeat() ?? now / 1000) * 1000 : now;
+  return (end - start) / 1000;
+}
+
+export const STATUS_LABELS: Record<RunStatus, string> = {
+  starting: 'Starting',
+  running: 'Running',
+  stopping: 'Stopping',
+  completed: 'Completed',
+  failed: 'Failed',
+  stopped: 'Stopped',
+};

@@ -1,0 +1,172 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CheckpointInfo, Run, RunStatus, RunStore } from '../runs/model';
+import { describeRun, formatDuration, runDuration, STATUS_LABELS } from './format';
+
+/** Tree nodes. Commands contributed to the run explorer receive these as their first argument. */
+export type RunNode =
+  | { kind: 'run'; run: Run }
+  | { kind: 'checkpoints'; run: Run }
+  | { kind: 'checkpoint'; run: Run; checkpoint: CheckpointInfo }
+  | { kind: 'rollouts'; run: Run }
+  | { kind: 'rolloutStep'; run: Run; step: number }
+  | { kind: 'config'; run: Run }
+  | { kind: 'logs'; run: Run }
+  | { kind: 'log'; run: Run; file: string };
+
+const ICONS: Record<RunStatus, vscode.ThemeIcon> = {
+  starting: new vscode.ThemeIcon('loading~spin'),
+  running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
+  stopping: new vscode.ThemeIcon('debug-stop', new vscode.ThemeColor('charts.yellow')),
+  completed: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground')),
+  stopped: new vscode.ThemeIcon('circle-slash'),
+};
+
+/** The "Runs" view: one item per run, with checkpoints, rollouts, config and logs below it. */
+export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: { dispose(): void };
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: RunStore) {
+    // Coalesce bursts of run changes into one refresh every 250 ms at most.
+    this.subscription = store.onDidChangeRuns(() => {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.changed.fire(undefined);
+      }, 250);
+    });
+  }
+
+  getChildren(node?: RunNode): RunNode[] {
+    if (!node) return this.store.runs().map((run) => ({ kind: 'run', run }));
+    const run = node.run;
+    switch (node.kind) {
+      case 'run':
+        return [
+          { kind: 'checkpoints', run },
+          { kind: 'rollouts', run },
+          { kind: 'config', run },
+          { kind: 'logs', run },
+        ];
+      case 'checkpoints':
+        return run.checkpoints().map((checkpoint) => ({ kind: 'checkpoint', run, checkpoint }));
+      case 'rollouts':
+        return run.recordedSteps().map((step) => ({ kind: 'rolloutStep', run, step }));
+      case 'logs':
+        return ['stdout.log', 'stderr.log', 'trainer.log'].map((f) => ({ kind: 'log', run, file: path.join(run.dir, 'logs', f) }));
+      default:
+        return [];
+    }
+  }
+
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    const run = node.run;
+    const None = vscode.TreeItemCollapsibleState.None;
+    const Collapsed = vscode.TreeItemCollapsibleState.Collapsed;
+    switch (node.kind) {
+      case 'run': {
+        const item = new vscode.TreeItem(run.name(), Collapsed);
+        item.id = run.id;
+        item.description = describeRun(run);
+        item.iconPath = ICONS[run.derived.status];
+        item.tooltip = runTooltip(run);
+        item.contextValue = `run-${run.derived.status}`;
+        return item;
+      }
+      case 'checkpoints': {
+        const item = new vscode.TreeItem('Checkpoints', run.checkpoints().length ? Collapsed : None);
+        item.id = `${run.id}/checkpoints`;
+        item.description = String(run.checkpoints().length);
+        item.iconPath = new vscode.ThemeIcon('save-all');
+        return item;
+      }
+      case 'checkpoint': {
+        const item = new vscode.TreeItem(`step ${node.checkpoint.step}`, None);
+        item.id = `${run.id}/checkpoint/${node.checkpoint.step}`;
+        item.resourceUri = vscode.Uri.file(node.checkpoint.dir);
+        item.iconPath = new vscode.ThemeIcon('save');
+        item.contextValue = 'checkpoint';
+        return item;
+      }
+      case 'rollouts': {
+        const item = new vscode.TreeItem('Rollouts', run.recordedSteps().length ? Collapsed : None);
+        item.id = `${run.id}/rollouts`;
+        item.description = String(run.recordedSteps().length);
+        item.iconPath = new vscode.ThemeIcon('list-flat');
+        return item;
+      }
+      case 'rolloutStep': {
+        const item = new vscode.TreeItem(`step ${node.step}`, None);
+        item.id = `${run.id}/rollouts/${node.step}`;
+        item.iconPath = new vscode.ThemeIcon('symbol-array');
+        item.contextValue = 'rolloutStep';
+        item.command = { command: 'rlstudio.inspectRollouts', title: 'Inspect Rollouts', arguments: [node] };
+        return item;
+      }
+      case 'config': {
+        const item = new vscode.TreeItem('Config', None);
+        item.id = `${run.id}/config`;
+        item.iconPath = new vscode.ThemeIcon('settings-gear');
+        item.description = run.manifest?.configPath ? path.basename(run.manifest.configPath) : 'run.json';
+        item.command = { command: 'rlstudio.openRunConfig', title: 'Open Config', arguments: [node] };
+        return item;
+      }
+      case 'logs': {
+        const item = new vscode.TreeItem('Logs', Collapsed);
+        item.id = `${run.id}/logs`;
+        item.iconPath = new vscode.ThemeIcon('output');
+        return item;
+      }
+      case 'log': {
+        const item = new vscode.TreeItem(path.basename(node.file), None);
+        item.id = `${run.id}/log/${path.basename(node.file)}`;
+        item.resourceUri = vscode.Uri.file(node.file);
+        item.iconPath = new vscode.ThemeIcon('file');
+        item.command = { command: 'vscode.open', title: 'Open Log', arguments: [vscode.Uri.file(node.file)] };
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+function runTooltip(run: Run): vscode.MarkdownString {
+  // Run data is untrusted: no command links, no HTML; error text goes into code blocks.
+  const md = new vscode.MarkdownString(undefined, true);
+  md.isTrusted = false;
+  md.supportHtml = false;
+  const m = run.manifest;
+  md.appendMarkdown(`**${escape(run.name())}** — ${STATUS_LABELS[run.derived.status]}\n\n`);
+  if (m) {
+    md.appendMarkdown(`Model: ${escape(m.model)}  \nAlgorithm: ${escape(m.algorithm)}  \n`);
+    const started = new Date(m.createdAt);
+    if (!Number.isNaN(started.getTime())) md.appendMarkdown(`Started: ${started.toLocaleString()}  \n`);
+    const duration = runDuration(run);
+    if (duration !== undefined) md.appendMarkdown(`Duration: ${formatDuration(duration)}  \n`);
+  }
+  const desc = describeRun(run);
+  if (desc) md.appendMarkdown(`${escape(desc)}\n\n`);
+  const error = run.derived.error;
+  if (error) {
+    md.appendMarkdown(`\n**Error:**`);
+    md.appendCodeblock(`${error.type}: ${error.message}`, 'text');
+  }
+  if (run.derived.stderrTail) {
+    md.appendMarkdown(`\n**Last lines of stderr:**`);
+    md.appendCodeblock(run.derived.stderrTail, 'text');
+  }
+  for (const p of run.problems().slice(0, 5)) md.appendMarkdown(`\n$(warning) ${escape(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`)}  `);
+  return md;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
+}

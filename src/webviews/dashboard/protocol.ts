@@ -1,0 +1,78 @@
+// Messages between the dashboard's host panel and its app (webview/dashboard/).
+
+export const DASHBOARD_VIEW_TYPE = 'rlstudio.dashboard';
+
+/** One run's metrics by column; null where a value is missing or non-finite. */
+export interface RunMetrics {
+  runId: string;
+  name: string;
+  status: string;
+  steps: number[];
+  /** Unix seconds. */
+  times: number[];
+  metrics: Record<string, (number | null)[]>;
+  /** Steps with a rollout shard, for "click a point → inspector". */
+  recordedSteps: number[];
+  config: Record<string, unknown>;
+}
+
+export interface DashboardSnapshot {
+  /** Every known run, for the overlay picker. */
+  available: { runId: string; name: string; status: string }[];
+  /** The overlaid runs, in colour order. */
+  runs: RunMetrics[];
+}
+
+/** Rows appended to a run's metrics; `from` is the index of the first new row. */
+export interface MetricsAppend {
+  runId: string;
+  from: number;
+  steps: number[];
+  times: number[];
+  metrics: Record<string, (number | null)[]>;
+}
+
+/** What the dashboard shows; persisted with setState so a reloaded panel comes back the same. */
+export interface DashboardState {
+  runIds: string[];
+  smoothing: number;
+  xAxis: 'step' | 'time';
+  logScale: boolean;
+  /** Zoomed x range, or null for everything. */
+  zoom: { min: number; max: number } | null;
+  entropyFraction: number;
+  collapsed: string[];
+}
+
+export const DEFAULT_DASHBOARD_STATE: DashboardState = {
+  runIds: [],
+  smoothing: 0.6,
+  xAxis: 'step',
+  logScale: false,
+  zoom: null,
+  entropyFraction: 0.25,
+  collapsed: [],
+};
+
+export interface DashboardInit {
+  state: DashboardState;
+  snapshot: DashboardSnapshot;
+}
+
+export interface DashboardProtocol {
+  commands: {
+    /** Open the rollout inspector at (the recorded step nearest to) this step. */
+    'dashboard/inspector/open': { runId: string; step: number };
+    /** Overlay these runs; the host answers with a new snapshot. */
+    'dashboard/runs/select': { runIds: string[] };
+  };
+  requests: {
+    /** A full snapshot, e.g. when the app notices it missed an append. */
+    'dashboard/snapshot/get': { params: { runIds: string[] }; result: DashboardSnapshot };
+  };
+  notifications: {
+    'dashboard/snapshot/didChange': DashboardSnapshot;
+    'dashboard/metrics/didAppend': MetricsAppend;
+    'dashboard/recorded/didChange': { runId: string; recordedSteps: number[]; status: string };
+  };
+}

@@ -1,0 +1,40 @@
+// KP editor: host ⇄ webview messages. The app owns the editing (and its undo history) and sends
+// the whole entry list after each change; the host owns the file (load, save, concurrent edits).
+
+import type { KpEntry } from '../../knowledge/kpFile';
+import type { SubsetProblemResult } from '../../worker/protocol';
+
+export interface ProblemInfo {
+  text: string;
+  answer: string | null;
+}
+
+export interface KpEditorState {
+  file: string;
+  /** The entries as the host has them (after load, save or merge). */
+  entries: KpEntry[];
+  /** Increases whenever `entries` is replaced by the host (load, reload, merge): the app resets its history. */
+  revision: number;
+  /** Problem text and answer per problem id, from the linked dataset (if any). */
+  problems: Record<string, ProblemInfo>;
+  dataset: string | null;
+  /** Subset-search results per problem (from <name>.kp.subsets.json). */
+  subsets: Record<string, SubsetProblemResult>;
+  dirty: boolean;
+  /** Problems of the file on disk (schema errors with lines); the editor shows what parsed. */
+  fileProblems: string[];
+  notice: string | null;
+}
+
+export interface KpEditorProtocol {
+  commands: {
+    'kp/edit': { entries: KpEntry[] };
+    'kp/save': { entries: KpEntry[] };
+    'kp/linkDataset': Record<string, never>;
+    'kp/reload': Record<string, never>;
+  };
+  requests: Record<string, never>;
+  notifications: {
+    'kp/state': KpEditorState;
+  };
+}

@@ -1,0 +1,281 @@
+// The Reward Lab panel: picks samples (a run's rollouts at a step, a dataset file, typed text),
+// runs the chosen reward functions in the worker, and re-runs when a reward file is saved.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { buildResult, type RecordedRewards } from '../../rewards/labResult';
+import { refFile } from '../../rewards/rewardFunctions';
+import type { WorkerHost } from '../../worker/workerHost';
+import type { RewardSample } from '../../worker/protocol';
+import { WebviewPanelHost } from '../shared/webviewPanel';
+import { EXCERPT_COMPLETION, EXCERPT_PROMPT, type LabFunction, type LabState, type RewardLabProtocol } from './protocol';
+
+const BUILTINS = ['exact_answer', 'format', 'length_penalty', 'rlcr'];
+
+export interface OpenLabArgs {
+  /** A workspace reward function to test: absolute file path + function name. */
+  file?: string;
+  name?: string;
+}
+
+export class RewardLabPanel implements vscode.Disposable {
+  static readonly viewType = 'rlstudio.rewardLab';
+  private readonly host: WebviewPanelHost<RewardLabProtocol>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private state: LabState = {
+    source: { kind: 'none' },
+    functions: [],
+    builtins: BUILTINS,
+    samples: [],
+    result: null,
+    running: false,
+    progress: null,
+    warnings: [],
+    error: null,
+  };
+  private samples: RewardSample[] = [];
+  private recorded: RecordedRewards | null = null;
+  private baseDir: string | undefined;
+  private cancel: vscode.CancellationTokenSource | undefined;
+  private rerunQueued = false;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly worker: WorkerHost,
+    private readonly log: vscode.LogOutputChannel,
+    onDispose: () => void,
+  ) {
+    this.host = new WebviewPanelHost<RewardLabProtocol>({
+      viewType: RewardLabPanel.viewType,
+      title: 'Reward Lab',
+      app: 'rewardLab',
+      extensionUri,
+      initialState: this.state,
+      column: vscode.ViewColumn.Beside, // next to the reward code it tests
+      ipc: { snapshots: ['lab/state'], onError: (method, error) => this.fail(`${method}: ${message(error)}`) },
+    });
+    const ipc = this.host.ipc;
+    ipc.onReady(() => this.publish());
+    ipc.onCommand('lab/run', () => this.run('manual'));
+    ipc.onCommand('lab/chooseSource', ({ kind }) => this.chooseSource(kind));
+    ipc.onCommand('lab/setStep', ({ step }) => this.loadRun(this.state.source.kind === 'run' ? this.state.source.runDir : '', step));
+    ipc.onCommand('lab/setText', (params) => this.setText(params));
+    ipc.onCommand('lab/toggleFunction', ({ name, enabled }) => {
+      this.state.functions = this.state.functions.map((f) => (f.name === name ? { ...f, enabled } : f));
+      this.publish();
+    });
+    ipc.onCommand('lab/addBuiltin', ({ name }) => this.addFunction({ name, ref: name, weight: 1, origin: 'builtin', enabled: true }));
+    ipc.onCommand('lab/openFrame', ({ file, line }) => openFrame(file, line));
+    this.disposables.push(vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc.uri.fsPath)));
+    this.host.onDidDispose(() => {
+      this.dispose();
+      onDispose();
+    });
+  }
+
+  reveal(): void {
+    this.host.panel.reveal();
+  }
+
+  /** Open with a workspace function (from the CodeLens), on the latest run's rollouts if none chosen yet. */
+  async open(args: OpenLabArgs): Promise<void> {
+    if (args.file && args.name) {
+      this.addFunction({ name: args.name, ref: `${args.file}:${args.name}`, weight: 1, origin: 'workspace', enabled: true }, false);
+    }
+    if (this.state.source.kind === 'none') {
+      const latest = await latestRunWithRollouts();
+      if (latest) await this.loadRun(latest, undefined, false);
+      else this.state.warnings = ['No run with recorded rollouts in this workspace: choose a dataset file or type a sample.'];
+    }
+    this.publish();
+    if (this.samples.length > 0 && this.state.functions.some((f) => f.enabled)) await this.run('manual');
+  }
+
+  // --- samples ----------------------------------------------------------------------------------
+
+  private async chooseSource(kind: 'run' | 'dataset' | 'text'): Promise<void> {
+    if (kind === 'text') {
+      this.state.source = { kind: 'text' };
+      this.setSamples([], null, undefined);
+      this.publish();
+      return;
+    }
+    if (kind === 'run') {
+      const runs = await runsWithRollouts();
+      const pick = await vscode.window.showQuickPick(
+        runs.map((dir) => ({ label: path.basename(dir), description: dir, dir })),
+        { placeHolder: runs.length ? 'Run whose rollouts to score' : 'No run with recorded rollouts in this workspace' },
+      );
+      if (pick) await this.loadRun(pick.dir, undefined);
+      return;
+    }
+    const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'parquet'] } });
+    if (!files?.[0]) return;
+    await this.guard(async () => {
+      const file = files[0]!.fsPath;
+      const loaded = await this.worker.request('samples/fromDataset', { file, limit: 256 });
+      this.state.source = { kind: 'dataset', file };
+      this.state.warnings = loaded.warnings;
+      this.setSamples(loaded.samples, null, path.dirname(file));
+    });
+    await this.run('manual');
+  }
+
+  private async loadRun(runDir: string, step: number | undefined, publish = true): Promise<void> {
+    await this.guard(async () => {
+      const loaded = await this.worker.request('samples/fromRun', { runDir, step });
+      this.state.source = { kind: 'run', runDir, runName: path.basename(runDir), step: loaded.step, steps: loaded.steps };
+      this.state.warnings = loaded.warnings;
+      for (const reward of loaded.rewards) {
+        if (!this.state.functions.some((f) => f.name === reward.name)) {
+          this.state.functions.push({ name: reward.name, ref: reward.ref, weight: reward.weight ?? 1, origin: 'run', enabled: true });
+        }
+      }
+      const names = loaded.rewards.map((r) => r.name);
+      const recorded: RecordedRewards = {
+        total: loaded.samples.map((s) => s.recorded.reward),
+        byFunction: Object.fromEntries(names.map((n) => [n, loaded.samples.map((s) => s.recorded.rewards[n] ?? null)])),
+      };
+      this.setSamples(loaded.samples, recorded, loaded.baseDir);
+    }, publish);
+    if (publish) await this.run('manual');
+  }
+
+  private setText({ prompt, completion, answer }: { prompt: string; completion: string; answer: string }): void {
+    this.state.source = { kind: 'text' };
+    const sample: RewardSample = { prompt, completion, columns: answer ? { answer } : {} };
+    this.setSamples([...this.samples, sample], null, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    void this.run('manual');
+  }
+
+  private setSamples(samples: (RewardSample & { recorded?: { reward: number | null; rewards: Record<string, number | null> } })[], recorded: RecordedRewards | null, baseDir: string | undefined): void {
+    this.samples = samples.map(({ prompt, completion, columns }) => ({ prompt, completion, columns }));
+    this.recorded = recorded;
+    this.baseDir = baseDir;
+    this.state.result = null;
+    this.state.samples = samples.map((s) => ({
+      prompt: excerpt(s.prompt, EXCERPT_PROMPT, true),
+      completion: excerpt(s.completion, EXCERPT_COMPLETION, false),
+      recordedTotal: s.recorded?.reward ?? null,
+      recorded: s.recorded?.rewards ?? {},
+    }));
+  }
+
+  // --- running ----------------------------------------------------------------------------------
+
+  private addFunction(fn: LabFunction, publish = true): void {
+    const existing = this.state.functions.find((f) => f.ref === fn.ref);
+    if (existing) existing.enabled = true;
+    else this.state.functions.push({ ...fn, name: uniqueName(fn.name, this.state.functions) });
+    if (publish) {
+      this.publish();
+      void this.run('manual');
+    }
+  }
+
+  private onSaved(file: string): void {
+    const touched = this.state.functions.some((f) => f.enabled && refFile(f.ref, this.baseDir) === path.resolve(file));
+    if (touched && this.samples.length > 0) void this.run('save');
+  }
+
+  private async run(reason: 'manual' | 'save'): Promise<void> {
+    const functions = this.state.functions.filter((f) => f.enabled);
+    if (functions.length === 0 || this.samples.length === 0) return;
+    if (this.state.running) {
+      this.rerunQueued = true;
+      this.cancel?.cancel();
+      return;
+    }
+    this.state.running = true;
+    this.state.progress = 'starting the worker…';
+    this.publish();
+    this.cancel = new vscode.CancellationTokenSource();
+    await this.guard(async () => {
+      const result = await this.worker.request(
+        'rewards/run',
+        { functions: functions.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
+        { token: this.cancel!.token, onProgress: (p) => ((this.state.progress = p.message), this.publish()) },
+      );
+      this.state.result = buildResult(result, this.state.result, this.recorded, reason);
+      this.log.info(`reward lab: ${functions.length} functions on ${this.samples.length} samples (${reason})`);
+    }, false);
+    this.state.running = false;
+    this.state.progress = null;
+    this.cancel.dispose();
+    this.cancel = undefined;
+    this.publish();
+    if (this.rerunQueued) {
+      this.rerunQueued = false;
+      await this.run(reason);
+    }
+  }
+
+  private async guard(body: () => Promise<void>, publish = true): Promise<void> {
+    try {
+      this.state.error = null;
+      await body();
+    } catch (error) {
+      if (!(error instanceof Error && /cancel/i.test(error.message) && this.rerunQueued)) this.fail(message(error));
+    }
+    if (publish) this.publish();
+  }
+
+  private fail(text: string): void {
+    this.state.error = text;
+    this.log.warn(`reward lab: ${text}`);
+    this.publish();
+  }
+
+  private publish(): void {
+    this.host.ipc.notify('lab/state', this.state);
+  }
+
+  dispose(): void {
+    this.cancel?.cancel();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.host.dispose();
+  }
+}
+
+// --- helpers ----------------------------------------------------------------------------------------
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function excerpt(text: string, max: number, tail: boolean): string {
+  if (text.length <= max) return text;
+  return tail ? `…${text.slice(-max)}` : `${text.slice(0, max)}…`;
+}
+
+function uniqueName(name: string, functions: LabFunction[]): string {
+  let candidate = name;
+  for (let n = 2; functions.some((f) => f.name === candidate); n++) candidate = `${name}_${n}`;
+  return candidate;
+}
+
+async function openFrame(file: string, line: number): Promise<void> {
+  const uri = vscode.Uri.file(file);
+  const position = new vscode.Position(Math.max(0, line - 1), 0);
+  await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: false });
+}
+
+async function runsWithRollouts(): Promise<string[]> {
+  const manifests = await vscode.workspace.findFiles('**/.rlstudio/runs/*/run.json', '**/node_modules/**', 200);
+  const dirs = manifests.map((uri) => path.dirname(uri.fsPath)).filter((dir) => hasShards(dir));
+  const mtime = (dir: string): number => fs.statSync(path.join(dir, 'rollouts')).mtimeMs;
+  return dirs.sort((a, b) => mtime(b) - mtime(a));
+}
+
+async function latestRunWithRollouts(): Promise<string | undefined> {
+  return (await runsWithRollouts())[0];
+}
+
+function hasShards(dir: string): boolean {
+  try {
+    return fs.readdirSync(path.join(dir, 'rollouts')).some((name) => name.endsWith('.parquet'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,43 @@
+// An untrusted workspace: runs can be browsed, but Start Run is refused with the explanation.
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { ROOT } from "../../scripts/lib.mjs";
+import { startSession, type Session } from "./harness";
+
+let vs: Session;
+
+before(async () => {
+  // A workspace holding a finished run (the trainer's fixture).
+  const workspace = mkdtempSync(join(tmpdir(), "rlstudio-e2e-untrusted-"));
+  cpSync(join(ROOT, "test", "fixtures", "runs", "completed-tiny"), join(workspace, ".rlstudio", "runs", "completed-tiny"), { recursive: true });
+  vs = await startSession({ name: "trust", workspace, copyWorkspace: false, trust: false });
+  await vs.waitForActivation();
+});
+
+after(async () => {
+  await vs?.close();
+});
+
+test("runs are browsable in an untrusted workspace", { timeout: 120_000 }, () =>
+  vs.step("browse", async () => {
+    await vs.openViewContainer("RL Studio");
+    await vs.treeItem("Runs", /Completed/).waitFor({ timeout: 60_000 });
+  }));
+
+test("Start Run is refused with the explanation", { timeout: 120_000 }, () =>
+  vs.step("start-refused", async () => {
+    await vs.runCommand("RL Studio: Start Run");
+    await vs.waitForNotification(/does not run the trainer in an untrusted workspace/);
+  }));
+
+test("setting up the trainer environment and the demo are refused too", { timeout: 120_000 }, () =>
+  vs.step("setup-refused", async () => {
+    for (const command of ["RL Studio: Set Up Trainer Environment", "RL Studio: Run the Demo"]) {
+      await vs.runCommand("Notifications: Clear All Notifications");
+      await vs.page.locator(".notifications-toasts .notification-toast").first().waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+      await vs.runCommand(command);
+      await vs.waitForNotification(/does not run the trainer in an untrusted workspace/);
+    }
+  }));

@@ -1,0 +1,48 @@
+// Contract test: the reader over run directories written by the real trainer (test/fixtures/runs/).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { RunReader } from '../../../src/runs/runReader';
+import { FsRunStore } from '../../../src/runs/runStore';
+
+const FIXTURES = path.resolve(__dirname, '../../fixtures/runs');
+
+test('completed-tiny: status, metrics, rollouts and checkpoints as the trainer wrote them', async () => {
+  const dir = path.join(FIXTURES, 'completed-tiny');
+  const run = new RunReader(dir);
+  await run.refresh();
+  assert.deepEqual(run.problems(), []);
+  assert.equal(run.manifest?.format, 'rlstudio.run/1');
+  assert.equal(run.derived.status, 'completed');
+  const metricLines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(run.metrics.length, metricLines.length);
+  const last = JSON.parse(metricLines.at(-1)!) as { step: number; values: Record<string, number | null> };
+  assert.equal(run.metrics.steps().at(-1), last.step);
+  assert.ok(run.metricNames().includes('reward'));
+  assert.equal(run.metrics.latest('reward'), [...metricLines].reverse().map((l) => JSON.parse(l).values.reward).find((v) => typeof v === 'number'));
+  const shards = fs.readdirSync(path.join(dir, 'rollouts')).map((f) => Number(/step-(\d+)\.parquet/.exec(f)![1]));
+  assert.deepEqual(run.recordedSteps(), shards.sort((a, b) => a - b));
+  assert.deepEqual(run.checkpoints().map((c) => c.step), [run.manifest!.maxSteps]);
+  assert.equal(run.lastStep(), run.manifest!.maxSteps);
+});
+
+test('failed-abort: failed with the error triple from run.json', async () => {
+  const run = new RunReader(path.join(FIXTURES, 'failed-abort'));
+  await run.refresh();
+  assert.equal(run.derived.status, 'failed');
+  assert.equal(run.derived.reason, undefined, 'the trainer wrote its own end status');
+  assert.equal(run.derived.error?.type, 'RewardAbort');
+  assert.match(run.derived.error?.message ?? '', /brittle/);
+  assert.ok(run.recentEvents().some((e) => e.type === 'error' || e.type === 'reward_error'));
+});
+
+test('the store finds both fixture runs', async () => {
+  const store = new FsRunStore({ pollMs: 60_000 });
+  try {
+    await store.setRoots([FIXTURES]);
+    assert.deepEqual(store.runs().map((r) => r.id).sort(), ['completed-tiny', 'failed-abort']);
+  } finally {
+    store.dispose();
+  }
+});

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { computeAlerts } from '../../../webview/dashboard/alerts';
+import { configDiff } from '../../../webview/dashboard/configDiff';
+import { bandOf, decimate, ema, groupOf, nearestIndex } from '../../../webview/dashboard/series';
+
+/** TensorBoard's smoothing written out independently, as the reference. */
+function referenceEma(values: number[], w: number): number[] {
+  let last = 0;
+  const out: number[] = [];
+  values.forEach((v, i) => {
+    last = last * w + (1 - w) * v;
+    out.push(last / (1 - Math.pow(w, i + 1)));
+  });
+  return out;
+}
+
+describe('dashboard series', () => {
+  it('smooths like TensorBoard (debiased EMA)', () => {
+    const values = [1, 5, 2, 8, 3, 9, 4];
+    for (const w of [0, 0.6, 0.95]) {
+      const got = ema(values, w);
+      referenceEma(values, w).forEach((v, i) => assert.ok(Math.abs((got[i] as number) - v) < 1e-12, `w=${w} i=${i}`));
+    }
+    assert.equal(ema([1, 5], 0.5)[0], 1); // debiased: the first value is itself
+  });
+
+  it('passes non-finite values through and leaves constants alone', () => {
+    assert.deepEqual(ema([1, null, 3], 0.5).map((v) => (v === null ? null : Number(v.toFixed(6)))), [1, null, Number((1.75 / 0.75).toFixed(6))]);
+    assert.deepEqual(ema([2, 2, 2], 0.9), [2, 2, 2]);
+  });
+
+  it('decimates keeping extremes and both ends', () => {
+    const xs = Array.from({ length: 10_000 }, (_, i) => i);
+    const ys = xs.map((x) => (x === 4321 ? 1000 : x === 777 ? -1000 : Math.sin(x)));
+    const points = decimate(xs, ys, 100);
+    assert.ok(points.length <= 400);
+    assert.ok(points.some((p) => p.x === 4321 && p.y === 1000));
+    assert.ok(points.some((p) => p.x === 777 && p.y === -1000));
+    assert.equal(points[0].x, 0);
+    assert.equal(points.at(-1)!.x, 9999);
+    const zoomed = decimate(xs, ys, 100, 100, 200);
+    assert.ok(zoomed[0].x === 99 && zoomed.at(-1)!.x === 201);
+  });
+
+  it('finds the nearest x', () => {
+    assert.equal(nearestIndex([1, 3, 10], 6), 1);
+    assert.equal(nearestIndex([1, 3, 10], 7), 2);
+    assert.equal(nearestIndex([], 7), -1);
+  });
+
+  it('groups metric names, unknown ones in Other', () => {
+    assert.equal(groupOf('rewards/accuracy/mean'), 'Reward');
+    assert.equal(groupOf('clip_ratio/region_mean'), 'Policy');
+    assert.equal(groupOf('completions/max_length'), 'Completions');
+    assert.equal(groupOf('grad_norm'), 'Optimization');
+    assert.equal(groupOf('rlstudio/tokens_per_s'), 'Throughput');
+    assert.equal(groupOf('my_custom_thing'), 'Other');
+    assert.equal(bandOf('reward_std'), 'reward');
+    assert.equal(bandOf('rewards/fmt/std'), 'rewards/fmt/mean');
+  });
+});
+
+describe('dashboard alerts', () => {
+  const steps = Array.from({ length: 20 }, (_, i) => (i + 1) * 2);
+
+  it('flags entropy collapse at the step it began', () => {
+    const entropy = steps.map((_, i) => (i < 12 ? 1.0 : 0.1));
+    const alerts = computeAlerts({ runId: 'a', steps, metrics: { entropy } });
+    assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['entropy-collapse', 26]]);
+  });
+
+  it('flags no learning signal, non-finite values and the length limit', () => {
+    const alerts = computeAlerts({
+      runId: 'a',
+      steps,
+      metrics: {
+        frac_reward_zero_std: steps.map((_, i) => (i === 3 ? 0.75 : 0.1)),
+        loss: steps.map((_, i) => (i === 7 ? null : 0.5)),
+        'completions/clipped_ratio': steps.map((_, i) => (i >= 9 ? 0.5 : 0)),
+      },
+    });
+    assert.deepEqual(
+      alerts.map((a) => [a.kind, a.step]),
+      [
+        ['no-signal', 8],
+        ['non-finite', 16],
+        ['length-limit', 20],
+      ],
+    );
+  });
+
+  it('flags reward rising while length explodes, not length alone', () => {
+    const length = steps.map((_, i) => (i < 10 ? 100 : 100 + 50 * (i - 9)));
+    const rising = computeAlerts({ runId: 'a', steps, metrics: { reward: steps.map((_, i) => i / 20), 'completions/mean_length': length } });
+    assert.deepEqual(rising.map((a) => [a.kind, a.step]), [['length-explosion', 26]]);
+    const flat = computeAlerts({ runId: 'a', steps, metrics: { reward: steps.map(() => 0.5), 'completions/mean_length': length } });
+    assert.equal(flat.length, 0);
+  });
+});
+
+describe('config diff', () => {
+  it('keeps only differing keys', () => {
+    const rows = configDiff([
+      { model: { name: 'a' }, training: { lr: 1e-5, steps: 10 } },
+      { model: { name: 'a' }, training: { lr: 3e-5, steps: 10 }, extra: true },
+    ]);
+    assert.deepEqual(rows, [
+      { key: 'extra', values: [undefined, 'true'] },
+      { key: 'training.lr', values: ['0.00001', '0.00003'] },
+    ]);
+  });
+});

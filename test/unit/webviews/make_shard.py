@@ -1,0 +1,100 @@
+"""Write a rollout shard with the exact run-format v1 columns, for the reader's tests and the benchmarks.
+
+    .venv/bin/python test/unit/webviews/make_shard.py OUT.parquet --step 42 --prompts 4 --group 4 --tokens 12
+
+Values are deterministic functions of (prompt, completion, position) so tests can assert exact numbers.
+The real trainer writes these files in production; this stands in only where no run exists yet.
+"""
+
+import argparse
+import json
+import os
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PIECES = ["The", " answer", " is", " 4", "2", ".", "\n", "<think>", " x", "\t", "é", " ok"]
+
+
+def token_value(p: int, g: int, i: int) -> tuple[float, float]:
+    """(entropy, logprob) of token i of completion g of prompt p."""
+    entropy = round(((p * 7 + g * 3 + i * 5) % 23) / 10.0, 4)
+    logprob = -round(((p + g * 2 + i * 3) % 17) / 8.0, 4)
+    return entropy, logprob
+
+
+def build(step: int, prompts: int, group: int, tokens: int, threshold: float | None) -> pa.Table:
+    rows = []
+    for p in range(prompts):
+        for g in range(group):
+            n = tokens + g  # completions differ in length
+            pieces = [PIECES[(p + g + i) % len(PIECES)] for i in range(n)]
+            ent, lp = zip(*(token_value(p, g, i) for i in range(n)))
+            mask = [1 if threshold is None or e >= threshold else 0 for e in ent]
+            reward = float((p + g) % 3) / 2.0
+            rows.append(
+                {
+                    "step": step,
+                    "prompt_index": p,
+                    "group_index": g,
+                    "prompt": f"<|user|>Question {p}: what is 6 x 7?<|assistant|>",
+                    "completion": "".join(pieces),
+                    "token_ids": [1000 + (p + g + i) % len(PIECES) for i in range(n)],
+                    "tokens": pieces,
+                    "logprobs": list(lp),
+                    "entropies": list(ent),
+                    "loss_mask": mask,
+                    "advantage": round((g - (group - 1) / 2) / 2, 4),
+                    "reward": reward,
+                    "rewards": {"accuracy": reward, "format": None if g == 1 else 0.5},
+                    "truncated": g == group - 1,
+                    "hint_ids": [f"kp{p}"] if p % 2 == 0 else [],
+                    "reward_error": "ValueError: bad format" if g == 1 else None,
+                    "extras": json.dumps({"p": p}),
+                    "entropy_threshold": threshold,
+                }
+            )
+    schema = pa.schema(
+        [
+            ("step", pa.int64()),
+            ("prompt_index", pa.int32()),
+            ("group_index", pa.int32()),
+            ("prompt", pa.string()),
+            ("completion", pa.string()),
+            ("token_ids", pa.list_(pa.int32())),
+            ("tokens", pa.list_(pa.string())),
+            ("logprobs", pa.list_(pa.float32())),
+            ("entropies", pa.list_(pa.float32())),
+            ("loss_mask", pa.list_(pa.int8())),
+            ("advantage", pa.float32()),
+            ("reward", pa.float32()),
+            ("rewards", pa.struct([("accuracy", pa.float64()), ("format", pa.float64())])),
+            ("truncated", pa.bool_()),
+            ("hint_ids", pa.list_(pa.string())),
+            ("reward_error", pa.string()),
+            ("extras", pa.string()),
+            ("entropy_threshold", pa.float32()),
+        ],
+        metadata={"rlstudio.format": "rlstudio.run/1"},
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out")
+    parser.add_argument("--step", type=int, default=42)
+    parser.add_argument("--prompts", type=int, default=4)
+    parser.add_argument("--group", type=int, default=4)
+    parser.add_argument("--tokens", type=int, default=12)
+    parser.add_argument("--threshold", type=float, default=1.2, help="negative: none (top_entropy_quantile == 1)")
+    args = parser.parse_args()
+    threshold = None if args.threshold < 0 else args.threshold
+    table = build(args.step, args.prompts, args.group, args.tokens, threshold)
+    tmp = args.out + ".tmp"
+    pq.write_table(table, tmp, compression="zstd", row_group_size=16)
+    os.replace(tmp, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+// The Reward Lab's pure parts: which functions get a CodeLens, "Add to Run Config", the statistics.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { addRewardToConfig, AddToConfigError } from '../../../src/rewards/addToConfig';
+import { buildResult } from '../../../src/rewards/labResult';
+import { correlation, describeDiff, diffScores, histogram, tracebackFrames } from '../../../src/rewards/labStats';
+import { findRewardFunctions, parameterNames, refFile } from '../../../src/rewards/rewardFunctions';
+
+test('reward functions: top-level defs with a `completions` parameter', () => {
+  const source = [
+    'import re',
+    'def helper(text):',
+    '    return text',
+    'def correct(prompts, completions, answer=None, **kwargs):',
+    '    def inner(completions): ...',
+    'async def scored(',
+    '    completions: list[str],',
+    '    weights: dict[str, float] = {"a": (1, 2)},',
+    ') -> list[float]:',
+    '    pass',
+    'def not_reward(completion, completions_count): ...',
+    'class K:',
+    '    def method(self, completions): ...',
+  ].join('\n');
+  assert.deepEqual(findRewardFunctions(source), [
+    { name: 'correct', line: 3 },
+    { name: 'scored', line: 5 },
+  ]);
+  assert.deepEqual(parameterNames('self, *args, b: int = f(1, 2), **kw'), ['self', 'args', 'b', 'kw']);
+});
+
+test('add to run config keeps comments and appends to rewards', () => {
+  const text = '# my run\nmodel:\n  name: ./m # local\nrewards:\n  - name: exact\n    ref: exact_answer\n';
+  const out = addRewardToConfig(text, { name: 'mine', ref: 'rewards.py:mine' });
+  assert.match(out, /# my run/);
+  assert.match(out, /name: \.\/m # local/);
+  assert.match(out, /- name: mine\n {4}ref: rewards\.py:mine\n {4}weight: 1/);
+  assert.throws(() => addRewardToConfig(out, { name: 'mine', ref: 'rewards.py:mine' }), AddToConfigError);
+  const renamed = addRewardToConfig(out, { name: 'exact', ref: 'other.py:exact' });
+  assert.match(renamed, /name: exact_2/);
+  assert.match(addRewardToConfig('model:\n  name: x\n', { name: 'a', ref: 'r.py:a' }), /rewards:\n {2}- name: a/);
+  assert.throws(() => addRewardToConfig('model: [\n', { name: 'a', ref: 'r.py:a' }, 'x.rlstudio.yaml'), /x\.rlstudio\.yaml:\d+: invalid YAML/);
+  assert.throws(() => addRewardToConfig('rewards: 3\n', { name: 'a', ref: 'r.py:a' }), /`rewards` must be a list/);
+});
+
+test('histogram, correlation and diffs skip nulls', () => {
+  assert.deepEqual(histogram([0, 1, null, 1, 0.5], 2), { min: 0, max: 1, counts: [1, 3] });
+  assert.deepEqual(histogram([2, 2]), { min: 2, max: 2, counts: [2] });
+  assert.equal(histogram([null]), null);
+  assert.equal(correlation([1, 2, 3, null], [2, 4, 6, 1]), 1);
+  assert.ok(Math.abs(correlation([1, 2, 3], [3, 2, 1])! + 1) < 1e-12);
+  assert.equal(correlation([1, 1, 1], [1, 2, 3]), null);
+  const diff = diffScores([1, 1, 0, 1, null], [0, 1, 1, null, 1]);
+  assert.deepEqual(diff, { compared: 3, lowered: [0], raised: [2], nowFailing: [3], nowScoring: [4] });
+  assert.equal(describeDiff(diff, 'the previous run'), 'Against the previous run: lowers 1 of 5, raises 1 of 5, newly fails on 1, now scores 1 that failed.');
+});
+
+test('traceback frames are parsed with file, line and function', () => {
+  const tb = 'Traceback (most recent call last):\n  File "/w/rewards.py", line 12, in brittle\n    x = 1 / 0\n  File "<string>", line 1\nZeroDivisionError: division by zero\n';
+  assert.deepEqual(tracebackFrames(tb), [
+    { file: '/w/rewards.py', line: 12, function: 'brittle' },
+    { file: '<string>', line: 1, function: '' },
+  ]);
+});
+
+test('a lab result: totals, failures with frames, and diffs against previous and recorded', () => {
+  const run = {
+    functions: [
+      { name: 'a', ref: 'a', weight: 1, scores: [1, 0, null], errors: [{ indices: [2], error: { type: 'BadRewardValue', message: 'nan', traceback: '' } }], extras: {}, seconds: 0 },
+      { name: 'b', ref: 'b', weight: 1, scores: [1, 1, 0], errors: [], extras: {}, seconds: 0 },
+    ],
+    total: [2, 1, 0],
+  };
+  const first = buildResult(run, null, { total: [2, 2, 0], byFunction: {} }, 'manual');
+  assert.equal(first.vsPrevious, null);
+  assert.deepEqual(first.vsRecorded?.lowered, [1]);
+  assert.equal(first.failures[0]!.function, 'a');
+  assert.deepEqual(first.correlations, [[1, null], [null, 1]]); // b is constant where a scores
+  const second = buildResult({ ...run, total: [1, 1, 0] }, first, null, 'save');
+  assert.equal(second.vsPrevious?.summary, 'Against the previous run: lowers 1 of 3.');
+});
+
+test('refFile resolves relative refs against the config folder', () => {
+  assert.equal(refFile('rewards.py:f', '/w/proj'), '/w/proj/rewards.py');
+  assert.equal(refFile('/abs/r.py:f', '/w'), '/abs/r.py');
+  assert.equal(refFile('exact_answer', '/w'), undefined);
+  assert.equal(refFile('pkg.mod:f', '/w'), undefined);
+});

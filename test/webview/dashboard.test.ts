@@ -1,0 +1,235 @@
+// The dashboard's real bundle in headless Chromium with recorded host messages: values on the
+// charts, TensorBoard smoothing, live appends, alerts, click-through to the inspector, overlays.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_DASHBOARD_STATE, type DashboardInit, type DashboardSnapshot, type DashboardState, type RunMetrics } from '../../src/webviews/dashboard/protocol';
+import { formatNumber } from '../../webview/shared/dom';
+import { THEMES, openApp } from './harness';
+
+const STEPS = Array.from({ length: 20 }, (_, i) => i + 1);
+
+function run(id: string, values: Partial<Record<string, (number | null)[]>>, config: Record<string, unknown> = {}): RunMetrics {
+  return {
+    runId: id,
+    name: `run ${id}`,
+    status: 'running',
+    steps: STEPS.slice(0, values.reward?.length ?? STEPS.length),
+    times: STEPS.slice(0, values.reward?.length ?? STEPS.length).map((s) => 1_800_000_000 + 3 * s),
+    metrics: values as Record<string, (number | null)[]>,
+    recordedSteps: [4, 8, 12, 16, 20],
+    config,
+  };
+}
+
+const REWARD = STEPS.map((s) => (s % 3) / 2 + s / 40);
+const BASE = {
+  reward: REWARD,
+  reward_std: STEPS.map(() => 0.1),
+  entropy: STEPS.map((s) => (s < 12 ? 1.2 : 0.1)),
+  loss: STEPS.map((s) => 0.5 / s),
+  'completions/mean_length': STEPS.map(() => 30),
+  my_custom_metric: STEPS.map((s) => s * 2),
+};
+
+async function openDashboard(snapshot: DashboardSnapshot, state: Partial<DashboardState> = {}, theme?: (typeof THEMES)[number]) {
+  const init: DashboardInit = { state: { ...DEFAULT_DASHBOARD_STATE, runIds: snapshot.runs.map((r) => r.runId), ...state }, snapshot };
+  const app = await openApp('dashboard', {
+    theme,
+    viewport: { width: 1400, height: 1000 },
+    bodyHtml: `<div id="app"></div><script type="application/json" id="initial-state">${JSON.stringify(init).replace(/</g, '\\u003c')}</script>`,
+  });
+  await app.page.waitForSelector('.chart-card canvas');
+  return app;
+}
+
+/** Moves the crosshair with the keyboard to the n-th logged step and returns the chart's readout. */
+async function readoutAt(app: Awaited<ReturnType<typeof openApp>>, metric: string, index: number): Promise<string> {
+  const card = app.page.locator(`.chart-card[data-metric="${metric}"]`);
+  await card.focus();
+  await app.page.keyboard.press('End');
+  for (let i = STEPS.length - 1; i > index; i--) await app.page.keyboard.press('ArrowLeft');
+  return (await card.locator('.readout').textContent()) ?? '';
+}
+
+const snapshot = (runs: RunMetrics[]): DashboardSnapshot => ({ available: runs.map((r) => ({ runId: r.runId, name: r.name, status: r.status })), runs });
+
+describe('dashboard', () => {
+  it('charts every metric in its group, unknown names under Other', async () => {
+    const app = await openDashboard(snapshot([run('a', BASE)]));
+    try {
+      const groups = await app.page.$$eval('.section', (els) => els.map((e) => [(e as HTMLElement).dataset.group, [...e.querySelectorAll('.chart-card')].map((c) => (c as HTMLElement).dataset.metric)]));
+      assert.deepEqual(groups, [
+        ['Reward', ['reward']],
+        ['Policy', ['entropy']],
+        ['Completions', ['completions/mean_length']],
+        ['Optimization', ['loss']],
+        ['Other', ['my_custom_metric']],
+      ]);
+      assert.deepEqual(app.errors, []);
+      assert.deepEqual(await app.cspViolations(), []);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('shows the given values at the crosshair (no smoothing)', async () => {
+    const app = await openDashboard(snapshot([run('a', BASE)]), { smoothing: 0 });
+    try {
+      const text = await readoutAt(app, 'loss', 4);
+      assert.equal(text, `step 5run a: ${formatNumber(0.5 / 5, 4)}`);
+      const reward = await readoutAt(app, 'reward', 9);
+      assert.equal(reward, `step 10run a: ${formatNumber(REWARD[9], 4)}`);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('smooths with a debiased EMA identical to TensorBoard, raw value alongside', async () => {
+    const app = await openDashboard(snapshot([run('a', BASE)]), { smoothing: 0.6 });
+    try {
+      let last = 0;
+      const reference = REWARD.map((v, i) => {
+        last = last * 0.6 + 0.4 * v;
+        return last / (1 - Math.pow(0.6, i + 1));
+      });
+      for (const i of [0, 6, 13]) {
+        const text = await readoutAt(app, 'reward', i);
+        assert.equal(text, `step ${i + 1}run a: ${formatNumber(reference[i], 4)} (raw ${formatNumber(REWARD[i], 4)})`);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('appends live rows without rebuilding the charts', async () => {
+    const half = Object.fromEntries(Object.entries(BASE).map(([k, v]) => [k, v.slice(0, 10)]));
+    const app = await openDashboard(snapshot([run('a', half)]), { smoothing: 0 });
+    try {
+      await app.sendToApp({
+        kind: 'notification',
+        method: 'dashboard/metrics/didAppend',
+        params: { runId: 'a', from: 10, steps: [11, 12], times: [1, 2], metrics: { loss: [0.25, 0.125], reward: [1, 2], brand_new: [7, 8] } },
+      });
+      await app.page.waitForSelector('.chart-card[data-metric="brand_new"]');
+      await app.page.$eval('.chart-card[data-metric="loss"] canvas', (c) => ((c as unknown as { marked: boolean }).marked = true));
+      const card = app.page.locator('.chart-card[data-metric="reward"]');
+      await card.focus();
+      await app.page.keyboard.press('End'); // crosshair at the last point
+      assert.equal(await card.locator('.readout').textContent(), 'step 12run a: 2');
+      // A repeated append (from ≠ current length) is ignored, not duplicated.
+      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 10, steps: [11], times: [1], metrics: { reward: [99] } } });
+      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 12, steps: [13], times: [3], metrics: { loss: [0.1], reward: [3] } } });
+      await card.focus();
+      await app.page.keyboard.press('End');
+      assert.equal(await card.locator('.readout').textContent(), 'step 13run a: 3');
+      // The last append touched existing metrics only: the same canvas was updated, not rebuilt.
+      assert.equal(await app.page.$eval('.chart-card[data-metric="loss"] canvas', (c) => (c as unknown as { marked?: boolean }).marked), true);
+      assert.equal(await app.page.locator('.chart-card').count(), 6);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('raises alerts with the step where they began; clicking one opens the inspector there', async () => {
+    const metrics = { ...BASE, loss: BASE.loss.map((v, i) => (i === 15 ? null : v)), 'completions/clipped_ratio': STEPS.map((s) => (s >= 7 ? 0.5 : 0)) };
+    const app = await openDashboard(snapshot([run('a', metrics)]));
+    try {
+      const alerts = await app.page.$$eval('.alert', (els) => els.map((e) => [(e as HTMLElement).dataset.kind, Number((e as HTMLElement).dataset.step)]));
+      assert.deepEqual(alerts, [
+        ['length-limit', 7],
+        ['entropy-collapse', 12],
+        ['non-finite', 16],
+      ]);
+      await app.page.locator('.alert[data-kind="entropy-collapse"]').click();
+      const command = await app.waitForPosted((m) => m.kind === 'command' && m.method === 'dashboard/inspector/open');
+      assert.deepEqual(command.params, { runId: 'a', step: 12 });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('opens the inspector at the clicked point', async () => {
+    const app = await openDashboard(snapshot([run('a', BASE)]), { smoothing: 0 });
+    try {
+      const card = app.page.locator('.chart-card[data-metric="loss"]');
+      await card.focus();
+      await app.page.keyboard.press('End');
+      await app.page.keyboard.press('ArrowLeft');
+      await app.page.keyboard.press('ArrowLeft');
+      await app.page.keyboard.press('Enter');
+      const command = await app.waitForPosted((m) => m.kind === 'command' && m.method === 'dashboard/inspector/open');
+      assert.deepEqual(command.params, { runId: 'a', step: 18 });
+      // A mouse click in the middle of the plot: a step near the middle of the run.
+      const box = (await card.locator('canvas').boundingBox())!;
+      await app.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      const clicks = (await app.posted()).filter((m) => m.method === 'dashboard/inspector/open');
+      const step = (clicks.at(-1)!.params as { step: number }).step;
+      assert.ok(clicks.length === 2 && step > 5 && step < 16, `clicked step ${step}`);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('zooms by dragging and resets, and keeps its state for a reload', async () => {
+    const app = await openDashboard(snapshot([run('a', BASE)]));
+    try {
+      const box = (await app.page.locator('.chart-card[data-metric="loss"] canvas').boundingBox())!;
+      await app.page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+      await app.page.mouse.down();
+      await app.page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 4 });
+      await app.page.mouse.up();
+      const zoom = ((await app.state()) as DashboardState).zoom!;
+      assert.ok(zoom && zoom.min > 3 && zoom.max < 18 && zoom.min < zoom.max, JSON.stringify(zoom));
+      await app.page.locator('vscode-checkbox[label="Log scale"]').click();
+      assert.equal(((await app.state()) as DashboardState).logScale, true);
+      const reopened = await app.reopen();
+      await reopened.page.waitForSelector('.chart-card canvas');
+      assert.deepEqual(((await reopened.state()) as DashboardState).zoom, zoom);
+      assert.ok(await reopened.waitForPosted((m) => m.kind === 'request' && m.method === 'dashboard/snapshot/get'));
+      await reopened.close();
+    } catch (error) {
+      await app.close().catch(() => undefined);
+      throw error;
+    }
+  });
+
+  it('overlays runs, one colour each, with a diff of their configs', async () => {
+    const a = run('a', BASE, { training: { learning_rate: 1e-5, max_steps: 20 }, model: { name: 'tiny' } });
+    const b = run('b', { ...BASE, reward: REWARD.map((v) => v + 1) }, { training: { learning_rate: 3e-5, max_steps: 20 }, model: { name: 'tiny' } });
+    const app = await openDashboard(snapshot([a, b]), { smoothing: 0 });
+    try {
+      const text = await readoutAt(app, 'reward', 2);
+      assert.equal(text, `step 3run a: ${formatNumber(REWARD[2], 4)}run b: ${formatNumber(REWARD[2] + 1, 4)}`);
+      const colours = await app.page.$$eval('.legend-item .swatch', (els) => els.map((e) => getComputedStyle(e).backgroundColor));
+      assert.equal(new Set(colours).size, 2);
+      const rows = await app.page.$$eval('.config-diff tr', (els) => els.map((e) => [...e.children].map((c) => c.textContent)));
+      assert.deepEqual(rows, [
+        ['key', 'run a', 'run b'],
+        ['training.learning_rate', '0.00001', '0.00003'],
+      ]);
+      // Unticking a run asks the host for the new selection.
+      await app.page.locator('vscode-checkbox[data-run="b"]').click();
+      const select = await app.waitForPosted((m) => m.method === 'dashboard/runs/select');
+      assert.deepEqual(select.params, { runIds: ['a'] });
+    } finally {
+      await app.close();
+    }
+  });
+
+  for (const theme of THEMES) {
+    it(`renders in the ${theme} theme (screenshot)`, async () => {
+      const metrics = { ...BASE, 'completions/clipped_ratio': STEPS.map((s) => (s >= 7 ? 0.5 : 0)) };
+      const app = await openDashboard(snapshot([run('a', metrics), run('b', { ...BASE, reward: REWARD.map((v) => v * 0.8) })]), {}, theme);
+      try {
+        const card = app.page.locator('.chart-card[data-metric="reward"]');
+        const box = (await card.locator('canvas').boundingBox())!;
+        await app.page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+        await app.screenshot(`dashboard-${theme}`);
+        assert.deepEqual(app.errors, []);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,369 @@
+// The rollout inspector's real bundle in headless Chromium. Host replies come from the real shard
+// reader over shards written by pyarrow (test/unit/webviews/make_shard.py), or are recorded replies
+// built here (the hostile-text corpus, a 32k-token rollout).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { RolloutReader } from '../../src/runs/rollouts';
+import type { RolloutDetail, StepRollouts } from '../../src/runs/rolloutTypes';
+import { DEFAULT_INSPECTOR_STATE, type InspectorInit, type InspectorState } from '../../src/webviews/inspector/protocol';
+import { computeStepStats } from '../../src/webviews/inspector/stepStats';
+import { SCALES, binOf } from '../../webview/inspector/colorScale';
+import { FIRST_CHUNK_UNITS, exact } from '../../webview/inspector/tokenView';
+import { THEMES, openApp, type Message } from './harness';
+
+const ROOT = join(__dirname, '..', '..');
+const RUN = { runId: 'run-a', runName: 'run a', steps: [3, 7] };
+
+type Handler = (params: Record<string, unknown>) => unknown | Promise<unknown>;
+
+/** Opens the inspector with the page's inlined first state, and answers its requests like the host. */
+async function openInspector(handlers: Record<string, Handler>, options: { state?: Partial<InspectorState>; saved?: unknown; theme?: (typeof THEMES)[number] } = {}) {
+  const init: InspectorInit = { state: { ...DEFAULT_INSPECTOR_STATE, runId: RUN.runId, step: 7, ...options.state }, run: RUN };
+  const json = JSON.stringify(init).replace(/</g, '\\u003c');
+  const app = await openApp('inspector', {
+    theme: options.theme,
+    initialState: options.saved,
+    viewport: { width: 1400, height: 900 },
+    bodyHtml: `<div id="app"></div><script type="application/json" id="initial-state">${json}</script>`,
+  });
+  const answered = new Set<number>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      for (const m of await app.posted().catch(() => [] as Message[])) {
+        if (m.kind !== 'request' || answered.has(m.id as number)) continue;
+        answered.add(m.id as number);
+        const handler = handlers[m.method as string];
+        try {
+          if (!handler) throw new Error(`unhandled ${String(m.method)}`);
+          await app.sendToApp({ kind: 'response', id: m.id, result: await handler(m.params as Record<string, unknown>) });
+        } catch (error) {
+          await app.sendToApp({ kind: 'response', id: m.id, error: (error as Error).message }).catch(() => undefined);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  })();
+  return {
+    app,
+    async close() {
+      stopped = true;
+      await loop;
+      await app.close();
+    },
+  };
+}
+
+function shardHandlers(files: Record<number, string>): Record<string, Handler> {
+  const reader = new RolloutReader();
+  return {
+    'rollouts/step/get': (p) => reader.readStep(files[p.step as number]),
+    'rollouts/rollout/get': (p) => reader.readRollout(files[p.step as number], p.row as number),
+    'rollouts/step/stats': async (p) => computeStepStats(await reader.readStepTokens(files[p.step as number])),
+    'rollouts/step/search': (p) => reader.search(files[p.step as number], p.text as string),
+    'rollouts/group/get': async (p) => {
+      const step = await reader.readStep(files[p.step as number]);
+      const members = step.rollouts.filter((r) => r.promptIndex === p.promptIndex);
+      const texts = await reader.readCompletions(step.file, members[0].row, members.at(-1)!.row + 1);
+      return members.map((m, i) => ({ ...m, completion: texts[i] }));
+    },
+    'inspector/run/get': () => RUN,
+  };
+}
+
+/** Recorded replies for one step holding the given rollouts. */
+function recordedHandlers(details: RolloutDetail[]): Record<string, Handler> {
+  const step: StepRollouts = {
+    step: 7,
+    file: '/recorded/step-00000007.parquet',
+    prompts: Object.fromEntries(details.map((d) => [d.promptIndex, d.prompt])),
+    rewardNames: ['accuracy'],
+    rollouts: details.map((d) => ({
+      row: d.row,
+      promptIndex: d.promptIndex,
+      groupIndex: d.groupIndex,
+      reward: d.reward,
+      rewards: d.rewards,
+      advantage: d.advantage,
+      length: d.tokens.length,
+      meanEntropy: 1,
+      truncated: d.truncated,
+      rewardError: d.rewardError,
+      hintIds: [],
+      preview: d.completion.slice(0, 160),
+    })),
+  };
+  return {
+    'rollouts/step/get': () => step,
+    'rollouts/rollout/get': (p) => details[p.row as number],
+    'inspector/run/get': () => RUN,
+  };
+}
+
+function detailOf(tokens: string[], overrides: Partial<RolloutDetail> = {}): RolloutDetail {
+  return {
+    step: 7,
+    row: 0,
+    promptIndex: 0,
+    groupIndex: 0,
+    prompt: 'prompt',
+    completion: tokens.join(''),
+    tokenIds: tokens.map((_, i) => 100 + i),
+    tokens,
+    logprobs: tokens.map(() => -0.5),
+    entropies: tokens.map(() => 0.1),
+    lossMask: tokens.map(() => 1),
+    advantage: 0.5,
+    reward: 1,
+    rewards: { accuracy: 1 },
+    truncated: false,
+    hintIds: [],
+    rewardError: null,
+    extras: {},
+    entropyThreshold: null,
+    ...overrides,
+  };
+}
+
+describe('rollout inspector', () => {
+  let files: Record<number, string>;
+  before(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'rlstudio-inspector-'));
+    files = {};
+    for (const step of [3, 7]) {
+      files[step] = join(dir, `step-0000000${step}.parquet`);
+      execFileSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'test/unit/webviews/make_shard.py'), files[step], '--step', String(step), '--prompts', '3', '--group', '4', '--tokens', '10']);
+    }
+  });
+
+  it('colours each token by its entropy bin, outlines forking tokens and dims tokens without gradient', async () => {
+    const { app, close } = await openInspector(shardHandlers(files), { state: { row: 5 } });
+    try {
+      await app.page.waitForSelector('.tok');
+      const expected = await new RolloutReader().readRollout(files[7], 5);
+      const tokens = await app.page.$$eval('.tok', (els) =>
+        els.map((e) => ({ bin: Number((e as HTMLElement).dataset.bin), bg: getComputedStyle(e).backgroundColor, fork: e.classList.contains('fork'), nograd: e.classList.contains('nograd') })),
+      );
+      assert.equal(tokens.length, expected.tokens.length); // this shard has no split characters
+      tokens.forEach((t, i) => {
+        const bin = binOf(SCALES.entropy, expected.entropies[i]);
+        assert.equal(t.bin, bin, `token ${i}`);
+        assert.equal(t.bg, SCALES.entropy.colors[bin], `token ${i} colour`);
+        assert.equal(t.fork, expected.entropies[i] >= expected.entropyThreshold!, `token ${i} forking`);
+        assert.equal(t.nograd, expected.lossMask[i] === 0, `token ${i} gradient`);
+      });
+      assert.ok(tokens.some((t) => t.fork) && tokens.some((t) => !t.fork));
+      assert.equal(await app.page.locator('.rollout-row').count(), 12);
+      assert.equal(await app.page.locator('.group-row').count(), 3);
+      assert.deepEqual(app.errors, []);
+      assert.deepEqual(await app.cspViolations(), []);
+    } finally {
+      await close();
+    }
+  });
+
+  it('shows the exact numbers of a hovered or focused token', async () => {
+    const { app, close } = await openInspector(shardHandlers(files), { state: { row: 2 } });
+    try {
+      await app.page.waitForSelector('.tok');
+      const d = await new RolloutReader().readRollout(files[7], 2);
+      await app.page.locator('.tok[data-u="4"]').hover();
+      const row = app.page.locator('.token-card tr[data-token="4"] td');
+      assert.deepEqual(await row.allTextContents(), [
+        '4',
+        String(d.tokenIds[4]),
+        exact(d.logprobs[4]),
+        exact(Math.exp(d.logprobs[4])),
+        exact(d.entropies[4]),
+        d.lossMask[4] ? 'yes' : 'no',
+        d.entropies[4] >= d.entropyThreshold! ? 'yes' : 'no',
+      ]);
+      // Float32 values round-trip through 6 significant digits.
+      assert.equal(Math.fround(Number(exact(d.logprobs[4]))), Math.fround(d.logprobs[4]));
+      // Keyboard: focus the token list, move with the arrow keys; the card follows focus.
+      await app.page.locator('.tokens').focus();
+      await app.page.keyboard.press('ArrowRight');
+      await app.page.keyboard.press('ArrowRight');
+      assert.equal(await app.page.evaluate(() => (document.activeElement as HTMLElement).dataset.u), '1');
+      assert.equal(await app.page.locator('.token-card tr[data-token="1"] td').first().textContent(), '1');
+    } finally {
+      await close();
+    }
+  });
+
+  it('shows whitespace and newlines, and merges split characters', async () => {
+    const detail = detailOf(['Hi', ' there', '\n', '\t', 'caf', '\uFFFD', '\uFFFD', ' ok'], { completion: 'Hi there\n\tcafé ok' });
+    const { app, close } = await openInspector(recordedHandlers([detail]), { state: { row: 0 } });
+    try {
+      await app.page.waitForSelector('.tok');
+      const texts = await app.page.$$eval('.tok', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(texts, ['Hi', '·there', '↵\n', '→', 'caf', 'é', '·ok']);
+      assert.equal(await app.page.locator('.tok .ws').count(), 4);
+      assert.ok(!(await app.page.locator('.tokens').textContent())!.includes('\uFFFD'));
+      // The split character's card lists both of its tokens.
+      await app.page.locator('.tok[data-u="5"]').hover();
+      assert.equal(await app.page.locator('.token-card tr[data-token]').count(), 2);
+      // Whitespace markers off: the text is exactly the completion.
+      await app.page.locator('vscode-checkbox[label="Whitespace"]').click();
+      assert.equal(await app.page.locator('.tokens').evaluate((e) => e.textContent), 'Hi there\n\tcafé ok');
+      assert.equal((await app.state() as InspectorState).showWhitespace, false);
+    } finally {
+      await close();
+    }
+  });
+
+  it('shows hostile rollout text as inert text', async () => {
+    const hostile = [
+      '<script>window.__pwned = 1</script>',
+      '<img src=x onerror="window.__pwned = 2">',
+      '<a href="javascript:window.__pwned = 3">click</a>',
+      '<style>body { display: none !important }</style>',
+      '<svg onload="window.__pwned = 4"></svg>',
+      '[link](javascript:window.__pwned=5) **bold** <b onclick="x">',
+      '\u202Eevil\u202C',
+      'a\u0000b\u0007c\u001b[31m',
+      'x'.repeat(1 << 20),
+    ];
+    const detail = detailOf(hostile, { prompt: '<iframe src="javascript:window.__pwned=6"></iframe>\u202E', completion: hostile.join(''), rewardError: '<img src=x onerror="window.__pwned=7">' });
+    const { app, close } = await openInspector(recordedHandlers([detail]), { state: { row: 0 } });
+    try {
+      await app.page.waitForSelector('.tok');
+      const count = (selector: string) => app.page.locator(`:is(.tokens, .prompt, .rollout-list, .token-card) ${selector}`).count();
+      for (const tag of ['script', 'img', 'a', 'style', 'svg', 'iframe', 'b']) assert.equal(await count(tag), 0, tag);
+      const text = (await app.page.locator('.tokens').textContent())!;
+      assert.ok(text.includes('<script>window.__pwned'));
+      assert.ok(text.includes('⟨U+202E⟩evil⟨U+202C⟩'));
+      assert.ok(text.includes('a⟨U+0000⟩b⟨U+0007⟩c⟨U+001B⟩[31m'));
+      assert.equal((await app.page.locator('.tok').last().textContent())!.length, 1 << 20);
+      await app.page.locator('.tok[data-u="1"]').hover();
+      assert.ok((await app.page.locator('.card-text').textContent())!.includes('onerror'));
+      // Markdown rendering: no HTML passthrough, links stay text.
+      await app.page.locator('vscode-checkbox[label="Markdown"]').click();
+      await app.page.waitForSelector('.markdown');
+      for (const tag of ['script', 'img', 'a', 'style', 'svg']) assert.equal(await app.page.locator(`.markdown ${tag}`).count(), 0, tag);
+      assert.ok((await app.page.locator('.markdown').textContent())!.includes('javascript:window.__pwned=5'));
+      assert.equal(await app.page.locator('.markdown strong').count(), 1);
+      assert.equal(await app.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+      assert.equal(await app.page.evaluate(() => getComputedStyle(document.body).display), 'block');
+      assert.deepEqual(await app.cspViolations(), []);
+      assert.deepEqual(app.errors, []);
+    } finally {
+      await close();
+    }
+  });
+
+  it('renders a 32k-token completion in chunks as it scrolls', async () => {
+    const tokens = Array.from({ length: 32_000 }, (_, i) => (i % 50 === 49 ? '\n' : ` w${i}`));
+    const detail = detailOf(tokens, { entropies: tokens.map((_, i) => (i % 7) / 2) });
+    const { app, close } = await openInspector(recordedHandlers([detail]), { state: { row: 0 } });
+    try {
+      await app.page.waitForSelector('.tok');
+      assert.equal(await app.page.locator('.tok').count(), FIRST_CHUNK_UNITS);
+      await app.page.locator('.tok').last().scrollIntoViewIfNeeded();
+      await app.page.waitForFunction((n) => document.querySelectorAll('.tok').length > n, FIRST_CHUNK_UNITS);
+      await app.page.locator('.tokens').focus();
+      await app.page.keyboard.press('End');
+      assert.equal(await app.page.evaluate(() => (document.activeElement as HTMLElement).dataset.u), '31999');
+      assert.equal(await app.page.locator('.tok').count(), 32_000);
+    } finally {
+      await close();
+    }
+  });
+
+  it('sorts and filters the rollout list, and follows the step picker', async () => {
+    const { app, close } = await openInspector(shardHandlers(files), { state: { row: 0 } });
+    try {
+      await app.page.waitForSelector('.rollout-row');
+      await app.page.locator('vscode-checkbox[label="Truncated only"]').click();
+      assert.equal(await app.page.locator('.rollout-row').count(), 3); // the last of each group of 4
+      await app.page.locator('vscode-checkbox[label="Truncated only"]').click();
+      await app.page.selectOption('select[aria-label="Advantage"]', 'positive');
+      assert.equal(await app.page.locator('.rollout-row').count(), 6);
+      await app.page.selectOption('select[aria-label="Advantage"]', 'any');
+      await app.page.fill('input[aria-label="Minimum reward"]', '1');
+      assert.equal(await app.page.locator('.rollout-row').count(), 4); // (p + g) % 3 == 2
+      await app.page.fill('input[aria-label="Minimum reward"]', '');
+      await app.page.selectOption('select[aria-label="Sort"]', 'reward');
+      const rewards = await app.page.$$eval('.rollout-row .reward', (els) => els.slice(0, 4).map((e) => Number(e.textContent)));
+      assert.deepEqual(rewards, [...rewards].sort((a, b) => b - a));
+      // Text search goes through the host.
+      await app.page.locator('vscode-textfield').click();
+      await app.page.keyboard.type('Question 1');
+      await app.page.waitForFunction(() => document.querySelectorAll('.rollout-row').length === 4);
+      await app.page.locator('vscode-textfield').click();
+      await app.page.keyboard.press('Control+A');
+      await app.page.keyboard.press('Backspace');
+      await app.page.waitForFunction(() => document.querySelectorAll('.rollout-row').length === 12);
+      // Step picker.
+      await app.page.selectOption('select[aria-label="Step"]', '3');
+      await app.page.waitForFunction(() => document.querySelector('.prompt')?.textContent?.includes('Question'));
+      assert.equal((await app.state() as InspectorState).step, 3);
+    } finally {
+      await close();
+    }
+  });
+
+  it('shows step statistics and the group side by side', async () => {
+    const { app, close } = await openInspector(shardHandlers(files), { state: { row: 1 } });
+    try {
+      await app.page.waitForSelector('.tok');
+      await app.page.getByRole('tab', { name: 'Step statistics' }).click();
+      await app.page.waitForSelector('.histogram .bar');
+      const stats = computeStepStats(await new RolloutReader().readStepTokens(files[7]));
+      assert.equal(await app.page.locator('.stats-summary .share').textContent(), `${(stats.shareAboveThreshold * 100).toFixed(1)}%`);
+      const bars = await app.page.$$eval('.histogram .bar', (els) => els.map((e) => Number((e as HTMLElement).dataset.count)));
+      assert.deepEqual(bars, stats.histogram.counts);
+      assert.equal(await app.page.locator('table.forking tr').count(), stats.topForking.length + 1);
+      await app.page.getByRole('tab', { name: 'Group' }).click();
+      await app.page.waitForSelector('.group-card');
+      assert.equal(await app.page.locator('.group-card').count(), 4);
+      assert.equal(await app.page.locator('.group-card.selected').getAttribute('data-row'), '1');
+      const d = await new RolloutReader().readRollout(files[7], 3);
+      assert.equal(await app.page.locator('.group-card[data-row="3"] .completion').textContent(), d.completion);
+      await app.page.locator('.group-card[data-row="3"] [data-open]').click();
+      await app.page.waitForFunction(() => document.querySelector('.rollout-row.selected')?.getAttribute('data-row') === '3');
+    } finally {
+      await close();
+    }
+  });
+
+  it('comes back after a reload with the same step and rollout', async () => {
+    const first = await openInspector(shardHandlers(files), { state: { row: 0 } });
+    await first.app.page.waitForSelector('.rollout-row');
+    await first.app.page.locator('.rollout-row[data-row="6"]').click();
+    await first.app.page.waitForFunction(() => document.querySelector('.rollout-row.selected')?.getAttribute('data-row') === '6');
+    await first.app.page.selectOption('select[aria-label="Colour by"]', 'probability');
+    const saved = await first.app.state();
+    await first.close();
+    const second = await openInspector(shardHandlers(files), { saved });
+    try {
+      await second.app.page.waitForSelector('.rollout-row.selected');
+      assert.equal(await second.app.page.locator('.rollout-row.selected').getAttribute('data-row'), '6');
+      assert.equal(await second.app.page.locator('select[aria-label="Colour by"]').inputValue(), 'probability');
+      assert.ok((await second.app.posted()).some((m) => m.method === 'rollouts/rollout/get' && (m.params as { row: number }).row === 6));
+    } finally {
+      await second.close();
+    }
+  });
+
+  for (const theme of THEMES) {
+    it(`renders in the ${theme} theme (screenshot)`, async () => {
+      const { app, close } = await openInspector(shardHandlers(files), { state: { row: 1 }, theme });
+      try {
+        await app.page.waitForSelector('.tok');
+        await app.page.locator('.tok[data-u="3"]').hover();
+        await app.screenshot(`inspector-${theme}`);
+        assert.deepEqual(app.errors, []);
+      } finally {
+        await close();
+      }
+    });
+  }
+});
+
+after(() => undefined);

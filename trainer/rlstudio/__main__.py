@@ -1,0 +1,5 @@
+import sys
+
+from rlstudio.cli import main
+
+sys.exit(main())

@@ -1,0 +1,123 @@
+"""`rlstudio` command line.
+
+    rlstudio train CONFIG.yaml [--run-dir DIR] [--set key=value ...]
+    rlstudio resume RUN_DIR [--set key=value ...]
+    rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
+    rlstudio schema                                                  JSON Schema of the config
+    rlstudio demo [...]                                              the embedded default run
+    rlstudio --version [--json]
+
+Heavy libraries (torch, transformers, TRL) are imported only after the config is valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from importlib import metadata
+
+from rlstudio import FORMAT, __version__
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"rlstudio": __version__}
+    for package in ("trl", "transformers", "torch"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    out["python"] = platform.python_version()
+    out["format"] = FORMAT
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rlstudio", description="RL post-training on TRL that records every token.")
+    parser.add_argument("--version", action="store_true", help="print versions and exit")
+    parser.add_argument("--json", action="store_true", help="with --version: print JSON")
+    sub = parser.add_subparsers(dest="command")
+
+    train = sub.add_parser("train", help="train from a *.rlstudio.yaml config")
+    train.add_argument("config")
+    train.add_argument("--run-dir", help="run directory (default .rlstudio/runs/<timestamp>-<name> beside the config)")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config value, e.g. --set algorithm.max_steps=10 (repeatable)")
+
+    resume = sub.add_parser("resume", help="continue a run from its last checkpoint")
+    resume.add_argument("run_dir")
+    resume.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    validate = sub.add_parser("validate", help="check a config; exit 2 listing every problem")
+    validate.add_argument("config")
+    validate.add_argument("--json", action="store_true", help='print {"ok": bool, "problems": [...]}')
+    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    sub.add_parser("schema", help="print the JSON Schema of the config")
+    sub.add_parser("demo", help="the embedded default run", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["demo"]:
+        from rlstudio.demo import main as demo_main
+
+        return demo_main(argv[1:])
+    args = _parser().parse_args(argv)
+    if args.version:
+        versions = _versions()
+        print(json.dumps(versions) if args.json else " ".join(f"{k} {v}" for k, v in versions.items()))
+        return 0
+    if args.command == "schema":
+        from rlstudio.config import json_schema
+
+        print(json.dumps(json_schema(), indent=2))
+        return 0
+    if args.command == "validate":
+        return _validate(args.config, args.overrides, args.json)
+    if args.command == "train":
+        return _train(args.config, args.run_dir, args.overrides)
+    if args.command == "resume":
+        from rlstudio.train import resume
+
+        try:
+            return resume(args.run_dir, args.overrides)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"rlstudio resume: {exc}", file=sys.stderr)
+            return 2
+    _parser().print_help()
+    return 2
+
+
+def _validate(path: str, overrides: list[str], as_json: bool) -> int:
+    from rlstudio.config import ConfigError, load_config
+
+    try:
+        load_config(path, overrides)
+    except ConfigError as exc:
+        if as_json:
+            print(json.dumps({"ok": False, "problems": [vars(p) for p in exc.problems]}))
+        else:
+            print(exc, file=sys.stderr)
+        return 2
+    print(json.dumps({"ok": True, "problems": []}) if as_json else f"{path}: ok")
+    return 0
+
+
+def _train(path: str, run_dir: str | None, overrides: list[str]) -> int:
+    from rlstudio.config import ConfigError, load_config
+
+    try:
+        config = load_config(path, overrides)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from rlstudio.train import default_run_dir, run
+
+    return run(config, run_dir or default_run_dir(config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Run control: stop / save requests (control files and signals) and the heartbeat.
+
+The extension drops `control/stop` or `control/save` into the run directory; SIGINT and SIGTERM
+request a graceful stop (a second SIGINT interrupts at once). Requests are acted on at the next
+step boundary by `RunCallback`, which also agrees on them across processes.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from rlstudio.runfiles import RunWriter
+
+HEARTBEAT_S = 5.0
+
+
+class Control:
+    def __init__(self, run_dir: Path, writer: RunWriter | None):
+        self.control_dir = Path(run_dir) / "control"
+        self.writer = writer
+        self.stop_requested = False
+        self.save_requested = False
+        self.step = 0
+        self._signals = 0
+        self._previous = {}
+        self._done = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    def install(self) -> None:
+        """Signal handlers (main thread only) and the heartbeat thread (rank 0 only)."""
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._on_signal)
+        if self.writer is not None:
+            self._heartbeat = threading.Thread(target=self._beat, name="rlstudio-heartbeat", daemon=True)
+            self._heartbeat.start()
+
+    def close(self) -> None:
+        self._done.set()
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=2)
+
+    def _on_signal(self, signum, frame) -> None:
+        self._signals += 1
+        if signum == signal.SIGINT and self._signals > 1:
+            raise KeyboardInterrupt
+        if not self.stop_requested:
+            self.stop_requested = True
+            if self.writer is not None:
+                self.writer.event("control", request="stop", source="signal", signal=signal.Signals(signum).name)
+
+    def _beat(self) -> None:
+        while not self._done.wait(HEARTBEAT_S):
+            try:
+                self.writer.event("heartbeat", step=self.step)
+            except (OSError, ValueError):  # closed or full: the main thread reports the failure
+                return
+
+    def poll_files(self) -> tuple[bool, bool]:
+        """Consume control files; return (stop, save) requested so far."""
+        for request in ("stop", "save"):
+            path = self.control_dir / request
+            if path.exists():
+                path.unlink(missing_ok=True)
+                if request == "stop":
+                    self.stop_requested = True
+                else:
+                    self.save_requested = True
+                if self.writer is not None:
+                    self.writer.event("control", request=request, source="file")
+        return self.stop_requested, self.save_requested

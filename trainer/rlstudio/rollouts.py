@@ -1,0 +1,94 @@
+"""Rollout shards: rollouts/step-XXXXXXXX.parquet, one row per completion (run format v1).
+
+Written atomically (temp file + rename), zstd, row groups of 16 rows so that a reader can fetch
+one rollout's token arrays without decompressing the whole shard.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from rlstudio import FORMAT
+from rlstudio.runfiles import atomic_write_bytes
+
+ROW_GROUP_SIZE = 16
+
+
+def shard_name(step: int) -> str:
+    return f"step-{step:08d}.parquet"
+
+
+def schema(reward_names: list[str]) -> pa.Schema:
+    return pa.schema(
+        [
+            ("step", pa.int64()),
+            ("prompt_index", pa.int32()),
+            ("group_index", pa.int32()),
+            ("prompt", pa.string()),
+            ("completion", pa.string()),
+            ("token_ids", pa.list_(pa.int32())),
+            ("tokens", pa.list_(pa.string())),
+            ("logprobs", pa.list_(pa.float32())),
+            ("entropies", pa.list_(pa.float32())),
+            ("loss_mask", pa.list_(pa.int8())),
+            ("advantage", pa.float32()),
+            ("reward", pa.float32()),
+            ("rewards", pa.struct([(name, pa.float64()) for name in reward_names])),
+            ("truncated", pa.bool_()),
+            ("hint_ids", pa.list_(pa.string())),
+            ("reward_error", pa.string()),
+            ("extras", pa.string()),
+            ("entropy_threshold", pa.float32()),
+        ],
+        metadata={"rlstudio.format": FORMAT},
+    )
+
+
+def write_shard(rollouts_dir: Path, step: int, rows: list[dict[str, Any]], reward_names: list[str]) -> Path:
+    """Write one step's rows; return the shard path."""
+    table = pa.Table.from_pylist([_normalize(row) for row in rows], schema=schema(reward_names))
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+    path = Path(rollouts_dir) / shard_name(step)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def _normalize(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out.setdefault("hint_ids", [])
+    out.setdefault("reward_error", None)
+    extras = out.get("extras") or {}
+    out["extras"] = extras if isinstance(extras, str) else json.dumps(extras, default=str)
+    out.setdefault("entropy_threshold", None)
+    return out
+
+
+def read_shard(path: Path) -> list[dict[str, Any]]:
+    return pq.read_table(path).to_pylist()
+
+
+def token_pieces(tokenizer, ids: list[int]) -> list[str]:
+    """Decoded text of each token, such that "".join(pieces) == the decoded sequence.
+
+    A character split over several byte-level tokens is attributed to the token that completes it
+    (the others get ""), so the pieces never contain broken UTF-8.
+    """
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        from tokenizers.decoders import DecodeStream
+
+        stream = DecodeStream(skip_special_tokens=False)
+        return [stream.step(backend, int(i)) or "" for i in ids]
+    pieces, previous = [], ""
+    for n in range(1, len(ids) + 1):  # slow tokenizers: prefix differences
+        text = tokenizer.decode(ids[:n], skip_special_tokens=False)
+        pieces.append(text[len(previous):] if text.startswith(previous) else text)
+        previous = text
+    return pieces

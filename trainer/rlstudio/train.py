@@ -1,0 +1,237 @@
+"""`rlstudio train` / `rlstudio resume`: config → model → data → rewards → trainer → train.
+
+Rank 0 owns the run directory (run.json, events, metrics, shards); every rank trains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rlstudio import FORMAT, __version__
+from rlstudio.config import RunConfig, parse_config
+from rlstudio.control import Control
+from rlstudio.rewards import RewardAbort, error_triple
+from rlstudio.runfiles import RunWriter, last_checkpoint, read_manifest
+
+
+def offline_environment() -> None:
+    """Nothing may download at run time; no experiment trackers."""
+    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(key, "1")
+    os.environ.setdefault("WANDB_DISABLED", "true")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def versions() -> dict[str, str]:
+    import platform
+
+    import torch
+    import transformers
+    import trl
+
+    return {"rlstudio": __version__, "trl": trl.__version__, "transformers": transformers.__version__,
+            "torch": torch.__version__, "python": platform.python_version(), "format": FORMAT}
+
+
+def default_run_dir(config: RunConfig) -> Path:
+    root = config.resolve(config.runs_root) if config.runs_root else Path(config.base_dir) / ".rlstudio" / "runs"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in config.name)
+    return root / f"{stamp}-{safe}"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> int:
+    """Train; return the process exit code (0 completed or stopped, 1 failed, 130 interrupted)."""
+    offline_environment()
+    from accelerate import PartialState
+
+    run_dir = Path(run_dir).resolve()
+    # Several CPU processes (gloo) need cpu=True at the first PartialState; the launcher says so through
+    # ACCELERATE_USE_CPU (e.g. `ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 ...`).
+    use_cpu = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes")
+    is_main = PartialState(cpu=use_cpu).is_main_process
+    writer = None
+    log_handler = None
+    if is_main:
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            if resume:
+                writer = RunWriter.reopen(run_dir)
+                writer.write_manifest(status="starting", endedAt=None, error=None, pid=os.getpid())
+                writer.event("status", status="starting")
+            else:
+                writer = RunWriter.create(run_dir, config.name, config.to_dict(), config.config_path, versions(),
+                                          config.algorithm.max_steps, config.model.name)
+        except OSError as exc:
+            print(f"rlstudio: cannot write the run directory {run_dir}: {exc}", file=sys.stderr)
+            return 1
+        log_handler = _log_to_file(run_dir / "logs" / "trainer.log")
+        print(f"rlstudio: run directory {run_dir}", file=sys.stderr)
+
+    control = Control(run_dir, writer)
+    control.install()
+    try:
+        trainer, checkpoint = _build(config, run_dir, writer, control, resume)
+        if writer is not None:
+            writer.set_status("running")
+        try:
+            trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        finally:
+            trainer.finish_recording()
+        if writer is not None:
+            writer.set_status("stopped" if control.stop_requested else "completed")
+        return 0
+    except KeyboardInterrupt:
+        if writer is not None:
+            writer.set_status("stopped", error={"type": "KeyboardInterrupt", "message": "interrupted (second Ctrl-C)",
+                                                "traceback": ""})
+        return 130
+    except BaseException as exc:  # every failure ends as a failed run with the triple
+        error = error_triple(exc)
+        logging.getLogger("rlstudio").error("run failed: %s", error["traceback"])
+        print(f"rlstudio: run failed: {error['type']}: {error['message']}", file=sys.stderr)
+        if writer is not None:
+            try:
+                if isinstance(exc, RewardAbort):
+                    failure = exc.failure
+                    writer.event("reward_error", step=control.step + 1, function=failure.function,
+                                 indices=failure.indices, error=failure.error)
+                writer.set_status("failed", error=error)
+            except OSError as write_error:  # e.g. the disk is full
+                print(f"rlstudio: could not record the failure: {write_error}", file=sys.stderr)
+        return 1
+    finally:
+        control.close()
+        if writer is not None:
+            writer.close()
+        if log_handler is not None:
+            for name in ("rlstudio", "transformers", "trl"):
+                logging.getLogger(name).removeHandler(log_handler)
+            log_handler.close()
+
+
+def resume(run_dir: str | os.PathLike, overrides: list[str] | None = None) -> int:
+    """Continue a run from its last checkpoint, same config, appending to the same directory."""
+    run_dir = Path(run_dir).resolve()
+    manifest = read_manifest(run_dir)
+    config = config_from_manifest(manifest, overrides)
+    return run(config, run_dir, resume=True)
+
+
+def config_from_manifest(manifest: dict[str, Any], overrides: list[str] | None = None) -> RunConfig:
+    import yaml
+
+    config_path = manifest.get("configPath")
+    base_dir = str(Path(config_path).parent) if config_path else "."
+    config = parse_config(yaml.safe_dump(manifest["config"]), "run.json config", overrides, base_dir=base_dir)
+    config.config_path = config_path
+    return config
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: Control, resume: bool):
+    from rlstudio.data import load_dataset
+    from rlstudio.model import load_model
+    from rlstudio.recording import RecordingGRPOTrainer
+    from rlstudio.rewards import load_rewards
+
+    checkpoint = None
+    if resume:
+        found = last_checkpoint(run_dir)
+        if found is None:
+            raise FileNotFoundError(f"{run_dir / 'checkpoints'}: no checkpoint to resume from")
+        step, checkpoint = found
+        if writer is not None:
+            writer.truncate_after(step)
+            rel = str(checkpoint.relative_to(run_dir))
+            writer.write_manifest(resumedFrom={"step": step, "checkpoint": rel})
+            writer.event("resume", step=step, checkpoint=rel)
+
+    model, tokenizer, peft_config = load_model(config)
+    train_dataset, eval_dataset = load_dataset(config)
+    reward_errors: list = []
+    reward_funcs, weights = load_rewards(config, reward_errors.append)
+    args = grpo_args(config, run_dir, weights)
+    trainer = RecordingGRPOTrainer(
+        model=model,
+        reward_funcs=reward_funcs,
+        args=args,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        recording=config.recording,
+        reward_errors=reward_errors,
+        rollouts_dir=run_dir / "rollouts" if writer is not None else None,
+    )
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    from rlstudio.progress import RunCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    trainer.add_callback(RunCallback(trainer, writer, control, run_dir))
+    return trainer, checkpoint
+
+
+def grpo_args(config: RunConfig, run_dir: Path, reward_weights: list[float]):
+    from trl import GRPOConfig
+
+    algo = config.algorithm
+    kwargs: dict[str, Any] = {
+        "output_dir": str(run_dir / "checkpoints"),
+        "seed": config.seed,
+        "loss_type": algo.loss_type,
+        "num_generations": algo.num_generations,
+        "beta": algo.beta,
+        "epsilon": algo.epsilon,
+        "top_entropy_quantile": algo.top_entropy_quantile,
+        "max_completion_length": algo.max_completion_length,
+        "temperature": algo.temperature,
+        "top_p": algo.top_p,
+        "learning_rate": algo.learning_rate,
+        "lr_scheduler_type": algo.lr_scheduler_type,
+        "warmup_steps": algo.warmup_steps,
+        "max_steps": algo.max_steps,
+        "per_device_train_batch_size": algo.per_device_train_batch_size,
+        "gradient_accumulation_steps": algo.gradient_accumulation_steps,
+        "num_iterations": algo.num_iterations,
+        "max_grad_norm": algo.max_grad_norm,
+        "logging_steps": algo.logging_steps,
+        "reward_weights": reward_weights,
+        "save_strategy": "steps",
+        "save_steps": config.checkpoints.every_n_steps,
+        "save_total_limit": config.checkpoints.keep_last,
+        "report_to": [],
+        "disable_tqdm": True,
+        "bf16": config.model.dtype == "bfloat16",
+        "fp16": config.model.dtype == "float16",
+        "gradient_checkpointing": False,
+        "log_completions": False,
+        "dataloader_pin_memory": False,
+        "ddp_find_unused_parameters": False,
+    }
+    if algo.epsilon_high is not None:
+        kwargs["epsilon_high"] = algo.epsilon_high
+    kwargs.update(algo.extra)
+    return GRPOConfig(**kwargs)
+
+
+def _log_to_file(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("rlstudio", "transformers", "trl"):
+        logging.getLogger(name).addHandler(handler)
+    logging.getLogger("rlstudio").setLevel(logging.INFO)
+    return handler
+

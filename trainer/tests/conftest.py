@@ -1,0 +1,74 @@
+"""Shared fixtures: a tiny local Qwen2 model and a workspace with data, rewards and a config."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+ROWS = [{"question": f"What is {a} + {b}?", "answer": str(a + b)} for a, b in [(1, 2), (2, 2), (3, 4), (5, 1)]]
+
+REWARDS = '''
+def length_score(completions, **kwargs):
+    return [min(1.0, len(str(c)) / 40) for c in completions]
+
+def nan_at_one(completions, **kwargs):
+    return [float("nan") if i == 1 else 1.0 for i in range(len(completions))]
+
+def raises(completions, **kwargs):
+    raise RuntimeError("boom from the user's reward")
+
+def extra_logger(completions, log_extra=None, **kwargs):
+    log_extra("n_chars", [len(str(c)) for c in completions])
+    return [0.0] * len(completions)
+'''
+
+BASE_CONFIG = """\
+name: t
+seed: 0
+model:
+  name: ./model
+data:
+  path: data.jsonl
+  template: "{question}"
+rewards:
+  - {name: exact, ref: exact_answer}
+  - {name: length, ref: "rewards.py:length_score"}
+algorithm:
+  num_generations: 4
+  per_device_train_batch_size: 8
+  max_completion_length: 8
+  max_steps: 3
+  learning_rate: 0.001
+checkpoints:
+  every_n_steps: 3
+"""
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    from rlstudio.testing import make_tiny_model
+
+    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture
+def workspace(tmp_path, tiny_model) -> Path:
+    shutil.copytree(tiny_model, tmp_path / "model")
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    (tmp_path / "rewards.py").write_text(REWARDS)
+    (tmp_path / "t.rlstudio.yaml").write_text(BASE_CONFIG)
+    return tmp_path
+
+
+def load(workspace: Path, *overrides: str):
+    from rlstudio.config import load_config
+
+    return load_config(workspace / "t.rlstudio.yaml", list(overrides))

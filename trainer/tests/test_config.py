@@ -1,0 +1,169 @@
+"""Config validation messages, overrides, schema, and the `validate` / `schema` / `--version` CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import load
+
+from rlstudio.config import ConfigError, json_schema, load_config, parse_config
+
+VALID = """\
+model: {name: ./m}
+data: {path: d.jsonl}
+rewards: [{name: a, ref: exact_answer}]
+"""
+
+
+def problems(text: str, overrides=None):
+    with pytest.raises(ConfigError) as info:
+        parse_config(textwrap.dedent(text), "x.yaml", overrides)
+    return info.value.problems
+
+
+def test_valid_config_fills_defaults():
+    config = parse_config(VALID)
+    assert config.algorithm.num_generations == 4
+    assert config.recording.enabled and config.recording.max_rollouts is None
+    assert config.rewards[0].on_error == "skip"
+
+
+def test_every_problem_at_once_with_lines_and_did_you_mean():
+    found = problems("""\
+        model:
+          name: ./m
+          dtyp: float32
+        data: {path: d.jsonl}
+        rewards:
+          - {name: a, ref: exact_answer, wieght: 2}
+        algorithm:
+          num_generations: "four"
+          loss_type: dapoo
+        """)
+    by_path = {p.path: p for p in found}
+    assert set(by_path) == {"model.dtyp", "rewards[0].wieght", "algorithm.num_generations", "algorithm.loss_type"}
+    assert by_path["model.dtyp"].line == 3 and "did you mean `dtype`" in by_path["model.dtyp"].message
+    assert by_path["rewards[0].wieght"].line == 6 and "`weight`" in by_path["rewards[0].wieght"].message
+    assert by_path["algorithm.num_generations"].line == 8
+    assert "expected an integer" in by_path["algorithm.num_generations"].message
+    assert "did you mean `dapo`" in by_path["algorithm.loss_type"].message
+
+
+def test_cross_field_checks():
+    found = problems(VALID + "algorithm: {num_generations: 3, per_device_train_batch_size: 8, "
+                             "top_entropy_quantile: 1.5}\n")
+    messages = {p.path: p.message for p in found}
+    assert "multiple of num_generations (3)" in messages["algorithm.per_device_train_batch_size"]
+    assert "(0, 1]" in messages["algorithm.top_entropy_quantile"]
+    assert all(p.line == 4 for p in found)
+
+
+def test_missing_required_and_both_data_sources():
+    found = problems("data: {path: d.jsonl, reasoning_gym: {task: chain_sum}}\nrewards: []\n")
+    paths = {p.path for p in found}
+    assert "model" in paths
+    # structural problems first: cross-field checks run once the structure is valid
+    assert all("missing required key" in p.message for p in found)
+
+
+def test_extra_grpo_fields_are_checked_against_trl():
+    found = problems(VALID + "algorithm: {extra: {scale_rewards: none, sacle_rewards: x, output_dir: y}}\n")
+    messages = {p.path: p.message for p in found}
+    assert "did you mean `scale_rewards`" in messages["algorithm.extra.sacle_rewards"]
+    assert "managed by rlstudio" in messages["algorithm.extra.output_dir"]
+    assert "algorithm.extra.scale_rewards" not in messages
+
+
+def test_overrides_are_parsed_as_yaml_and_validated():
+    config = parse_config(VALID, overrides=["algorithm.beta=0.04", "recording.max_rollouts=16"])
+    assert config.algorithm.beta == 0.04 and config.recording.max_rollouts == 16
+    found = problems(VALID, overrides=["algorithm.max_stepz=3"])
+    assert "did you mean `max_steps`" in found[0].message
+
+
+def test_invalid_yaml_reports_line():
+    found = problems("model: {name: ./m\ndata: [\n")
+    assert found[0].line is not None and "invalid YAML" in found[0].message
+
+
+def test_missing_files_are_reported_before_loading(tmp_path):
+    (tmp_path / "c.rlstudio.yaml").write_text(
+        "model: {name: ./nope}\ndata: {path: missing.jsonl}\n"
+        "rewards: [{name: a, ref: 'r.py:f'}, {name: b, ref: exact_anwser}]\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "c.rlstudio.yaml")
+    messages = {p.path: p.message for p in info.value.problems}
+    assert "model folder not found" in messages["model.name"]
+    assert "dataset not found" in messages["data.path"]
+    assert "reward file not found" in messages["rewards[0].ref"]
+    assert "did you mean `exact_answer`" in messages["rewards[1].ref"]
+    assert info.value.problems[0].line == 1
+
+
+def test_reward_file_without_the_function(workspace):
+    with pytest.raises(ConfigError) as info:
+        load(workspace, "rewards=[{name: x, ref: 'rewards.py:nope'}]")
+    assert "defines no top-level function `nope`" in info.value.problems[0].message
+
+
+def test_schema_is_generated_from_the_dataclasses():
+    schema = json_schema()
+    assert schema["required"] == ["model", "data", "rewards"]
+    algo = schema["properties"]["algorithm"]["properties"]
+    assert algo["loss_type"]["enum"][:2] == ["grpo", "dr_grpo"]
+    assert algo["top_entropy_quantile"]["default"] == 1.0 and algo["top_entropy_quantile"]["description"]
+    reward = schema["properties"]["rewards"]["items"]
+    assert reward["properties"]["on_error"]["enum"] == ["skip", "zero", "abort"]
+    assert "base_dir" not in schema["properties"]
+    json.dumps(schema)  # serializable
+
+
+def _cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "rlstudio", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_validate_cli_json_and_exit_code(tmp_path):
+    bad = tmp_path / "bad.rlstudio.yaml"
+    bad.write_text("model: {name: ./m}\ndata: {path: d.jsonl}\nrewards: [{name: a, ref: exact_answer}]\nsede: 1\n")
+    result = _cli("validate", str(bad), "--json")
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    last = report["problems"][-1]
+    assert (last["path"], last["line"], last["column"]) == ("sede", 4, 1)
+    assert "did you mean `seed`" in report["problems"][-1]["message"]
+
+
+def test_validate_does_not_import_heavy_libraries(workspace):
+    code = (
+        "import sys; from rlstudio.cli import main; rc = main(['validate', sys.argv[1]]);"
+        "heavy = [m for m in ('torch', 'transformers', 'trl') if m in sys.modules];"
+        "print(rc, heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(workspace / "t.rlstudio.yaml")],
+                            capture_output=True, text=True)
+    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
+
+
+def test_version_json():
+    result = _cli("--version", "--json")
+    versions = json.loads(result.stdout)
+    assert versions["trl"] == "1.13.0" and versions["transformers"] == "5.17.0"
+    assert versions["format"] == "rlstudio.run/1"
+    assert set(versions) >= {"rlstudio", "torch", "python"}
+
+
+def test_unknown_embedded_model_is_reported(tmp_path):
+    (tmp_path / "e.rlstudio.yaml").write_text(
+        'model: {name: "embedded:smollm2-999m"}\ndata: {reasoning_gym: {task: chain_sum}}\n'
+        "rewards: [{name: rg, ref: reasoning_gym}]\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "e.rlstudio.yaml")
+    (problem,) = info.value.problems
+    assert problem.path == "model.name" and problem.line == 1 and "unknown embedded model" in problem.message

@@ -1,0 +1,105 @@
+// Alerts computed from a run's metrics, each with the step where it began.
+
+export interface RunSeries {
+  runId: string;
+  steps: number[];
+  metrics: Record<string, (number | null)[]>;
+}
+
+export type AlertKind = 'entropy-collapse' | 'no-signal' | 'non-finite' | 'length-limit' | 'length-explosion';
+
+export interface Alert {
+  kind: AlertKind;
+  runId: string;
+  step: number;
+  message: string;
+}
+
+export interface AlertOptions {
+  /** Entropy collapse: entropy below this fraction of its early value. */
+  entropyFraction: number;
+  /** No learning signal: share of groups with zero reward variance above this. */
+  zeroStdShare: number;
+  /** Length limit: share of completions cut at max length above this. */
+  clippedShare: number;
+  /** Length explosion: mean length above this multiple of its early value while reward rises. */
+  lengthFactor: number;
+}
+
+export const DEFAULT_ALERT_OPTIONS: AlertOptions = { entropyFraction: 0.25, zeroStdShare: 0.5, clippedShare: 0.2, lengthFactor: 2 };
+
+const EARLY = 5;
+
+export function computeAlerts(run: RunSeries, options: AlertOptions = DEFAULT_ALERT_OPTIONS): Alert[] {
+  const alerts: Alert[] = [];
+  const m = run.metrics;
+  const add = (kind: AlertKind, i: number, message: string) => alerts.push({ kind, runId: run.runId, step: run.steps[i], message });
+
+  const entropy = m['entropy'];
+  if (entropy) {
+    const early = earlyMean(entropy);
+    const i = firstIndex(entropy, (v, k) => k >= EARLY && early !== null && early > 0 && v < options.entropyFraction * early);
+    if (i >= 0) add('entropy-collapse', i, `Entropy collapse: ${fmt(entropy[i])} is below ${options.entropyFraction} × its early value ${fmt(early)}`);
+  }
+
+  const zeroStd = m['frac_reward_zero_std'];
+  if (zeroStd) {
+    const i = firstIndex(zeroStd, (v) => v > options.zeroStdShare);
+    if (i >= 0) add('no-signal', i, `No learning signal: ${pct(zeroStd[i])} of groups have zero reward variance`);
+  }
+
+  for (const [name, values] of Object.entries(m)) {
+    // The trainer writes non-finite numbers as null; a gap after a metric's first value is one.
+    const first = firstIndex(values, () => true);
+    if (first < 0) continue;
+    const i = values.findIndex((v, k) => k > first && v === null);
+    if (i >= 0) add('non-finite', i, `Non-finite value (NaN or ±Inf) in ${name}`);
+  }
+
+  const clipped = m['completions/clipped_ratio'];
+  if (clipped) {
+    const i = firstIndex(clipped, (v) => v > options.clippedShare);
+    if (i >= 0) add('length-limit', i, `${pct(clipped[i])} of completions hit the length limit`);
+  }
+
+  const length = m['completions/mean_length'];
+  const reward = m['reward'];
+  if (length && reward) {
+    const earlyLength = earlyMean(length);
+    const earlyReward = earlyMean(reward);
+    const i = firstIndex(length, (v, k) => k >= EARLY && earlyLength !== null && v > options.lengthFactor * earlyLength);
+    const recentReward = recentMean(reward);
+    if (i >= 0 && earlyReward !== null && recentReward !== null && recentReward > earlyReward) {
+      add('length-explosion', i, `Reward rises (${fmt(earlyReward)} → ${fmt(recentReward)}) while mean completion length exceeds ${options.lengthFactor} × its early value ${fmt(earlyLength)}`);
+    }
+  }
+  return alerts.sort((a, b) => a.step - b.step);
+}
+
+function firstIndex(values: (number | null)[], test: (v: number, i: number) => boolean): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && Number.isFinite(v) && test(v, i)) return i;
+  }
+  return -1;
+}
+
+function earlyMean(values: (number | null)[]): number | null {
+  return meanOf(values.filter((v): v is number => v !== null && Number.isFinite(v)).slice(0, EARLY));
+}
+
+function recentMean(values: (number | null)[]): number | null {
+  return meanOf(values.filter((v): v is number => v !== null && Number.isFinite(v)).slice(-EARLY));
+}
+
+function meanOf(values: number[]): number | null {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+}
+
+function fmt(v: number | null | undefined): string {
+  return v === null || v === undefined ? '—' : Number(v.toPrecision(3)).toString();
+}
+
+function pct(v: number | null): string {
+  return v === null ? '—' : `${Math.round(v * 100)}%`;
+}

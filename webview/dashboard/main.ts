@@ -1,0 +1,372 @@
+// The training dashboard app. Reads top to bottom: state → layout → data → charts → host messages.
+//   data     per run: metric columns, their EMA (kept incrementally for live appends)
+//   charts   one per metric, in sections Reward · Policy · Completions · Optimization · Throughput · Other
+//   live     appended rows update only the charts they touch, without animation
+
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '../shared/base.css';
+import './dashboard.css';
+import type {
+  DashboardInit,
+  DashboardProtocol,
+  DashboardSnapshot,
+  DashboardState,
+  MetricsAppend,
+  RunMetrics,
+} from '../../src/webviews/dashboard/protocol';
+import { clear, el } from '../shared/dom';
+import { HostConnection, readInitialState } from '../shared/ipc';
+import { computeAlerts } from './alerts';
+import { configDiff } from './configDiff';
+import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
+import { GROUPS, bandOf, emaStep, groupOf, type EmaState, type Group } from './series';
+
+// --- state ------------------------------------------------------------------------------------
+
+const host = new HostConnection<DashboardProtocol, DashboardState>();
+const init = readInitialState<DashboardInit>()!;
+const restored = host.getState();
+let state: DashboardState = { ...init.state, ...restored };
+
+function update(patch: Partial<DashboardState>): void {
+  state = { ...state, ...patch };
+  host.setState(state);
+}
+
+// --- layout -----------------------------------------------------------------------------------
+
+const app = document.getElementById('app')!;
+const runPicker = el('div', { class: 'run-picker', role: 'group', 'aria-label': 'Runs to overlay' });
+const smoothingSlider = el('input', { type: 'range', min: 0, max: 0.99, step: 0.01, 'aria-label': 'Smoothing' });
+const smoothingValue = el('span', { class: 'num' });
+const xAxisSelect = el('select', { 'aria-label': 'X axis' }, el('option', { value: 'step' }, 'step'), el('option', { value: 'time' }, 'wall time (s)'));
+const logBox = el('vscode-checkbox', { label: 'Log scale' });
+const resetZoom = el('vscode-button', { secondary: true }, 'Reset zoom');
+const entropyFraction = el('input', { type: 'number', min: 0, max: 1, step: 0.05, class: 'narrow', 'aria-label': 'Entropy collapse fraction' });
+const alertsRow = el('div', { class: 'alerts', role: 'list', 'aria-label': 'Alerts' });
+const legend = el('div', { class: 'legend' });
+const diff = el('details', { class: 'config-diff' });
+const sections = el('div', { class: 'sections' });
+
+app.append(
+  el(
+    'div',
+    { class: 'toolbar' },
+    runPicker,
+    el('label', {}, 'Smoothing', smoothingSlider, smoothingValue),
+    el('label', {}, 'X', xAxisSelect),
+    logBox,
+    resetZoom,
+    el('label', { title: 'Entropy collapse: entropy below this fraction of its early value' }, 'Collapse <', entropyFraction, '× early entropy'),
+  ),
+  alertsRow,
+  legend,
+  diff,
+  sections,
+);
+
+// --- data -------------------------------------------------------------------------------------
+
+interface RunData extends RunMetrics {
+  color: string;
+  smoothed: Record<string, (number | null)[]>;
+  ema: Record<string, EmaState>;
+}
+
+let runs: RunData[] = [];
+let available: DashboardSnapshot['available'] = [];
+const palette = themeColors(['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow']);
+
+function loadSnapshot(snapshot: DashboardSnapshot): void {
+  available = snapshot.available;
+  runs = snapshot.runs.map((r, i) => smoothRun({ ...r, color: palette[i % palette.length], smoothed: {}, ema: {} }));
+  update({ runIds: runs.map((r) => r.runId) });
+  renderPicker();
+  renderLegend();
+  renderDiff();
+  buildCharts();
+  renderAlerts();
+}
+
+function smoothRun(run: RunData): RunData {
+  run.smoothed = {};
+  run.ema = {};
+  for (const [name, values] of Object.entries(run.metrics)) {
+    const ema: EmaState = { last: 0, count: 0 };
+    const constant = values.every((v) => v === null || v === values.find((u) => u !== null));
+    run.smoothed[name] = values.map((v) => (constant ? v : emaStep(ema, v, state.smoothing)));
+    run.ema[name] = ema;
+  }
+  return run;
+}
+
+function appendRows(append: MetricsAppend): Set<string> {
+  const run = runs.find((r) => r.runId === append.runId);
+  const touched = new Set<string>();
+  if (!run) return touched;
+  if (append.from !== run.steps.length) {
+    // Missed or repeated rows (e.g. the page was reloaded): start again from a snapshot.
+    if (append.from > run.steps.length) void refreshSnapshot();
+    return touched;
+  }
+  const before = run.steps.length;
+  run.steps.push(...append.steps);
+  run.times.push(...append.times);
+  for (const [name, values] of Object.entries(append.metrics)) {
+    if (!run.metrics[name]) {
+      run.metrics[name] = new Array(before).fill(null);
+      run.smoothed[name] = new Array(before).fill(null);
+      run.ema[name] = { last: 0, count: 0 };
+    }
+    run.metrics[name].push(...values);
+    run.smoothed[name].push(...values.map((v) => emaStep(run.ema[name], v, state.smoothing)));
+    touched.add(name);
+  }
+  return touched;
+}
+
+async function refreshSnapshot(): Promise<void> {
+  loadSnapshot(await host.request('dashboard/snapshot/get', { runIds: state.runIds }));
+}
+
+// --- charts -----------------------------------------------------------------------------------
+
+const charts = new Map<string, MetricChart>();
+
+function chartView(): ChartView {
+  return {
+    xLabel: state.xAxis === 'step' ? 'step' : 'wall time (s)',
+    logScale: state.logScale,
+    zoom: state.zoom,
+    showRaw: state.smoothing > 0,
+    theme: {
+      grid: themeColors(['--vscode-editorWidget-border'], 'rgba(128, 128, 128, 0.25)')[0],
+      text: themeColors(['--vscode-descriptionForeground'], 'rgb(128, 128, 128)')[0],
+      crosshair: themeColors(['--vscode-foreground'], 'rgb(128, 128, 128)')[0],
+    },
+  };
+}
+
+function seriesOf(metric: string): ChartSeries[] {
+  const bandName = Object.keys(runs[0]?.metrics ?? {}).find((n) => bandOf(n) === metric);
+  return runs
+    .filter((r) => r.metrics[metric])
+    .map((r) => {
+      const t0 = r.times[0] ?? 0;
+      const xs = state.xAxis === 'step' ? r.steps : r.times.map((t) => t - t0);
+      const std = bandName ? r.metrics[bandName] : undefined;
+      const raw = r.metrics[metric];
+      return {
+        runId: r.runId,
+        name: r.name,
+        color: r.color,
+        xs,
+        raw,
+        smoothed: r.smoothed[metric],
+        band: std && {
+          lower: raw.map((v, i) => (v === null || std[i] === null ? null : v - (std[i] as number))),
+          upper: raw.map((v, i) => (v === null || std[i] === null ? null : v + (std[i] as number))),
+        },
+      };
+    });
+}
+
+function metricNames(): string[] {
+  const names = new Set<string>();
+  for (const r of runs) for (const n of Object.keys(r.metrics)) if (!bandOf(n)) names.add(n);
+  return [...names].sort();
+}
+
+const chartEvents = {
+  hover(x: number | null) {
+    for (const chart of charts.values()) chart.setCrosshair(x);
+  },
+  click(x: number, runId: string) {
+    const run = runs.find((r) => r.runId === runId);
+    if (!run) return;
+    // Wall-time x back to a step: the logged step nearest that time.
+    let step = x;
+    if (state.xAxis === 'time') {
+      const t0 = run.times[0] ?? 0;
+      let best = 0;
+      run.times.forEach((t, i) => {
+        if (Math.abs(t - t0 - x) < Math.abs(run.times[best] - t0 - x)) best = i;
+      });
+      step = run.steps[best];
+    }
+    host.command('dashboard/inspector/open', { runId, step: Math.round(step) });
+  },
+  zoom(range: { min: number; max: number } | null) {
+    update({ zoom: range });
+    redrawAll();
+  },
+};
+
+function buildCharts(): void {
+  for (const chart of charts.values()) chart.destroy();
+  charts.clear();
+  clear(sections);
+  const byGroup = new Map<Group, string[]>();
+  for (const name of metricNames()) {
+    const group = groupOf(name);
+    byGroup.set(group, [...(byGroup.get(group) ?? []), name]);
+  }
+  const view = chartView();
+  for (const group of GROUPS) {
+    const names = byGroup.get(group);
+    if (!names) continue;
+    const grid = el('div', { class: 'chart-grid' });
+    const section = el('details', { class: 'section', 'data-group': group, open: !state.collapsed.includes(group) }, el('summary', {}, group), grid);
+    section.addEventListener('toggle', () => {
+      const collapsed = state.collapsed.filter((g) => g !== group);
+      update({ collapsed: section.open ? collapsed : [...collapsed, group] });
+    });
+    sections.appendChild(section);
+    for (const name of names) {
+      const chart = new MetricChart(name, view, chartEvents, grid);
+      charts.set(name, chart);
+      chart.setSeries(seriesOf(name), view);
+    }
+  }
+  if (runs.length === 0) sections.appendChild(el('p', { class: 'muted' }, 'No run selected. Pick runs above, or start a run.'));
+  else if (charts.size === 0) sections.appendChild(el('p', { class: 'muted' }, 'No metrics logged yet. They appear here within a second of the trainer writing them.'));
+}
+
+function redrawAll(): void {
+  const view = chartView();
+  for (const [name, chart] of charts) chart.setSeries(seriesOf(name), view);
+}
+
+// --- side panels: runs, legend, config diff, alerts -------------------------------------------
+
+function renderPicker(): void {
+  clear(runPicker);
+  for (const run of available) {
+    const box = el('vscode-checkbox', { label: `${run.name} (${run.status})`, 'data-run': run.runId });
+    (box as unknown as { checked: boolean }).checked = state.runIds.includes(run.runId);
+    box.addEventListener('change', () => {
+      const checked = (box as unknown as { checked: boolean }).checked;
+      const ids = checked ? [...state.runIds, run.runId] : state.runIds.filter((id) => id !== run.runId);
+      update({ runIds: ids });
+      host.command('dashboard/runs/select', { runIds: ids });
+    });
+    runPicker.appendChild(box);
+  }
+}
+
+function renderLegend(): void {
+  clear(legend);
+  for (const run of runs) {
+    const swatch = el('span', { class: 'swatch' });
+    swatch.style.backgroundColor = run.color;
+    legend.appendChild(el('span', { class: 'legend-item', 'data-run': run.runId }, swatch, `${run.name} · ${run.status}`));
+  }
+}
+
+function renderDiff(): void {
+  clear(diff);
+  diff.hidden = runs.length < 2;
+  if (runs.length < 2) return;
+  const rows = configDiff(runs.map((r) => r.config));
+  diff.appendChild(el('summary', {}, `Config differences (${rows.length} keys)`));
+  const table = el('table', { class: 'plain' }, el('tr', {}, el('th', {}, 'key'), ...runs.map((r) => el('th', {}, r.name))));
+  for (const row of rows) {
+    table.appendChild(el('tr', {}, el('td', {}, row.key), ...row.values.map((v) => el('td', {}, v ?? '—'))));
+  }
+  diff.appendChild(table);
+}
+
+function renderAlerts(): void {
+  clear(alertsRow);
+  for (const run of runs) {
+    const alerts = computeAlerts(run, { entropyFraction: state.entropyFraction, zeroStdShare: 0.5, clippedShare: 0.2, lengthFactor: 2 });
+    for (const alert of alerts) {
+      const button = el(
+        'button',
+        { class: `alert alert-${alert.kind}`, role: 'listitem', 'data-kind': alert.kind, 'data-step': alert.step, title: 'Open the rollouts of this step' },
+        runs.length > 1 ? `${run.name}: ` : '',
+        `⚠ ${alert.message} — from step ${alert.step}`,
+      );
+      button.addEventListener('click', () => host.command('dashboard/inspector/open', { runId: run.runId, step: alert.step }));
+      alertsRow.appendChild(button);
+    }
+  }
+}
+
+// --- controls ---------------------------------------------------------------------------------
+
+smoothingSlider.addEventListener('input', () => {
+  update({ smoothing: Number(smoothingSlider.value) });
+  smoothingValue.textContent = state.smoothing.toFixed(2);
+  runs.forEach(smoothRun);
+  redrawAll();
+});
+xAxisSelect.addEventListener('change', () => {
+  update({ xAxis: xAxisSelect.value as DashboardState['xAxis'], zoom: null });
+  redrawAll();
+});
+logBox.addEventListener('change', () => {
+  update({ logScale: (logBox as unknown as { checked: boolean }).checked });
+  redrawAll();
+});
+resetZoom.addEventListener('click', () => chartEvents.zoom(null));
+entropyFraction.addEventListener('change', () => {
+  const value = Number(entropyFraction.value);
+  if (value > 0 && value < 1) {
+    update({ entropyFraction: value });
+    renderAlerts();
+  }
+});
+
+// --- host messages ----------------------------------------------------------------------------
+
+host.onNotification('dashboard/snapshot/didChange', loadSnapshot);
+host.onNotification('dashboard/metrics/didAppend', (append) => {
+  const touched = appendRows(append);
+  if (touched.size === 0) return;
+  let newMetric = false;
+  for (const name of touched) {
+    const target = bandOf(name) ?? name;
+    const chart = charts.get(target);
+    if (chart) chart.appended(seriesOf(target));
+    else if (!bandOf(name)) newMetric = true;
+  }
+  if (newMetric) buildCharts();
+  renderAlerts();
+});
+host.onNotification('dashboard/recorded/didChange', ({ runId, recordedSteps, status }) => {
+  const run = runs.find((r) => r.runId === runId);
+  if (run) {
+    run.recordedSteps = recordedSteps;
+    run.status = status;
+    renderLegend();
+  }
+});
+
+// --- start ------------------------------------------------------------------------------------
+
+smoothingSlider.value = String(state.smoothing);
+smoothingValue.textContent = state.smoothing.toFixed(2);
+xAxisSelect.value = state.xAxis;
+(logBox as unknown as { checked: boolean }).checked = state.logScale;
+entropyFraction.value = String(state.entropyFraction);
+loadSnapshot(init.snapshot);
+host.ready();
+if (restored) {
+  // A reloaded page: the inlined snapshot may be old.
+  void refreshSnapshot();
+}
+
+/** Resolved theme colours as rgb() strings (chart.js draws on a canvas, which needs real colours). */
+function themeColors(names: string[], fallback = 'rgb(55, 148, 255)'): string[] {
+  const probe = el('span', { hidden: true });
+  document.body.appendChild(probe);
+  const colors = names.map((name) => {
+    probe.style.color = fallback;
+    probe.style.color = `var(${name}, ${fallback})`;
+    return getComputedStyle(probe).color || fallback;
+  });
+  probe.remove();
+  return colors;
+}

@@ -1,0 +1,85 @@
+// Binned colour scales for token measures: sequential for entropy and probability, diverging for
+// advantage. Colours are translucent so the theme's foreground stays readable in light, dark and
+// high-contrast themes.
+
+export type Measure = 'entropy' | 'probability' | 'advantage';
+
+export interface ColorScale {
+  measure: Measure;
+  /** Bin i holds values in [edges[i], edges[i + 1]); the first and last bins are open-ended. */
+  edges: number[];
+  colors: string[];
+  labels: string[];
+}
+
+function sequential(rgb: string, bins: number): string[] {
+  return Array.from({ length: bins }, (_, i) => `rgba(${rgb}, ${Number((0.08 + (0.72 * i) / (bins - 1)).toFixed(2))})`);
+}
+
+const ENTROPY_EDGES = [0, 0.25, 0.5, 1, 1.5, 2, 3];
+const PROBABILITY_EDGES = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
+const ADVANTAGE_EDGES = [-1, -0.5, -0.1, 0.1, 0.5, 1];
+
+export const SCALES: Record<Measure, ColorScale> = {
+  entropy: {
+    measure: 'entropy',
+    edges: ENTROPY_EDGES,
+    colors: sequential('255, 120, 0', ENTROPY_EDGES.length),
+    labels: labels(ENTROPY_EDGES),
+  },
+  probability: {
+    measure: 'probability',
+    edges: PROBABILITY_EDGES,
+    // Low probability is the notable case: darkest first.
+    colors: sequential('0, 140, 255', PROBABILITY_EDGES.length).reverse(),
+    labels: labels(PROBABILITY_EDGES),
+  },
+  advantage: {
+    measure: 'advantage',
+    edges: [-Infinity, ...ADVANTAGE_EDGES],
+    colors: [
+      'rgba(220, 40, 40, 0.75)',
+      'rgba(220, 40, 40, 0.5)',
+      'rgba(220, 40, 40, 0.25)',
+      'rgba(128, 128, 128, 0.12)',
+      'rgba(30, 170, 70, 0.25)',
+      'rgba(30, 170, 70, 0.5)',
+      'rgba(30, 170, 70, 0.75)',
+    ],
+    labels: ['< −1', '−1 … −0.5', '−0.5 … −0.1', '−0.1 … 0.1', '0.1 … 0.5', '0.5 … 1', '≥ 1'],
+  },
+};
+
+function labels(edges: number[]): string[] {
+  return edges.map((e, i) => (i + 1 < edges.length ? `${e} … ${edges[i + 1]}` : `≥ ${e}`));
+}
+
+/** The bin of a value, or -1 when the value is not a number. */
+export function binOf(scale: ColorScale, value: number): number {
+  if (!Number.isFinite(value)) {
+    return -1;
+  }
+  let bin = 0;
+  for (let i = 1; i < scale.edges.length; i++) {
+    if (value >= scale.edges[i]) {
+      bin = i;
+    }
+  }
+  return bin;
+}
+
+/** The value of a token under a measure; advantage only on tokens that received gradient. */
+export function measureValue(
+  measure: Measure,
+  token: { entropy: number; logprob: number; inLoss: boolean },
+  advantage: number | null,
+): number {
+  switch (measure) {
+    case 'entropy':
+      return token.entropy;
+    case 'probability':
+      return Math.exp(token.logprob);
+    case 'advantage':
+      return token.inLoss && advantage !== null ? advantage : Number.NaN;
+  }
+}

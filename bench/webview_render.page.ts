@@ -63,9 +63,16 @@ export async function openApp(
     }
   });
   // A string, not a function: tsx would add helpers the page does not have. Besides the API
-  // stand-in it records when the last host message arrived (before the app's own listener runs).
+  // stand-in it records when the last host message arrived (before the app's own listener runs)
+  // and how long its deserialisation took.
   await page.addInitScript(`{
-    window.addEventListener('message', () => { window.__receivedAt = performance.now(); });
+    window.addEventListener('message', (e) => {
+      // Reading data deserialises the message (Chromium does it lazily): timed apart from rendering.
+      const start = performance.now();
+      void e.data;
+      window.__receivedAt = performance.now();
+      window.__deserializeMs = window.__receivedAt - start;
+    });
     let state = ${JSON.stringify(options.savedState ?? null)};
     window.acquireVsCodeApi = () => ({
       postMessage: (m) => window.__rlstudioPost(JSON.parse(JSON.stringify(m))),
@@ -127,4 +134,22 @@ export async function readPaintProbe(page: Page): Promise<number> {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('the probed paint never happened');
+}
+
+/** Milliseconds the last host message took to deserialise. */
+export async function lastDeserializeMs(page: Page): Promise<number> {
+  return page.evaluate('window.__deserializeMs') as Promise<number>;
+}
+
+/**
+ * Arms a probe for a message whose handling changes no element count (e.g. a live append): the
+ * frame after the app's synchronous handler ran. Registered after the app's listener, so it runs after it.
+ */
+export async function armHandledProbe(page: Page): Promise<void> {
+  await page.evaluate(`{
+    window.__paintedAt = undefined;
+    window.addEventListener('message', () => {
+      requestAnimationFrame(() => setTimeout(() => { window.__paintedAt = performance.now(); }, 0));
+    }, { once: true });
+  }`);
 }

@@ -3,11 +3,12 @@
 //   npm run demo                         # set up, build build/rl-studio.vsix, train the demo run
 //   npm run demo -- --open               # ... then serve VS Code (code-server) on localhost with it
 //   npm run demo -- --open --skip-train  # serve the last result without training again
+//   npm run demo -- --steps 5            # other arguments go to `rlstudio demo` (see its --help)
 //
 // Node built-ins only (runs before `npm ci`).
 
-import { mkdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { CACHE_DIR, ROOT, SetupError, VENV_BIN, VSIX_PATH, freePort, log, runMain, runStatus } from "./lib.mjs";
 import { ensureNpmPackages, ensurePythonEnv, packageVsix } from "./setup.mjs";
 import { ensureCodeServer, installExtension, startCodeServer, stopCodeServer } from "./codeServer.mjs";
@@ -18,6 +19,7 @@ async function main() {
   const args = process.argv.slice(2);
   const open = args.includes("--open");
   const skipTrain = args.includes("--skip-train");
+  const demoArgs = args.filter((arg) => arg !== "--open" && arg !== "--skip-train");
 
   // --- set-up ---
   ensureNpmPackages();
@@ -26,8 +28,8 @@ async function main() {
 
   // --- the demo run ---
   if (!skipTrain) {
-    log("training the demo run: .venv/bin/rlstudio demo (in examples/)");
-    const code = await runStatus(join(VENV_BIN, "rlstudio"), ["demo"], {
+    log(`training the demo run: .venv/bin/rlstudio ${["demo", ...demoArgs].join(" ")} (in examples/)`);
+    const code = await runStatus(join(VENV_BIN, "rlstudio"), ["demo", ...demoArgs], {
       cwd: EXAMPLES,
       env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
     });
@@ -46,7 +48,11 @@ The demo run is in examples/.rlstudio/runs/. To look at it:
   ensureCodeServer();
   const userDataDir = join(CACHE_DIR, "demo", "user-data");
   const extensionsDir = join(CACHE_DIR, "demo", "extensions");
-  mkdirSync(userDataDir, { recursive: true });
+  const settings = join(userDataDir, "User", "settings.json");
+  if (!existsSync(settings)) {
+    mkdirSync(dirname(settings), { recursive: true });
+    writeFileSync(settings, JSON.stringify({ "workbench.startupEditor": "none", "telemetry.telemetryLevel": "off", "update.mode": "none" }, null, 2));
+  }
   installExtension(VSIX_PATH, userDataDir, extensionsDir);
   const port = await freePort();
   const logFile = join(CACHE_DIR, "demo", "code-server.log");

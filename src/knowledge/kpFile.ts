@@ -89,3 +89,18 @@ function pyJson(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+/**
+ * The knowledge points a recorded rollout received: rollouts store only `hint_ids` (ids are unique
+ * per problem, not per file), so the problem is the KP entry that has every id and whose point texts
+ * all occur in the rollout's prompt. For the rollout inspector; [] when nothing matches.
+ */
+export function hintsOfRollout(entries: readonly KpEntry[], hintIds: readonly string[], prompt: string): KnowledgePoint[] {
+  if (hintIds.length === 0) return [];
+  for (const entry of entries) {
+    const byId = new Map(entry.points.map((p) => [p.id, p]));
+    const points = hintIds.map((id) => byId.get(id));
+    if (points.every((p) => p !== undefined && prompt.includes(`- ${p.text}`))) return points as KnowledgePoint[];
+  }
+  return [];
+}

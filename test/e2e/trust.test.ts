@@ -1,5 +1,5 @@
 // An untrusted workspace: runs can be browsed, but Start Run is refused with the explanation.
-import { cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -12,6 +12,7 @@ before(async () => {
   // A workspace holding a finished run (the trainer's fixture).
   const workspace = mkdtempSync(join(tmpdir(), "rlstudio-e2e-untrusted-"));
   cpSync(join(ROOT, "test", "fixtures", "runs", "completed-tiny"), join(workspace, ".rlstudio", "runs", "completed-tiny"), { recursive: true });
+  writeFileSync(join(workspace, "bad.rlstudio.yaml"), "name: bad\nmodel: {name: m}\ndata: {path: d.jsonl}\nrewards: [{name: f, ref: format}]\nalgorithm:\n  max_step: 3\n");
   vs = await startSession({ name: "trust", workspace, copyWorkspace: false, trust: false });
   await vs.waitForActivation();
 });
@@ -40,4 +41,16 @@ test("setting up the trainer environment and the demo are refused too", { timeou
       await vs.runCommand(command);
       await vs.waitForNotification(/does not run the trainer in an untrusted workspace/);
     }
+  }));
+
+test("run configs get schema diagnostics without executing anything", { timeout: 120_000 }, () =>
+  vs.step("diagnostics", async () => {
+    await vs.page.keyboard.press("Control+P");
+    const input = vs.page.locator(".quick-input-widget .quick-input-box input");
+    await input.waitFor({ state: "visible" });
+    await input.fill("bad.rlstudio.yaml");
+    await vs.page.locator(".quick-input-list .monaco-list-row", { hasText: "bad.rlstudio.yaml" }).first().click();
+    await vs.page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 30_000 });
+    await vs.runCommand("View: Focus Problems (Errors, Warnings, Infos)");
+    await vs.page.locator(".markers-panel", { hasText: 'unknown key "max_step" (did you mean "max_steps"?)' }).first().waitFor({ timeout: 30_000 });
   }));

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { RolloutReader } from '../../src/runs/rollouts';
 import type { RolloutDetail, StepRollouts } from '../../src/runs/rolloutTypes';
 import { DEFAULT_INSPECTOR_STATE, type InspectorInit, type InspectorState } from '../../src/webviews/inspector/protocol';
@@ -366,4 +366,3 @@ describe('rollout inspector', () => {
   }
 });
 
-after(() => undefined);

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import yaml
 
+from rlstudio.hints import HintsConfig
+
 # ---------------------------------------------------------------------------------------------
 # Config dataclasses
 
@@ -246,6 +248,9 @@ class RunConfig:
     algorithm: AlgorithmConfig = field(default_factory=AlgorithmConfig, metadata={"help": "GRPO settings."})
     recording: RecordingConfig = field(default_factory=RecordingConfig, metadata={"help": "Rollout recording."})
     checkpoints: CheckpointConfig = field(default_factory=CheckpointConfig, metadata={"help": "Checkpointing."})
+    hints: HintsConfig | None = field(
+        default=None, metadata={"help": "Knowledge-point hints injected into prompts (docs/knowledge-points.md)."}
+    )
     runs_root: str | None = field(
         default=None,
         metadata={"help": "Folder for run directories (default `.rlstudio/runs` beside the config file)."},

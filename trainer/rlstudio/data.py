@@ -63,6 +63,10 @@ def load_dataset(config: RunConfig):
 
     drop = ["prompt"] if "prompt" in columns else []
     dataset = raw.map(build, remove_columns=drop)
+    if config.hints is not None:
+        from rlstudio.hints import hints_for_dataset
+
+        dataset = hints_for_dataset(dataset, config.hints, config.base_dir)  # adds the `hint_ids` column
     if data.shuffle_seed is not None:
         dataset = dataset.shuffle(seed=data.shuffle_seed)
     if data.eval_fraction > 0:

@@ -49,6 +49,7 @@ class _Generation:
     rewards: torch.Tensor  # (N_global, F) float32, NaN where a function gave no value
     errors: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))  # global row -> messages
     extras: dict[int, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))  # global row -> values
+    hint_ids: dict[int, list[str]] = field(default_factory=dict)  # global row -> knowledge points injected
 
 
 class RecordingGRPOTrainer(GRPOTrainer):
@@ -104,6 +105,8 @@ class RecordingGRPOTrainer(GRPOTrainer):
         for column, values in self._last_extras.items():
             for i, value in enumerate(values[:n]):
                 generation.extras[offset + i][column] = value
+        for i, example in enumerate(inputs[:n]):  # one input per completion (prompts repeated per group)
+            generation.hint_ids[offset + i] = list(example.get("hint_ids") or [])
         self._generations[gen_id] = generation
         for old in [g for g in self._generations if g < gen_id - 1]:
             del self._generations[old]
@@ -185,6 +188,7 @@ class RecordingGRPOTrainer(GRPOTrainer):
                 "truncated": not ids or ids[-1] not in eos_ids,
                 "reward_error": "\n".join(generation.errors.get(row, [])) or None if generation else None,
                 "extras": dict(generation.extras.get(row, {})) if generation else {},
+                "hint_ids": generation.hint_ids.get(row, []) if generation else [],
                 "entropy_threshold": threshold,
             }
 
@@ -248,7 +252,7 @@ class RecordingGRPOTrainer(GRPOTrainer):
             "reward": sum(v * w for v, w in scored) if scored else None,
             "rewards": rewards,
             "truncated": row["truncated"],
-            "hint_ids": [],
+            "hint_ids": row["hint_ids"],
             "reward_error": row["reward_error"],
             "extras": json.dumps(row["extras"], default=str),
             "entropy_threshold": row["entropy_threshold"],

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rlstudio.rlcr import rlcr_reward
+
 DEFAULT_ANSWER_PATTERN = r"<answer>(.*?)</answer>"
 
 
@@ -120,6 +122,7 @@ BUILTINS: dict[str, Callable[..., list[float]]] = {
     "format": format_reward,
     "length_penalty": length_penalty,
     "reasoning_gym": reasoning_gym_reward,
+    "rlcr": rlcr_reward,
 }
 
 

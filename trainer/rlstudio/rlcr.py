@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import re
 
-from rlstudio.rewards import DEFAULT_ANSWER_PATTERN, _text, answers_match, extract_answer
-
+# rlstudio.rewards registers this module's reward as a built-in, so the helpers it shares with
+# rewards.py are imported inside the functions (no import cycle).
+DEFAULT_ANSWER_PATTERN = r"<answer>(.*?)</answer>"
 DEFAULT_CONFIDENCE_PATTERN = r"<confidence>(.*?)</confidence>"
 
 
 def parse_confidence(text: str, pattern: str = DEFAULT_CONFIDENCE_PATTERN) -> float | None:
     """The stated confidence as a probability: "0.8", ".8" and "80%" all give 0.8; None if unusable."""
+    from rlstudio.rewards import extract_answer
+
     raw = extract_answer(text, pattern)
     if raw is None:
         return None
@@ -48,6 +51,8 @@ def rlcr_reward(completions, answer=None, pattern: str = DEFAULT_ANSWER_PATTERN,
                 column: str = "answer", **kwargs) -> list[float]:
     """Correctness − (confidence − correctness)²; `unparsable_penalty` replaces the Brier term when no
     usable confidence in [0, 1] is stated."""
+    from rlstudio.rewards import _text, answers_match, extract_answer
+
     expected = answer if column == "answer" else kwargs.get(column)
     if expected is None:
         raise KeyError(f"rlcr needs a dataset column {column!r} with the reference answer (set args.column)")

@@ -135,3 +135,43 @@ def test_hints_for_a_datasets_dataset(tmp_path):
     assert dataset[0]["prompt"][0]["content"] == "Hints:\n- Add the units first.\n- Carry the 1 — «tens».\n\n17 + 25?"
     with pytest.raises(KpFileError, match="no column 'qid'"):
         hints_for_dataset(datasets.Dataset.from_list(rows), HintsConfig(file="h.kp.jsonl", id_column="qid"), tmp_path)
+
+
+def _trainer_has_hints() -> bool:
+    import dataclasses
+
+    from rlstudio.config import RunConfig
+
+    return "hints" in {f.name for f in dataclasses.fields(RunConfig)}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _trainer_has_hints(), reason="RunConfig.hints is not wired yet (see docs/knowledge-points.md)")
+def test_training_injects_hints_and_records_hint_ids(tmp_path, tiny_model):
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from rlstudio.config import load_config
+    from rlstudio.train import run
+
+    shutil.copytree(tiny_model, tmp_path / "model")
+    (tmp_path / "data.jsonl").write_text('{"id": "p1", "question": "What is 1 + 2?", "answer": "3"}\n'
+                                         '{"id": "p2", "question": "What is 2 + 2?", "answer": "4"}\n')
+    (tmp_path / "hard.kp.jsonl").write_text(KP.replace('"q1"', '"p1"'))
+    (tmp_path / "h.rlstudio.yaml").write_text(
+        "model: {name: ./model}\ndata: {path: data.jsonl, template: '{question}'}\n"
+        "hints: {file: hard.kp.jsonl, mode: selected, placement: after_problem}\n"
+        "rewards: [{name: calib, ref: rlcr}]\n"
+        "algorithm: {num_generations: 2, per_device_train_batch_size: 4, max_completion_length: 8, max_steps: 1}\n")
+    run_dir = tmp_path / "run"
+    run(load_config(tmp_path / "h.rlstudio.yaml"), run_dir)
+    rows = pq.read_table(next(run_dir.glob("rollouts/*.parquet"))).to_pylist()
+    for row in rows:
+        if "1 + 2" in row["prompt"]:
+            assert row["hint_ids"] == ["b"]
+            assert "What is 1 + 2?\n\nHints:\n- Carry the 1 — «tens».<|im_end|>" in row["prompt"]
+        else:
+            assert row["hint_ids"] == []
+            assert "Hints:" not in row["prompt"]
+    assert {"1 + 2" in r["prompt"] for r in rows} == {True, False}

@@ -95,3 +95,31 @@ def test_on_a_tiny_model_results_are_written_next_to_the_kp_file(tmp_path):
     assert saved["problems"]["p1"]["samples"] == 3
     entries = {e.problem: e.selected for e in load_kp(kp)}
     assert entries == {"p1": result["chosen"], "p2": ["z"]}
+
+
+@pytest.mark.slow
+def test_through_the_worker_with_progress_bad_input_and_cancel(tmp_path):
+    from rlstudio.testing import make_tiny_model
+    from rlstudio.worker.client import WorkerProcess
+
+    model = make_tiny_model(tmp_path / "model")
+    kp = tmp_path / "h.kp.jsonl"
+    points = ", ".join(f'{{"id": "k{i}", "text": "Point {i}."}}' for i in range(6))
+    kp.write_text(f'{{"problem": "p1", "points": [{points}], "selected": []}}\n')
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": "p1", "prompt": "What is 1 + 1?", "answer": "2"}\n')
+    worker = WorkerProcess()
+    try:
+        bad = worker.request("hints/subsetSearch", {"kpFile": str(tmp_path / "missing.kp.jsonl"), "dataFile": str(data),
+                                                   "model": str(model)})
+        assert bad["error"]["code"] == -32602 and "missing.kp.jsonl" in bad["error"]["message"]
+        request_id = worker.send_request("hints/subsetSearch", {
+            "kpFile": str(kp), "dataFile": str(data), "model": str(model), "samples": 2, "maxNewTokens": 4,
+            "progressToken": "search"})
+        first = worker.next_message(timeout=60)
+        assert first["method"] == "$/progress" and first["params"]["value"]["message"].startswith("problem p1")
+        worker.notify("$/cancelRequest", {"id": request_id})
+        assert worker.response(request_id, timeout=60)["error"]["code"] == -32800
+        assert not (tmp_path / "h.kp.subsets.json").exists(), "a cancelled search writes nothing"
+    finally:
+        worker.close()

@@ -93,9 +93,11 @@ function smoothRun(run: RunData): RunData {
   run.smoothed = {};
   run.ema = {};
   for (const [name, values] of Object.entries(run.metrics)) {
-    const ema: EmaState = { last: 0, count: 0 };
-    const constant = values.every((v) => v === null || v === values.find((u) => u !== null));
-    run.smoothed[name] = values.map((v) => (constant ? v : emaStep(ema, v, state.smoothing)));
+    // The debiased EMA (series.ts); kept as state so live rows continue it.
+    const ema: EmaState = { last: 0, power: 1 };
+    const smoothed: (number | null)[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) smoothed[i] = emaStep(ema, values[i], state.smoothing);
+    run.smoothed[name] = smoothed;
     run.ema[name] = ema;
   }
   return run;
@@ -117,7 +119,7 @@ function appendRows(append: MetricsAppend): Set<string> {
     if (!run.metrics[name]) {
       run.metrics[name] = new Array(before).fill(null);
       run.smoothed[name] = new Array(before).fill(null);
-      run.ema[name] = { last: 0, count: 0 };
+      run.ema[name] = { last: 0, power: 1 };
     }
     run.metrics[name].push(...values);
     run.smoothed[name].push(...values.map((v) => emaStep(run.ema[name], v, state.smoothing)));

@@ -10,7 +10,7 @@ export function ema(values: ArrayLike<number | null>, weight: number): (number |
   const out: (number | null)[] = new Array(values.length);
   const first = firstFinite(values);
   const constant = first !== undefined && allEqual(values, first);
-  const state = { last: 0, count: 0 };
+  const state: EmaState = { last: 0, power: 1 };
   for (let i = 0; i < values.length; i++) {
     out[i] = constant ? values[i] : emaStep(state, values[i], weight);
   }
@@ -19,7 +19,8 @@ export function ema(values: ArrayLike<number | null>, weight: number): (number |
 
 export interface EmaState {
   last: number;
-  count: number;
+  /** weight^n after n finite values: the debiasing term is 1 − power. */
+  power: number;
 }
 
 /** One step of the debiased EMA; lets live updates continue without recomputing the series. */
@@ -28,9 +29,8 @@ export function emaStep(state: EmaState, value: number | null, weight: number): 
     return value;
   }
   state.last = state.last * weight + (1 - weight) * value;
-  state.count++;
-  const debias = weight === 1 ? 1 : 1 - Math.pow(weight, state.count);
-  return state.last / debias;
+  state.power *= weight;
+  return weight === 1 ? state.last : state.last / (1 - state.power);
 }
 
 function firstFinite(values: ArrayLike<number | null>): number | undefined {
@@ -68,30 +68,22 @@ export function decimate(xs: ArrayLike<number>, ys: ArrayLike<number | null>, bu
   lo = Math.max(0, lo - 1);
   hi = Math.min(n, hi + 1);
   const out: Point[] = [];
-  const finite = (i: number) => ys[i] !== null && Number.isFinite(ys[i] as number);
   if (hi - lo <= buckets * 4) {
-    for (let i = lo; i < hi; i++) if (finite(i)) out.push({ x: xs[i], y: ys[i] as number });
+    for (let i = lo; i < hi; i++) {
+      const y = ys[i];
+      if (y !== null && Number.isFinite(y)) out.push({ x: xs[i], y });
+    }
     return out;
   }
   const start = xs[lo];
-  const width = (xs[hi - 1] - start) / buckets || 1;
-  let i = lo;
-  while (i < hi) {
-    const bucket = Math.floor((xs[i] - start) / width);
-    let first = -1;
-    let last = -1;
-    let min = -1;
-    let max = -1;
-    while (i < hi && Math.floor((xs[i] - start) / width) === bucket) {
-      if (finite(i)) {
-        if (first < 0) first = i;
-        last = i;
-        if (min < 0 || (ys[i] as number) < (ys[min] as number)) min = i;
-        if (max < 0 || (ys[i] as number) > (ys[max] as number)) max = i;
-      }
-      i++;
-    }
-    if (first < 0) continue;
+  const scale = buckets / (xs[hi - 1] - start || 1);
+  let bucket = -1;
+  let first = -1;
+  let last = -1;
+  let min = -1;
+  let max = -1;
+  const flush = () => {
+    if (first < 0) return;
     // The four indices in order, each once.
     let pushed = -1;
     for (const k of [first, Math.min(min, max), Math.max(min, max), last]) {
@@ -100,7 +92,22 @@ export function decimate(xs: ArrayLike<number>, ys: ArrayLike<number | null>, bu
         pushed = k;
       }
     }
+  };
+  for (let i = lo; i < hi; i++) {
+    const b = Math.floor((xs[i] - start) * scale);
+    if (b !== bucket) {
+      flush();
+      bucket = b;
+      first = last = min = max = -1;
+    }
+    const y = ys[i];
+    if (y === null || !Number.isFinite(y)) continue;
+    if (first < 0) first = min = max = i;
+    last = i;
+    if (y < (ys[min] as number)) min = i;
+    if (y > (ys[max] as number)) max = i;
   }
+  flush();
   return out;
 }
 

@@ -30,8 +30,13 @@ export class DashboardPanels implements vscode.Disposable {
     private readonly openInspector: (runId: string, step: number) => void,
     private readonly log: Logger,
   ) {
+    // Runs appear asynchronously (e.g. after a window reload the store scans its folders while
+    // the restored panel already asks for them): selected ids are kept even while unknown.
     this.storeListener = store.onDidChangeRuns(() => {
-      if (this.host) this.host.ipc.notify('dashboard/snapshot/didChange', this.snapshot());
+      if (!this.host) return;
+      this.watch();
+      this.host.panel.title = this.title();
+      this.host.ipc.notify('dashboard/snapshot/didChange', this.snapshot());
     });
   }
 
@@ -56,8 +61,8 @@ export class DashboardPanels implements vscode.Disposable {
   }
 
   private open(state: DashboardState, panel?: vscode.WebviewPanel): void {
-    this.runIds = state.runIds.filter((id) => this.store.get(id));
-    const init: DashboardInit = { state: { ...state, runIds: this.runIds }, snapshot: this.snapshot() };
+    this.runIds = state.runIds;
+    const init: DashboardInit = { state, snapshot: this.snapshot() };
     const host = new WebviewPanelHost<DashboardProtocol>({
       viewType: DASHBOARD_VIEW_TYPE,
       title: this.title(),
@@ -74,7 +79,7 @@ export class DashboardPanels implements vscode.Disposable {
     host.ipc.onCommand('dashboard/inspector/open', ({ runId, step }) => this.openInspector(runId, step));
     host.ipc.onCommand('dashboard/runs/select', ({ runIds }) => this.select(runIds));
     host.ipc.onRequest('dashboard/snapshot/get', ({ runIds }) => {
-      this.runIds = runIds.filter((id) => this.store.get(id));
+      this.runIds = runIds;
       this.watch();
       return this.snapshot();
     });
@@ -88,7 +93,7 @@ export class DashboardPanels implements vscode.Disposable {
   }
 
   private select(runIds: string[]): void {
-    this.runIds = runIds.filter((id) => this.store.get(id));
+    this.runIds = runIds;
     if (this.host) this.host.panel.title = this.title();
     this.watch();
     this.host?.ipc.notify('dashboard/snapshot/didChange', this.snapshot());

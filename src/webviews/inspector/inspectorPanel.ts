@@ -27,11 +27,25 @@ export class InspectorPanels implements vscode.Disposable {
   private lastStep: { key: string; data: StepRollouts } | undefined;
   private lastStats: { key: string; data: StepStats } | undefined;
 
+  /** The run a restored panel shows, until the store (still scanning after a reload) knows it. */
+  private awaitedRun: string | undefined;
+  private readonly storeListener: { dispose(): void };
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: RunStore,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.storeListener = store.onDidChangeRuns(() => {
+      const run = this.awaitedRun ? store.get(this.awaitedRun) : undefined;
+      if (run && this.host) {
+        this.awaitedRun = undefined;
+        this.watch(run);
+        this.host.panel.title = `Rollouts: ${run.name()}`;
+        this.host.ipc.notify('inspector/steps/didChange', runSteps(run));
+      }
+    });
+  }
 
   /** Restores the panel after a window reload with the state the app saved. */
   registerSerializer(): vscode.Disposable {
@@ -91,6 +105,8 @@ export class InspectorPanels implements vscode.Disposable {
     });
     if (run) {
       this.watch(run);
+    } else {
+      this.awaitedRun = state.runId ?? undefined;
     }
   }
 
@@ -197,6 +213,7 @@ export class InspectorPanels implements vscode.Disposable {
 
   dispose(): void {
     this.unwatch();
+    this.storeListener.dispose();
     this.host?.dispose();
   }
 }

@@ -67,3 +67,12 @@ test('merge reports a problem changed differently on both sides', () => {
   assert.deepEqual(merged.conflicts, ['q1']);
   assert.notEqual(contentHash('a'), contentHash('b'));
 });
+
+test('hintsOfRollout finds the points a rollout received from its hint_ids and prompt', async () => {
+  const { hintsOfRollout } = await import('../../../src/knowledge/kpFile');
+  const entries = [e('q1', 'a', 'b'), { problem: 'q2', points: [{ id: 'a', text: 'Other A' }], selected: [] }];
+  assert.deepEqual(hintsOfRollout(entries, ['a'], 'What?\n\nHints:\n- Other A'), [{ id: 'a', text: 'Other A' }]);
+  assert.deepEqual(hintsOfRollout(entries, ['a', 'b'], 'Hints:\n- a\n- b\n\nQ'), [{ id: 'a', text: 'a' }, { id: 'b', text: 'b' }]);
+  assert.deepEqual(hintsOfRollout(entries, [], 'Hints:\n- a'), []);
+  assert.deepEqual(hintsOfRollout(entries, ['zz'], 'x'), []);
+});

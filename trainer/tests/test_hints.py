@@ -137,16 +137,7 @@ def test_hints_for_a_datasets_dataset(tmp_path):
         hints_for_dataset(datasets.Dataset.from_list(rows), HintsConfig(file="h.kp.jsonl", id_column="qid"), tmp_path)
 
 
-def _trainer_has_hints() -> bool:
-    import dataclasses
-
-    from rlstudio.config import RunConfig
-
-    return "hints" in {f.name for f in dataclasses.fields(RunConfig)}
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _trainer_has_hints(), reason="RunConfig.hints is not wired yet (see docs/knowledge-points.md)")
 def test_training_injects_hints_and_records_hint_ids(tmp_path, tiny_model):
     import shutil
 

@@ -13,7 +13,20 @@ import os
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-PIECES = ["The", " answer", " is", " 4", "2", ".", "\n", "<think>", " x", "\t", "é", " ok"]
+PIECES = [
+    "The",
+    " answer",
+    " is",
+    " 4",
+    "2",
+    ".",
+    "\n",
+    "<think>",
+    " x",
+    "\t",
+    "é",
+    " ok",
+]
 
 
 def token_value(p: int, g: int, i: int) -> tuple[float, float]:
@@ -23,7 +36,9 @@ def token_value(p: int, g: int, i: int) -> tuple[float, float]:
     return entropy, logprob
 
 
-def build(step: int, prompts: int, group: int, tokens: int, threshold: float | None) -> pa.Table:
+def build(
+    step: int, prompts: int, group: int, tokens: int, threshold: float | None
+) -> pa.Table:
     rows = []
     for p in range(prompts):
         for g in range(group):
@@ -68,7 +83,10 @@ def build(step: int, prompts: int, group: int, tokens: int, threshold: float | N
             ("loss_mask", pa.list_(pa.int8())),
             ("advantage", pa.float32()),
             ("reward", pa.float32()),
-            ("rewards", pa.struct([("accuracy", pa.float64()), ("format", pa.float64())])),
+            (
+                "rewards",
+                pa.struct([("accuracy", pa.float64()), ("format", pa.float64())]),
+            ),
             ("truncated", pa.bool_()),
             ("hint_ids", pa.list_(pa.string())),
             ("reward_error", pa.string()),
@@ -87,7 +105,12 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=4)
     parser.add_argument("--group", type=int, default=4)
     parser.add_argument("--tokens", type=int, default=12)
-    parser.add_argument("--threshold", type=float, default=1.2, help="negative: none (top_entropy_quantile == 1)")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=1.2,
+        help="negative: none (top_entropy_quantile == 1)",
+    )
     args = parser.parse_args()
     threshold = None if args.threshold < 0 else args.threshold
     table = build(args.step, args.prompts, args.group, args.tokens, threshold)

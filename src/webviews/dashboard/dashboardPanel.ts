@@ -23,6 +23,8 @@ export class DashboardPanels implements vscode.Disposable {
   private runIds: string[] = [];
   private runListeners: Disposable[] = [];
   private readonly storeListener: Disposable;
+  /** The run listing the app last received; the store fires on every change of any run. */
+  private listing = '';
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -33,7 +35,9 @@ export class DashboardPanels implements vscode.Disposable {
     // Runs appear asynchronously (e.g. after a window reload the store scans its folders while
     // the restored panel already asks for them): selected ids are kept even while unknown.
     this.storeListener = store.onDidChangeRuns(() => {
-      if (!this.host) return;
+      // Live rows reach the app as appends (watch()); a whole snapshot, which rebuilds every chart,
+      // goes only when the list of runs, their names or their statuses changed.
+      if (!this.host || this.listingKey() === this.listing) return;
       this.watch();
       this.host.panel.title = this.title();
       this.host.ipc.notify('dashboard/snapshot/didChange', this.snapshot());
@@ -104,7 +108,12 @@ export class DashboardPanels implements vscode.Disposable {
     return names.length === 0 ? 'Dashboard' : `Dashboard: ${names.join(', ')}`;
   }
 
+  private listingKey(): string {
+    return this.store.runs().map((r) => [r.id, r.name(), r.derived.status].join('\u0000')).join('\u0001');
+  }
+
   private snapshot(): DashboardSnapshot {
+    this.listing = this.listingKey();
     return {
       available: this.store.runs().map((r) => ({ runId: r.id, name: r.name(), status: r.derived.status })),
       runs: this.runIds.map((id) => this.store.get(id)).filter((r): r is Run => r !== undefined).map(runMetrics),

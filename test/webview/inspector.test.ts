@@ -217,6 +217,19 @@ describe('rollout inspector', () => {
     }
   });
 
+  it('shows the hints a rollout received', async () => {
+    const withHints = detailOf(['4'], { hintIds: ['kp-carry', '<b>kp2</b>'] });
+    const { app, close } = await openInspector(recordedHandlers([withHints, detailOf(['5'], { row: 1 })]), { state: { row: 0 } });
+    try {
+      const hints = app.page.locator('.hints');
+      await hints.waitFor();
+      assert.equal(await hints.textContent(), 'Hints received: kp-carry, <b>kp2</b>');
+      assert.equal(await app.page.locator('.hints b').count(), 0);
+    } finally {
+      await close();
+    }
+  });
+
   it('shows hostile rollout text as inert text', async () => {
     const hostile = [
       '<script>window.__pwned = 1</script>',

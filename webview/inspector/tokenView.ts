@@ -64,6 +64,10 @@ export class TokenView {
     const prompt = el('pre', { class: 'prompt', 'aria-label': 'Prompt' });
     appendVisible(prompt, detail.prompt, options.showWhitespace);
     this.element.appendChild(el('details', { class: 'prompt-block', open: true }, el('summary', {}, 'Prompt'), prompt));
+    if (detail.hintIds.length > 0) {
+      // The knowledge points injected into this prompt (their text is part of the prompt above).
+      this.element.appendChild(el('p', { class: 'hints', 'aria-label': 'Hints' }, `Hints received: ${detail.hintIds.join(', ')}`));
+    }
 
     if (options.markdown) {
       this.element.appendChild(this.markdown(detail.completion, options.collapseThink));

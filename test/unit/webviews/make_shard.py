@@ -13,6 +13,9 @@ import os
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+# The trainer's own shard schema: one definition for writer and readers.
+from rlstudio.rollouts import schema as shard_schema
+
 PIECES = [
     "The",
     " answer",
@@ -69,33 +72,7 @@ def build(
                     "entropy_threshold": threshold,
                 }
             )
-    schema = pa.schema(
-        [
-            ("step", pa.int64()),
-            ("prompt_index", pa.int32()),
-            ("group_index", pa.int32()),
-            ("prompt", pa.string()),
-            ("completion", pa.string()),
-            ("token_ids", pa.list_(pa.int32())),
-            ("tokens", pa.list_(pa.string())),
-            ("logprobs", pa.list_(pa.float32())),
-            ("entropies", pa.list_(pa.float32())),
-            ("loss_mask", pa.list_(pa.int8())),
-            ("advantage", pa.float32()),
-            ("reward", pa.float32()),
-            (
-                "rewards",
-                pa.struct([("accuracy", pa.float64()), ("format", pa.float64())]),
-            ),
-            ("truncated", pa.bool_()),
-            ("hint_ids", pa.list_(pa.string())),
-            ("reward_error", pa.string()),
-            ("extras", pa.string()),
-            ("entropy_threshold", pa.float32()),
-        ],
-        metadata={"rlstudio.format": "rlstudio.run/1"},
-    )
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=shard_schema(["accuracy", "format"]))
 
 
 def main() -> None:

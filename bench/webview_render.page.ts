@@ -113,13 +113,18 @@ export async function openApp(
  * Arms a probe: the next time `selector` matches at least `count` elements, it records the time of
  * the frame after that (requestAnimationFrame, then a task: the frame has been produced).
  */
-export async function armPaintProbe(page: Page, selector: string, count = 1): Promise<void> {
+export async function armPaintProbe(page: Page, selector: string, count = 1, alsoCount?: string): Promise<void> {
   await page.evaluate(`{
     window.__paintedAt = undefined;
+    window.__paintedCount = undefined;
     const probe = new MutationObserver(() => {
       if (document.querySelectorAll(${JSON.stringify(selector)}).length < ${count}) return;
       probe.disconnect();
-      requestAnimationFrame(() => setTimeout(() => { window.__paintedAt = performance.now(); }, 0));
+      requestAnimationFrame(() => {
+        // What that frame showed (e.g. how many charts were drawn in it), counted before anything later runs.
+        ${alsoCount ? `window.__paintedCount = document.querySelectorAll(${JSON.stringify(alsoCount)}).length;` : ''}
+        setTimeout(() => { window.__paintedAt = performance.now(); }, 0);
+      });
     });
     probe.observe(document.body, { childList: true, subtree: true });
   }`);
@@ -134,6 +139,11 @@ export async function readPaintProbe(page: Page): Promise<number> {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('the probed paint never happened');
+}
+
+/** The count of `alsoCount` (armPaintProbe) in the probed frame. */
+export async function readPaintedCount(page: Page): Promise<number> {
+  return page.evaluate('window.__paintedCount') as Promise<number>;
 }
 
 /** Milliseconds the last host message took to deserialise. */

@@ -84,12 +84,24 @@ function firstIndex(values: (number | null)[], test: (v: number, i: number) => b
   return -1;
 }
 
+/** Mean of the first EARLY finite values (read from the start, not the whole column: runs are long). */
 function earlyMean(values: (number | null)[]): number | null {
-  return meanOf(values.filter((v): v is number => v !== null && Number.isFinite(v)).slice(0, EARLY));
+  const picked: number[] = [];
+  for (let i = 0; i < values.length && picked.length < EARLY; i++) {
+    const v = values[i];
+    if (v !== null && Number.isFinite(v)) picked.push(v);
+  }
+  return meanOf(picked);
 }
 
+/** Mean of the last EARLY finite values, in order. */
 function recentMean(values: (number | null)[]): number | null {
-  return meanOf(values.filter((v): v is number => v !== null && Number.isFinite(v)).slice(-EARLY));
+  const picked: number[] = [];
+  for (let i = values.length - 1; i >= 0 && picked.length < EARLY; i--) {
+    const v = values[i];
+    if (v !== null && Number.isFinite(v)) picked.unshift(v);
+  }
+  return meanOf(picked);
 }
 
 function meanOf(values: number[]): number | null {

@@ -20,7 +20,7 @@ import { HostConnection, readInitialState } from '../shared/ipc';
 import { computeAlerts } from './alerts';
 import { configDiff } from './configDiff';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
-import { GROUPS, bandOf, emaStep, groupOf, type EmaState, type Group } from './series';
+import { GROUPS, bandOf, emaExtend, groupOf, type EmaState, type Group } from './series';
 
 // --- state ------------------------------------------------------------------------------------
 
@@ -72,6 +72,17 @@ interface RunData extends RunMetrics {
   color: string;
   smoothed: Record<string, (number | null)[]>;
   ema: Record<string, EmaState>;
+  /** Wall time since the first row, grown with `times` (the x of the time axis). */
+  elapsed: number[];
+  /** value ± std per banded metric, grown with its columns. */
+  bands: Record<string, Band>;
+}
+
+interface Band {
+  raw: (number | null)[];
+  std: (number | null)[];
+  lower: (number | null)[];
+  upper: (number | null)[];
 }
 
 let runs: RunData[] = [];
@@ -80,7 +91,7 @@ const palette = themeColors(['--vscode-charts-blue', '--vscode-charts-orange', '
 
 function loadSnapshot(snapshot: DashboardSnapshot): void {
   available = snapshot.available;
-  runs = snapshot.runs.map((r, i) => smoothRun({ ...r, color: palette[i % palette.length], smoothed: {}, ema: {} }));
+  runs = snapshot.runs.map((r, i) => smoothRun({ ...r, color: palette[i % palette.length], smoothed: {}, ema: {}, elapsed: [], bands: {} }));
   update({ runIds: runs.map((r) => r.runId) });
   renderPicker();
   renderLegend();
@@ -95,8 +106,8 @@ function smoothRun(run: RunData): RunData {
   for (const [name, values] of Object.entries(run.metrics)) {
     // The debiased EMA (series.ts); kept as state so live rows continue it.
     const ema: EmaState = { last: 0, power: 1 };
-    const smoothed: (number | null)[] = new Array(values.length);
-    for (let i = 0; i < values.length; i++) smoothed[i] = emaStep(ema, values[i], state.smoothing);
+    const smoothed: (number | null)[] = [];
+    emaExtend(ema, values, state.smoothing, smoothed);
     run.smoothed[name] = smoothed;
     run.ema[name] = ema;
   }
@@ -122,7 +133,7 @@ function appendRows(append: MetricsAppend): Set<string> {
       run.ema[name] = { last: 0, power: 1 };
     }
     run.metrics[name].push(...values);
-    run.smoothed[name].push(...values.map((v) => emaStep(run.ema[name], v, state.smoothing)));
+    emaExtend(run.ema[name], values, state.smoothing, run.smoothed[name]);
     touched.add(name);
   }
   return touched;
@@ -155,23 +166,40 @@ function seriesOf(metric: string): ChartSeries[] {
   return runs
     .filter((r) => r.metrics[metric])
     .map((r) => {
-      const t0 = r.times[0] ?? 0;
-      const xs = state.xAxis === 'step' ? r.steps : r.times.map((t) => t - t0);
       const std = bandName ? r.metrics[bandName] : undefined;
       const raw = r.metrics[metric];
+      // The same arrays, grown in place, from one call to the next: the chart extends its
+      // decimation of them instead of starting again.
       return {
         runId: r.runId,
         name: r.name,
         color: r.color,
-        xs,
+        xs: state.xAxis === 'step' ? r.steps : elapsed(r),
         raw,
         smoothed: r.smoothed[metric],
-        band: std && {
-          lower: raw.map((v, i) => (v === null || std[i] === null ? null : v - (std[i] as number))),
-          upper: raw.map((v, i) => (v === null || std[i] === null ? null : v + (std[i] as number))),
-        },
+        band: std && band(r, metric, raw, std),
       };
     });
+}
+
+function elapsed(run: RunData): number[] {
+  const t0 = run.times[0] ?? 0;
+  for (let i = run.elapsed.length; i < run.times.length; i++) run.elapsed.push(run.times[i] - t0);
+  return run.elapsed;
+}
+
+/** value ± std of a metric, computed for the rows added since the last call. */
+function band(run: RunData, metric: string, raw: (number | null)[], std: (number | null)[]): Band {
+  let b = run.bands[metric];
+  if (!b || b.raw !== raw || b.std !== std) b = run.bands[metric] = { raw, std, lower: [], upper: [] };
+  const n = Math.min(raw.length, std.length);
+  for (let i = b.lower.length; i < n; i++) {
+    const v = raw[i];
+    const s = std[i];
+    b.lower.push(v === null || s === null ? null : v - s);
+    b.upper.push(v === null || s === null ? null : v + s);
+  }
+  return b;
 }
 
 function metricNames(): string[] {
@@ -231,6 +259,10 @@ function buildCharts(): void {
       chart.setSeries(seriesOf(name), view);
     }
   }
+  // The charts on screen now are drawn in this frame; the others when scrolled (or expanded) to.
+  // Every position is read before any chart is created (one layout, not one per chart).
+  const onScreen = [...charts.values()].filter((chart) => chart.isNearViewport());
+  for (const chart of onScreen) chart.show();
   if (runs.length === 0) sections.appendChild(el('p', { class: 'muted' }, 'No run selected. Pick runs above, or start a run.'));
   else if (charts.size === 0) sections.appendChild(el('p', { class: 'muted' }, 'No metrics logged yet. They appear here within a second of the trainer writing them.'));
 }

@@ -14,7 +14,7 @@ import {
   type Plugin,
 } from 'chart.js';
 import { el, formatNumber } from '../shared/dom';
-import { decimate, nearestIndex, type Point } from './series';
+import { Decimator, decimate, nearestIndex, type Point } from './series';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler);
 
@@ -82,18 +82,33 @@ const overlayPlugin: Plugin<'line'> = {
   },
 };
 
+/** Charts whose card has not come near the viewport yet: created when it does. */
+const waiting = new WeakMap<Element, MetricChart>();
+const nearViewport = new IntersectionObserver(
+  (entries) => {
+    for (const entry of entries) if (entry.isIntersecting) waiting.get(entry.target)?.show();
+  },
+  { rootMargin: '200px 0px' },
+);
+
 export class MetricChart {
   readonly element: HTMLElement;
   private readonly readout = el('div', { class: 'readout muted', 'aria-live': 'off' });
   private readonly canvas = el('canvas', { role: 'img' });
-  private readonly chart: Chart<'line', Point[]>;
+  /** Created lazily (show()): a card off-screen, or in a collapsed section, costs no canvas work. */
+  private chart: Chart<'line', Point[]> | null = null;
   private series: ChartSeries[] = [];
   private view: ChartView;
   private readonly overlay: Overlay = { crosshairX: null, dragFrom: null, dragTo: null };
   /** Points per dataset drawn as given; beyond that the series is decimated. */
   private buckets = 600;
+  /** Per dataset key: the whole-series decimation, extended as its arrays grow (live appends). */
+  private decimators = new Map<string, Decimator>();
 
-  /** The card is appended to `parent` before the chart is created: chart.js sizes an attached canvas once. */
+  /**
+   * The card is appended to `parent`; the chart itself is created when the card nears the
+   * viewport (or at once by show(), e.g. for the cards on screen when the dashboard is built).
+   */
   constructor(
     readonly metric: string,
     view: ChartView,
@@ -110,9 +125,27 @@ export class MetricChart {
       this.readout,
     );
     parent.appendChild(this.element);
-    this.chart = new Chart(this.canvas, {
+    waiting.set(this.element, this);
+    nearViewport.observe(this.element);
+    this.listen();
+  }
+
+  /** Whether the card is within (or `margin` px of) the viewport and laid out (not in a collapsed section). */
+  isNearViewport(margin = 200): boolean {
+    const box = this.element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && box.bottom >= -margin && box.top <= window.innerHeight + margin;
+  }
+
+  /** Creates the chart (once), with the current series: it is laid out and drawn once. */
+  show(): void {
+    if (this.chart) return;
+    waiting.delete(this.element);
+    nearViewport.unobserve(this.element);
+    // The canvas is sized by chart.js to its container: the container's width, as redraw() reads it.
+    this.buckets = bucketsFor(this.canvas.parentElement!.clientWidth);
+    const chart = new Chart<'line', Point[]>(this.canvas, {
       type: 'line',
-      data: { datasets: [] },
+      data: { datasets: this.datasets() },
       options: {
         animation: false,
         parsing: false,
@@ -122,18 +155,22 @@ export class MetricChart {
         events: [],
         elements: { point: { radius: 0, hoverRadius: 0 }, line: { tension: 0 } },
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
-        scales: { x: { type: 'linear' }, y: { type: 'linear' } },
+        scales: this.scales(),
       },
       plugins: [overlayPlugin],
     });
-    Object.assign(this.chart, { $overlay: this.overlay, $theme: view.theme });
-    this.listen();
+    Object.assign(chart, { $overlay: this.overlay, $theme: this.view.theme });
+    this.chart = chart;
+    // Drawn once already, before the overlay was attached: again if there is a crosshair to show.
+    if (this.overlay.crosshairX !== null) chart.draw();
   }
 
   /** Replaces all data (new runs, smoothing changed, axis changed). */
   setSeries(series: ChartSeries[], view: ChartView): void {
     this.series = series;
     this.view = view;
+    this.decimators.clear();
+    if (!this.chart) return;
     Object.assign(this.chart, { $theme: view.theme });
     this.redraw();
   }
@@ -141,55 +178,81 @@ export class MetricChart {
   /** Data grew (live): recompute this chart's points only, without animation. */
   appended(series: ChartSeries[]): void {
     this.series = series;
-    this.redraw();
+    if (this.chart) this.redraw();
   }
 
   /** Values drawn for a run (after decimation), for tests and the benchmark. */
   drawn(runId: string, kind: 'raw' | 'smoothed'): Point[] {
-    const ds = this.chart.data.datasets.find((d) => (d as unknown as { $key: string }).$key === `${runId}:${kind}`);
+    const ds = this.chart?.data.datasets.find((d) => (d as unknown as { $key: string }).$key === `${runId}:${kind}`);
     return ds ? (ds.data as Point[]) : [];
   }
 
   setCrosshair(x: number | null): void {
     this.overlay.crosshairX = x;
-    this.chart.draw();
+    this.chart?.draw();
     this.renderReadout(x);
   }
 
   destroy(): void {
-    this.chart.destroy();
+    waiting.delete(this.element);
+    nearViewport.unobserve(this.element);
+    this.chart?.destroy();
+    this.chart = null;
+  }
+
+  /** A dataset's points: the whole series through its kept decimation, a zoomed range afresh. */
+  private decimated(key: string, xs: ArrayLike<number>, ys: ArrayLike<number | null>): Point[] {
+    const zoom = this.view.zoom;
+    if (zoom) return decimate(xs, ys, this.buckets, zoom.min, zoom.max);
+    let decimator = this.decimators.get(key);
+    if (!decimator?.follows(xs, ys, this.buckets)) {
+      decimator = new Decimator(xs, ys, this.buckets);
+      this.decimators.set(key, decimator);
+    }
+    return decimator.points();
   }
 
   private redraw(): void {
-    const { zoom, logScale, theme } = this.view;
-    this.buckets = Math.max(200, Math.round(this.canvas.clientWidth || 600));
+    const chart = this.chart;
+    if (!chart) return;
+    this.buckets = bucketsFor(this.canvas.clientWidth);
+    chart.data.datasets = this.datasets();
+    const scales = this.scales();
+    Object.assign(chart.options.scales!.x!, scales.x);
+    Object.assign(chart.options.scales!.y!, scales.y);
+    chart.update('none');
+  }
+
+  private datasets(): ChartDataset<'line', Point[]>[] {
     const datasets: ChartDataset<'line', Point[]>[] = [];
     for (const s of this.series) {
-      const range = [zoom?.min ?? -Infinity, zoom?.max ?? Infinity] as const;
       if (s.band) {
         datasets.push(
-          keyed(`${s.runId}:lower`, { data: decimate(s.xs, s.band.lower, this.buckets, ...range), borderWidth: 0, borderColor: 'transparent', fill: false }),
-          keyed(`${s.runId}:upper`, { data: decimate(s.xs, s.band.upper, this.buckets, ...range), borderWidth: 0, borderColor: 'transparent', backgroundColor: alpha(s.color, 0.15), fill: '-1' }),
+          keyed(`${s.runId}:lower`, { data: this.decimated(`${s.runId}:lower`, s.xs, s.band.lower), borderWidth: 0, borderColor: 'transparent', fill: false }),
+          keyed(`${s.runId}:upper`, { data: this.decimated(`${s.runId}:upper`, s.xs, s.band.upper), borderWidth: 0, borderColor: 'transparent', backgroundColor: alpha(s.color, 0.15), fill: '-1' }),
         );
       }
       if (this.view.showRaw) {
-        datasets.push(keyed(`${s.runId}:raw`, { data: decimate(s.xs, s.raw, this.buckets, ...range), borderColor: alpha(s.color, 0.3), borderWidth: 1 }));
+        datasets.push(keyed(`${s.runId}:raw`, { data: this.decimated(`${s.runId}:raw`, s.xs, s.raw), borderColor: alpha(s.color, 0.3), borderWidth: 1 }));
       }
-      datasets.push(keyed(`${s.runId}:smoothed`, { data: decimate(s.xs, s.smoothed, this.buckets, ...range), borderColor: s.color, borderWidth: 1.5 }));
+      datasets.push(keyed(`${s.runId}:smoothed`, { data: this.decimated(`${s.runId}:smoothed`, s.xs, s.smoothed), borderColor: s.color, borderWidth: 1.5 }));
     }
-    this.chart.data.datasets = datasets;
-    const x = this.chart.options.scales!.x!;
-    const y = this.chart.options.scales!.y!;
-    Object.assign(x, {
-      type: 'linear',
-      min: zoom?.min,
-      max: zoom?.max,
-      title: { display: true, text: this.view.xLabel, color: theme.text },
-      grid: { color: theme.grid },
-      ticks: { color: theme.text, maxTicksLimit: 6 },
-    });
-    Object.assign(y, { type: logScale ? 'logarithmic' : 'linear', grid: { color: theme.grid }, ticks: { color: theme.text, maxTicksLimit: 5 } });
-    this.chart.update('none');
+    return datasets;
+  }
+
+  private scales() {
+    const { zoom, logScale, theme } = this.view;
+    return {
+      x: {
+        type: 'linear' as const,
+        min: zoom?.min,
+        max: zoom?.max,
+        title: { display: true, text: this.view.xLabel, color: theme.text },
+        grid: { color: theme.grid },
+        ticks: { color: theme.text, maxTicksLimit: 6 },
+      },
+      y: { type: logScale ? ('logarithmic' as const) : ('linear' as const), grid: { color: theme.grid }, ticks: { color: theme.text, maxTicksLimit: 5 } },
+    };
   }
 
   private renderReadout(x: number | null): void {
@@ -218,15 +281,16 @@ export class MetricChart {
   // --- pointer and keyboard -------------------------------------------------------------------
 
   private listen(): void {
+    // The pointer is only ever over a shown chart (a canvas on screen); guarded all the same.
     const valueAt = (event: MouseEvent) => {
       const box = this.canvas.getBoundingClientRect();
       const px = event.clientX - box.left;
-      return { px, x: this.chart.scales.x.getValueForPixel(px) ?? 0, py: event.clientY - box.top };
+      return { px, x: this.chart?.scales.x.getValueForPixel(px) ?? 0, py: event.clientY - box.top };
     };
     let pan: { px: number; zoom: { min: number; max: number } } | null = null;
     this.canvas.addEventListener('mousemove', (e) => {
       const { px, x } = valueAt(e);
-      if (pan) {
+      if (pan && this.chart) {
         const scale = this.chart.scales.x;
         const shift = (scale.getValueForPixel(pan.px) ?? 0) - (scale.getValueForPixel(px) ?? 0);
         this.events.zoom({ min: pan.zoom.min + shift, max: pan.zoom.max + shift });
@@ -258,7 +322,7 @@ export class MetricChart {
         pan = null;
         return;
       }
-      if (from !== null && Math.abs(px - from) > 5) {
+      if (from !== null && Math.abs(px - from) > 5 && this.chart) {
         const scale = this.chart.scales.x;
         const a = scale.getValueForPixel(Math.min(from, px)) ?? 0;
         const b = scale.getValueForPixel(Math.max(from, px)) ?? 0;
@@ -291,15 +355,22 @@ export class MetricChart {
   /** The run whose smoothed line passes closest to the pointer at x. */
   private nearestRun(x: number, py: number): string | undefined {
     let best: { runId: string; d: number } | undefined;
+    const chart = this.chart;
+    if (!chart) return this.series[0]?.runId;
     for (const s of this.series) {
       const i = nearestIndex(s.xs, x);
       const v = i >= 0 ? s.smoothed[i] : null;
       if (v === null || v === undefined) continue;
-      const d = Math.abs(this.chart.scales.y.getPixelForValue(v) - py);
+      const d = Math.abs(chart.scales.y.getPixelForValue(v) - py);
       if (!best || d < best.d) best = { runId: s.runId, d };
     }
     return best?.runId ?? this.series[0]?.runId;
   }
+}
+
+/** Buckets for a plot this many pixels wide: one per pixel (4 points each), at least 200. */
+function bucketsFor(width: number): number {
+  return Math.max(200, Math.round(width || 600));
 }
 
 function keyed(key: string, dataset: ChartDataset<'line', Point[]>): ChartDataset<'line', Point[]> {

@@ -33,6 +33,28 @@ export function emaStep(state: EmaState, value: number | null, weight: number): 
   return weight === 1 ? state.last : state.last / (1 - state.power);
 }
 
+/**
+ * `emaStep` over values[from..], appended to `out` (which holds the smoothed values before
+ * `from`): the same arithmetic, in one loop without a call or a state write per point.
+ */
+export function emaExtend(state: EmaState, values: ArrayLike<number | null>, weight: number, out: (number | null)[], from = 0): void {
+  let last = state.last;
+  let power = state.power;
+  const debias = weight !== 1;
+  for (let i = from; i < values.length; i++) {
+    const value = values[i];
+    if (value === null || !Number.isFinite(value)) {
+      out.push(value);
+      continue;
+    }
+    last = last * weight + (1 - weight) * value;
+    power *= weight;
+    out.push(debias ? last / (1 - power) : last);
+  }
+  state.last = last;
+  state.power = power;
+}
+
 function firstFinite(values: ArrayLike<number | null>): number | undefined {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -61,10 +83,17 @@ export interface Point {
  */
 export function decimate(xs: ArrayLike<number>, ys: ArrayLike<number | null>, buckets: number, xMin = -Infinity, xMax = Infinity): Point[] {
   const n = xs.length;
-  let lo = 0;
-  while (lo < n && xs[lo] < xMin) lo++;
+  // Sorted input: binary searches for the first x ≥ xMin and the last x ≤ xMax.
+  let lo = lowerBound(xs, xMin, 0, n);
   let hi = n;
-  while (hi > lo && xs[hi - 1] > xMax) hi--;
+  if (xMax < Infinity) {
+    let a = lo;
+    while (a < hi) {
+      const mid = (a + hi) >> 1;
+      if (xs[mid] > xMax) hi = mid;
+      else a = mid + 1;
+    }
+  }
   lo = Math.max(0, lo - 1);
   hi = Math.min(n, hi + 1);
   const out: Point[] = [];
@@ -82,33 +111,167 @@ export function decimate(xs: ArrayLike<number>, ys: ArrayLike<number | null>, bu
   let last = -1;
   let min = -1;
   let max = -1;
-  const flush = () => {
-    if (first < 0) return;
-    // The four indices in order, each once.
-    let pushed = -1;
-    for (const k of [first, Math.min(min, max), Math.max(min, max), last]) {
-      if (k > pushed) {
-        out.push({ x: xs[k], y: ys[k] as number });
-        pushed = k;
-      }
-    }
-  };
+  let minY = 0;
+  let maxY = 0;
   for (let i = lo; i < hi; i++) {
     const b = Math.floor((xs[i] - start) * scale);
     if (b !== bucket) {
-      flush();
+      if (first >= 0) pushBucket(out, xs, ys, first, min, max, last);
       bucket = b;
       first = last = min = max = -1;
     }
     const y = ys[i];
     if (y === null || !Number.isFinite(y)) continue;
-    if (first < 0) first = min = max = i;
+    if (first < 0) {
+      first = min = max = i;
+      minY = maxY = y;
+    } else if (y < minY) {
+      min = i;
+      minY = y;
+    } else if (y > maxY) {
+      max = i;
+      maxY = y;
+    }
     last = i;
-    if (y < (ys[min] as number)) min = i;
-    if (y > (ys[max] as number)) max = i;
   }
-  flush();
+  if (first >= 0) pushBucket(out, xs, ys, first, min, max, last);
   return out;
+}
+
+/** A bucket's first, minimum, maximum and last point, in x order, each once. */
+function pushBucket(out: Point[], xs: ArrayLike<number>, ys: ArrayLike<number | null>, first: number, min: number, max: number, last: number): void {
+  const a = min < max ? min : max;
+  const b = min < max ? max : min;
+  out.push({ x: xs[first], y: ys[first] as number });
+  if (a > first) out.push({ x: xs[a], y: ys[a] as number });
+  if (b > a && b > first) out.push({ x: xs[b], y: ys[b] as number });
+  if (last > b && last > first) out.push({ x: xs[last], y: ys[last] as number });
+}
+
+function lowerBound(xs: ArrayLike<number>, x: number, lo: number, hi: number): number {
+  if (x === -Infinity) return lo;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The same min/max decimation over a whole series that only grows (live runs), kept up to date in
+ * time proportional to the new points: buckets have a fixed width from the series' start, doubled
+ * (merging neighbours pairwise, which keeps each merged bucket's first/min/max/last exact) whenever
+ * the series outgrows 2 × `buckets` of them. Holds between `buckets` and 2 × `buckets` buckets (never
+ * coarser than `decimate`); a series of at most 4 × buckets points is drawn as is, like `decimate`.
+ * Input sorted by x.
+ */
+export class Decimator {
+  /** Points of the series consumed so far. */
+  private consumed = 0;
+  private start = 0;
+  private width = 0;
+  // Per non-empty bucket: its number and the indices of its first, min, max and last point.
+  private ids: number[] = [];
+  private firsts: number[] = [];
+  private mins: number[] = [];
+  private maxs: number[] = [];
+  private lasts: number[] = [];
+
+  constructor(
+    readonly xs: ArrayLike<number>,
+    readonly ys: ArrayLike<number | null>,
+    readonly buckets: number,
+  ) {}
+
+  /** Whether this decimator follows these arrays (grown in place since) at this bucket count. */
+  follows(xs: ArrayLike<number>, ys: ArrayLike<number | null>, buckets: number): boolean {
+    return xs === this.xs && ys === this.ys && buckets === this.buckets && xs.length >= this.consumed && ys.length >= this.consumed;
+  }
+
+  /** The decimated points of the whole series, after taking in the points added since the last call. */
+  points(): Point[] {
+    const { xs, ys } = this;
+    const n = Math.min(xs.length, ys.length);
+    if (n > this.consumed) {
+      this.extend(n);
+      // Buckets sized before the series had a range (one point, or equal xs) may be far too wide
+      // for it now: sized again from the whole series, once.
+      const range = xs[n - 1] - this.start;
+      if (range > 0 && range / this.width < this.buckets / 2) {
+        this.consumed = 0;
+        this.ids.length = this.firsts.length = this.mins.length = this.maxs.length = this.lasts.length = 0;
+        this.extend(n);
+      }
+    }
+    const out: Point[] = [];
+    if (n <= this.buckets * 4) {
+      for (let i = 0; i < n; i++) {
+        const y = ys[i];
+        if (y !== null && Number.isFinite(y)) out.push({ x: xs[i], y });
+      }
+      return out;
+    }
+    for (let k = 0; k < this.ids.length; k++) pushBucket(out, xs, ys, this.firsts[k], this.mins[k], this.maxs[k], this.lasts[k]);
+    return out;
+  }
+
+  private extend(n: number): void {
+    const { xs, ys } = this;
+    if (this.consumed === 0) {
+      this.start = xs[0];
+      const range = xs[n - 1] - this.start;
+      // `buckets` buckets over the points known now; the width doubles as the series grows.
+      this.width = range > 0 && Number.isFinite(range) ? range / this.buckets : 1;
+    }
+    for (let i = this.consumed; i < n; i++) {
+      const y = ys[i];
+      if (y === null || !Number.isFinite(y)) continue;
+      let b = Math.floor((xs[i] - this.start) / this.width);
+      while (b >= 2 * this.buckets) {
+        this.coarsen();
+        b = Math.floor((xs[i] - this.start) / this.width);
+      }
+      const k = this.ids.length - 1;
+      if (k < 0 || b > this.ids[k]) {
+        this.ids.push(b);
+        this.firsts.push(i);
+        this.mins.push(i);
+        this.maxs.push(i);
+        this.lasts.push(i);
+        continue;
+      }
+      // Same bucket as the last (or an x out of order: kept in the last bucket).
+      if (y < (ys[this.mins[k]] as number)) this.mins[k] = i;
+      else if (y > (ys[this.maxs[k]] as number)) this.maxs[k] = i;
+      this.lasts[k] = i;
+    }
+    this.consumed = n;
+  }
+
+  /** Doubles the bucket width, merging buckets 2j and 2j+1. */
+  private coarsen(): void {
+    const { ys } = this;
+    this.width *= 2;
+    let w = -1;
+    for (let k = 0; k < this.ids.length; k++) {
+      const id = Math.floor(this.ids[k] / 2);
+      if (w >= 0 && this.ids[w] === id) {
+        if ((ys[this.mins[k]] as number) < (ys[this.mins[w]] as number)) this.mins[w] = this.mins[k];
+        if ((ys[this.maxs[k]] as number) > (ys[this.maxs[w]] as number)) this.maxs[w] = this.maxs[k];
+        this.lasts[w] = this.lasts[k];
+      } else {
+        w++;
+        this.ids[w] = id;
+        this.firsts[w] = this.firsts[k];
+        this.mins[w] = this.mins[k];
+        this.maxs[w] = this.maxs[k];
+        this.lasts[w] = this.lasts[k];
+      }
+    }
+    const length = w + 1;
+    this.ids.length = this.firsts.length = this.mins.length = this.maxs.length = this.lasts.length = length;
+  }
 }
 
 /** Index of the x closest to `x` (xs sorted ascending), or -1 when empty. */

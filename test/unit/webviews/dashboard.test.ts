@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { computeAlerts } from '../../../webview/dashboard/alerts';
 import { configDiff } from '../../../webview/dashboard/configDiff';
-import { bandOf, decimate, ema, groupOf, nearestIndex } from '../../../webview/dashboard/series';
+import { Decimator, bandOf, decimate, ema, emaExtend, emaStep, groupOf, nearestIndex, type EmaState } from '../../../webview/dashboard/series';
 
 /** TensorBoard's smoothing written out independently, as the reference. */
 function referenceEma(values: number[], w: number): number[] {
@@ -41,6 +41,77 @@ describe('dashboard series', () => {
     assert.equal(points.at(-1)!.x, 9999);
     const zoomed = decimate(xs, ys, 100, 100, 200);
     assert.ok(zoomed[0].x === 99 && zoomed.at(-1)!.x === 201);
+  });
+
+  it('continues the EMA over appended values exactly like emaStep', () => {
+    const values = [1, 5, null, 2, Number.NaN, 8, 3, 9, 4];
+    for (const w of [0, 0.6, 1]) {
+      const stepped: EmaState = { last: 0, power: 1 };
+      const expected = values.map((v) => emaStep(stepped, v, w));
+      const state: EmaState = { last: 0, power: 1 };
+      const out: (number | null)[] = [];
+      emaExtend(state, values.slice(0, 4), w, out);
+      emaExtend(state, values.slice(4), w, out);
+      assert.deepEqual(out, expected, `w=${w}`);
+      assert.deepEqual(state, stepped);
+    }
+  });
+
+  it('decimates a growing series incrementally, keeping extremes and both ends', () => {
+    const xs: number[] = [];
+    const ys: (number | null)[] = [];
+    const grow = (to: number) => {
+      for (let x = xs.length; x < to; x++) {
+        xs.push(x);
+        ys.push(x === 4321 ? 1000 : x === 777 ? -1000 : x % 101 === 37 ? null : Math.sin(x));
+      }
+    };
+    grow(300);
+    const decimator = new Decimator(xs, ys, 100);
+    // Small: every finite point, as decimate() draws it.
+    assert.deepEqual(decimator.points(), decimate(xs, ys, 100));
+    for (const to of [5_000, 5_001, 12_345, 40_000]) {
+      grow(to);
+      const points = decimator.points();
+      // 100 to 200 buckets of at most 4 points.
+      assert.ok(points.length <= 800, `${points.length} points for ${to}`);
+      assert.ok(points.length >= 200, `${points.length} points for ${to}`);
+      assert.ok(points.some((p) => p.x === 4321 && p.y === 1000));
+      assert.ok(points.some((p) => p.x === 777 && p.y === -1000));
+      assert.equal(points[0].x, 0);
+      assert.equal(points.at(-1)!.x, to - 1);
+      for (let i = 1; i < points.length; i++) assert.ok(points[i].x > points[i - 1].x);
+      assert.ok(points.every((p) => p.y === ys[p.x] && p.y !== null));
+      // Every value is matched by a drawn value at least as high and one at least as low within
+      // one bucket's width (at most range / buckets): no peak or trough is lost.
+      const reach = to / 100 + 1;
+      for (let i = 0; i < to; i++) {
+        const y = ys[i];
+        if (y === null) continue;
+        const near = points.filter((p) => Math.abs(p.x - i) <= reach);
+        assert.ok(near.some((p) => p.y >= y) && near.some((p) => p.y <= y), `value at ${i} lost (${to} points)`);
+      }
+    }
+    // A spike anywhere (here one the decimator is built after) is drawn.
+    ys[30_000] = 5000;
+    const fresh = new Decimator(xs, ys, 100).points();
+    assert.ok(fresh.some((p) => p.x === 30_000 && p.y === 5000));
+    assert.equal(decimator.follows(xs, ys, 100), true);
+    assert.equal(decimator.follows(xs, [...ys], 100), false);
+    assert.equal(decimator.follows(xs, ys, 120), false);
+  });
+
+  it('sizes its buckets from the series once it has a range (a live run starting from one row)', () => {
+    const xs = [0];
+    const ys: (number | null)[] = [1];
+    const decimator = new Decimator(xs, ys, 100);
+    assert.deepEqual(decimator.points(), [{ x: 0, y: 1 }]);
+    for (let i = 1; i < 3000; i++) {
+      xs.push(i / 100); // x in small units: 30 in all
+      ys.push(Math.sin(i));
+    }
+    const points = decimator.points();
+    assert.ok(points.length >= 200 && points.length <= 800, `${points.length} points`);
   });
 
   it('finds the nearest x', () => {

@@ -21,6 +21,12 @@ export interface EmaState {
   last: number;
   /** weight^n after n finite values: the debiasing term is 1 − power. */
   power: number;
+  /**
+   * The value every finite value so far has equalled (undefined before the first, null once two
+   * differ): a series constant so far is drawn as is, as TensorBoard draws a constant series, instead
+   * of with the debiasing's rounding noise (0.1 → 0.10000000000000002).
+   */
+  same?: number | null;
 }
 
 /** One step of the debiased EMA; lets live updates continue without recomputing the series. */
@@ -30,6 +36,8 @@ export function emaStep(state: EmaState, value: number | null, weight: number): 
   }
   state.last = state.last * weight + (1 - weight) * value;
   state.power *= weight;
+  state.same = state.same === undefined || state.same === value ? value : null;
+  if (state.same !== null) return value;
   return weight === 1 ? state.last : state.last / (1 - state.power);
 }
 
@@ -40,6 +48,7 @@ export function emaStep(state: EmaState, value: number | null, weight: number): 
 export function emaExtend(state: EmaState, values: ArrayLike<number | null>, weight: number, out: (number | null)[], from = 0): void {
   let last = state.last;
   let power = state.power;
+  let same = state.same;
   const debias = weight !== 1;
   for (let i = from; i < values.length; i++) {
     const value = values[i];
@@ -49,10 +58,12 @@ export function emaExtend(state: EmaState, values: ArrayLike<number | null>, wei
     }
     last = last * weight + (1 - weight) * value;
     power *= weight;
-    out.push(debias ? last / (1 - power) : last);
+    same = same === undefined || same === value ? value : null;
+    out.push(same !== null ? value : debias ? last / (1 - power) : last);
   }
   state.last = last;
   state.power = power;
+  state.same = same;
 }
 
 function firstFinite(values: ArrayLike<number | null>): number | undefined {

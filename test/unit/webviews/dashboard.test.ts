@@ -57,6 +57,17 @@ describe('dashboard series', () => {
     }
   });
 
+  it('leaves a live series that is constant so far exactly as is, like TensorBoard', () => {
+    const state: EmaState = { last: 0, power: 1 };
+    const out: (number | null)[] = [];
+    const constant = [0.1, 0.1, null, 0.1, 0.1, 0.1, 0.1];
+    emaExtend(state, constant, 0.6, out);
+    assert.deepEqual(out, constant); // no float noise such as 0.10000000000000002
+    emaExtend(state, [0.5], 0.6, out);
+    const reference = ema([...constant, 0.5], 0.6);
+    assert.ok(Math.abs((out[7] as number) - (reference[7] as number)) < 1e-9, `${out[7]} vs ${reference[7]}`);
+  });
+
   it('decimates a growing series incrementally, keeping extremes and both ends', () => {
     const xs: number[] = [];
     const ys: (number | null)[] = [];

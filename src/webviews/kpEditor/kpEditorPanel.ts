@@ -18,7 +18,6 @@ export class KpEditorPanel implements vscode.Disposable {
   private base: KpEntry[] = [];
   private baseHash = '';
   private state: KpEditorState;
-  private writing = false;
 
   constructor(
     extensionUri: vscode.Uri,
@@ -107,14 +106,17 @@ export class KpEditorPanel implements vscode.Disposable {
       void vscode.window.showInformationMessage(notice);
     }
     const text = serializeKp(toWrite);
-    this.writing = true;
+    // The watcher's event for our own write is recognised by its content (changedOnDisk compares
+    // hashes), not by a time window, which also swallowed external changes made right after a save.
+    const previousHash = this.baseHash;
+    this.baseHash = contentHash(text);
     try {
       await fs.writeFile(this.file, text, 'utf8');
-    } finally {
-      setTimeout(() => (this.writing = false), 300);
+    } catch (error) {
+      this.baseHash = previousHash;
+      throw error;
     }
     this.base = toWrite;
-    this.baseHash = contentHash(text);
     this.state.fileProblems = [];
     if (toWrite === entries) {
       this.state.entries = entries;
@@ -127,7 +129,6 @@ export class KpEditorPanel implements vscode.Disposable {
   }
 
   private async changedOnDisk(): Promise<void> {
-    if (this.writing) return;
     const disk = await fs.readFile(this.file, 'utf8').catch(() => '');
     if (contentHash(disk) === this.baseHash) return;
     if (!this.state.dirty) {

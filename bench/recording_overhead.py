@@ -8,7 +8,8 @@ and CPU time (rlstudio/step_time_s, rlstudio/step_cpu_s of the steps after the f
 ratios on/off (target ≤ 1.03), and rollout bytes written per completion token. On a machine
 shared with other work, trust the CPU-time ratio over the wall-time one.
 A benchmark, not a test: it prints numbers and never fails.
-For a ~0.5B-parameter model on a GPU: --hidden 896 --layers 24 --heads 14.
+For a ~0.5B-parameter model on a GPU: --hidden 896 --layers 24 --heads 14 --dtype bfloat16
+(Qwen2-0.5B's shape, with the test tokenizer's 512-token vocabulary).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 CONFIG = """\
 name: bench
 seed: 0
-model: {{name: ./model}}
+model: {{name: ./model, dtype: {dtype}}}
 data: {{path: data.jsonl, template: "{{question}}"}}
 rewards: [{{name: length, ref: length_penalty, args: {{max_tokens: {completion}}}}}]
 algorithm:
@@ -33,7 +34,7 @@ algorithm:
   per_device_train_batch_size: {batch}
   max_completion_length: {completion}
   max_steps: {steps}
-  learning_rate: 0.0001
+  learning_rate: {lr}
   top_entropy_quantile: 0.5
 recording: {{enabled: {recording}}}
 checkpoints: {{every_n_steps: 100000}}
@@ -46,7 +47,7 @@ def one_run(workspace: Path, recording: bool, args, index: int) -> dict:
     from rlstudio.train import run
 
     path = workspace / f"bench-{index}.rlstudio.yaml"
-    path.write_text(CONFIG.format(completion=args.completion, batch=args.batch, steps=args.steps,
+    path.write_text(CONFIG.format(lr=args.lr, dtype=args.dtype, completion=args.completion, batch=args.batch, steps=args.steps,
                                   recording=str(recording).lower()))
     run_dir = workspace / f"run-{index}"
     if run(load_config(path), run_dir) != 0:
@@ -54,9 +55,10 @@ def one_run(workspace: Path, recording: bool, args, index: int) -> dict:
     metrics = read_jsonl(run_dir / "metrics.jsonl")[1:]  # the first step warms up
     times = [m["values"]["rlstudio/step_time_s"] for m in metrics]
     cpu = [m["values"]["rlstudio/step_cpu_s"] for m in metrics]
+    lengths = [m["values"].get("completions/mean_length") or 0.0 for m in metrics]
     shards = sorted((run_dir / "rollouts").glob("*.parquet"))
     tokens = sum(len(ids) for s in shards for ids in pq.read_table(s, columns=["token_ids"])["token_ids"].to_pylist())
-    return {"times": times, "cpu": cpu, "bytes": sum(s.stat().st_size for s in shards), "tokens": tokens}
+    return {"times": times, "cpu": cpu, "lengths": lengths, "bytes": sum(s.stat().st_size for s in shards), "tokens": tokens}
 
 
 def main() -> int:
@@ -68,6 +70,10 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--completion", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--lr", type=float, default=1e-4,
+                        help="learning rate; a tiny one (1e-12) keeps the policy, and so the completion lengths, the same in both settings")
+    parser.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="float32",
+                        help="weights dtype (bfloat16 on a GPU)")
     args = parser.parse_args()
 
     from rlstudio.testing import make_tiny_model
@@ -93,13 +99,16 @@ def main() -> int:
     total_bytes = sum(r["bytes"] for r in recorded)
     total_tokens = sum(r["tokens"] for r in recorded)
     print()
-    print(f"model: Qwen2 random, hidden {args.hidden}, layers {args.layers}; batch {args.batch}, "
+    import torch
+
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU"
+    print(f"model: Qwen2 random, hidden {args.hidden}, layers {args.layers}, {args.dtype}, on {device}; batch {args.batch}, "
           f"completion ≤ {args.completion} tokens, {args.steps} steps × {args.repeats} repeats per setting")
     print(f"{'setting':<16}{'wall s/step':>12}{'ratio':>8}{'CPU s/step':>12}{'ratio':>8}"
-          f"{'shard bytes':>13}{'tokens':>8}{'bytes/token':>13}")
-    print(f"{'recording off':<16}{off:>12.4f}{1.0:>8.3f}{cpu_off:>12.4f}{1.0:>8.3f}{0:>13}{'-':>8}{'-':>13}")
+          f"{'mean length':>13}{'shard bytes':>13}{'tokens':>8}{'bytes/token':>13}")
+    print(f"{'recording off':<16}{off:>12.4f}{1.0:>8.3f}{cpu_off:>12.4f}{1.0:>8.3f}{median(False, 'lengths'):>13.1f}{0:>13}{'-':>8}{'-':>13}")
     print(f"{'recording on':<16}{on:>12.4f}{on / off:>8.3f}{cpu_on:>12.4f}{cpu_on / cpu_off:>8.3f}"
-          f"{total_bytes:>13}{total_tokens:>8}{total_bytes / max(total_tokens, 1):>13.2f}")
+          f"{median(True, 'lengths'):>13.1f}{total_bytes:>13}{total_tokens:>8}{total_bytes / max(total_tokens, 1):>13.2f}")
     return 0
 
 

@@ -15,6 +15,7 @@ import difflib
 import importlib.util
 import math
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -330,11 +331,24 @@ def did_you_mean(word: str, options: typing.Iterable[str]) -> str:
 # YAML with line numbers
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2's floats: `1e-6` is a number (YAML 1.1 reads it as a string),
+    as the editor's YAML 1.2 parser and the JSON Schema see it."""
+
+
+_Loader.yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 def _compose(text: str) -> tuple[Any, dict[str, tuple[int, int]]]:
     """Parse YAML into plain Python values plus a map from key path to (line, column), 1-based."""
     marks: dict[str, tuple[int, int]] = {}
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    constructor = yaml.SafeLoader("")
+    root = yaml.compose(text, Loader=_Loader)
+    constructor = _Loader("")
 
     def build(node: yaml.Node, path: str) -> Any:
         marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -361,7 +375,7 @@ def _apply_override(data: dict, override: str) -> str | None:
     if not sep or not key:
         return f"--set {override!r}: expected key=value, e.g. algorithm.beta=0.04"
     try:
-        value = yaml.safe_load(raw) if raw else ""
+        value = yaml.load(raw, Loader=_Loader) if raw else ""
     except yaml.YAMLError as exc:
         return f"--set {override!r}: value is not valid YAML ({exc})"
     parts = key.split(".")

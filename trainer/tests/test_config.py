@@ -85,6 +85,15 @@ def test_overrides_are_parsed_as_yaml_and_validated():
     assert "did you mean `max_steps`" in found[0].message
 
 
+def test_exponent_floats_without_a_dot_are_numbers():
+    # YAML 1.1 (PyYAML's default) reads `1e-6` as a string; the editor's YAML 1.2 and the schema read a number.
+    text = VALID + "algorithm: {learning_rate: 1e-6, beta: 4E-2}\n"
+    config = parse_config(text, overrides=["algorithm.epsilon=2e-1"])
+    assert config.algorithm.learning_rate == 1e-6 and config.algorithm.beta == 0.04
+    assert config.algorithm.epsilon == 0.2
+    assert parse_config(VALID + "name: 1e5x\n").name == "1e5x"
+
+
 def test_invalid_yaml_reports_line():
     found = problems("model: {name: ./m\ndata: [\n")
     assert found[0].line is not None and "invalid YAML" in found[0].message

@@ -60,8 +60,8 @@ export function bigStep(rollouts: number, group: number): StepRollouts {
 export function bigMetrics(series: number, points: number): DashboardSnapshot {
   const names = ['reward', 'reward_std', 'entropy', 'kl', 'loss', 'grad_norm', 'learning_rate', 'completions/mean_length', 'completions/clipped_ratio', 'rlstudio/step_time_s', 'rlstudio/tokens_per_s'];
   while (names.length < series + 1) names.push(`custom/metric_${names.length}`);
-  const steps = Array.from({ length: points }, (_, i) => i + 1);
-  const metrics: Record<string, (number | null)[]> = {};
+  const steps = Float64Array.from({ length: points }, (_, i) => i + 1);
+  const metrics: Record<string, Float64Array> = {};
   names.slice(0, series + 1).forEach((name, k) => {
     metrics[name] = steps.map((s) => 1 + Math.sin(s / (50 + k)) * 0.5 + ((s * (k + 3)) % 97) / 970);
   });

@@ -48,8 +48,10 @@ export async function openApp(
   const theme = options.theme ?? 'dark';
   const page = await browser.newPage({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 } });
   const posted: WireMessage[] = [];
+  // Playwright carries typed arrays (the dashboard's Float64Array columns) as typed arrays, as
+  // VS Code's postMessage does.
   const send = async (message: WireMessage) => {
-    await page.evaluate(`window.postMessage(${JSON.stringify(message)}, '*')`);
+    await page.evaluate((m) => window.postMessage(m, '*'), message);
   };
   await page.exposeFunction('__rlstudioPost', async (message: WireMessage) => {
     posted.push(message);

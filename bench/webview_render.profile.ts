@@ -29,13 +29,13 @@ async function main(): Promise<void> {
     return readPaintProbe(dashboard.page);
   });
   const n = metrics.runs[0].steps.length;
-  const appended = Object.fromEntries(Object.keys(metrics.runs[0].metrics).map((name) => [name, [1.5]]));
+  const appended = Object.fromEntries(Object.keys(metrics.runs[0].metrics).map((name) => [name, new Float64Array([1.5])]));
   await phase('live append on screen', async () => {
     await armHandledProbe(dashboard.page);
     await dashboard.send({
       kind: 'notification',
       method: 'dashboard/metrics/didAppend',
-      params: { runId: 'bench', from: n, steps: [n + 1], times: [1_800_000_000 + 2 * (n + 1)], metrics: appended },
+      params: { runId: 'bench', from: n, steps: new Float64Array([n + 1]), times: new Float64Array([1_800_000_000 + 2 * (n + 1)]), metrics: appended },
     });
     return readPaintProbe(dashboard.page);
   });

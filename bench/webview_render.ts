@@ -87,12 +87,12 @@ async function main(): Promise<void> {
     rows[5].values.push(await readPaintedCount(dashboard.page));
     rows[6].values.push(await lastDeserializeMs(dashboard.page));
     const n = metrics.runs[0].steps.length;
-    const appended = Object.fromEntries(Object.keys(metrics.runs[0].metrics).map((name) => [name, [1.5]]));
+    const appended = Object.fromEntries(Object.keys(metrics.runs[0].metrics).map((name) => [name, new Float64Array([1.5])]));
     await armHandledProbe(dashboard.page);
     await dashboard.send({
       kind: 'notification',
       method: 'dashboard/metrics/didAppend',
-      params: { runId: 'bench', from: n, steps: [n + 1], times: [1_800_000_000 + 2 * (n + 1)], metrics: appended },
+      params: { runId: 'bench', from: n, steps: new Float64Array([n + 1]), times: new Float64Array([1_800_000_000 + 2 * (n + 1)]), metrics: appended },
     });
     rows[7].values.push(await readPaintProbe(dashboard.page));
     await dashboard.close();

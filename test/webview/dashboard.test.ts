@@ -4,19 +4,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_DASHBOARD_STATE, type DashboardInit, type DashboardSnapshot, type DashboardState, type RunMetrics } from '../../src/webviews/dashboard/protocol';
+import { jsonForScript } from '../../src/webviews/shared/html';
 import { formatNumber } from '../../webview/shared/dom';
 import { THEMES, openApp } from './harness';
 
 const STEPS = Array.from({ length: 20 }, (_, i) => i + 1);
+
+/** A column as the host sends it: Float64Array, NaN where a value is missing. */
+const f64 = (values: (number | null)[]) => Float64Array.from(values, (v) => v ?? NaN);
+const columns = (values: Record<string, (number | null)[]>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, f64(v)]));
 
 function run(id: string, values: Partial<Record<string, (number | null)[]>>, config: Record<string, unknown> = {}): RunMetrics {
   return {
     runId: id,
     name: `run ${id}`,
     status: 'running',
-    steps: STEPS.slice(0, values.reward?.length ?? STEPS.length),
-    times: STEPS.slice(0, values.reward?.length ?? STEPS.length).map((s) => 1_800_000_000 + 3 * s),
-    metrics: values as Record<string, (number | null)[]>,
+    steps: f64(STEPS.slice(0, values.reward?.length ?? STEPS.length)),
+    times: f64(STEPS.slice(0, values.reward?.length ?? STEPS.length).map((s) => 1_800_000_000 + 3 * s)),
+    metrics: columns(values as Record<string, (number | null)[]>),
     recordedSteps: [4, 8, 12, 16, 20],
     config,
   };
@@ -37,7 +42,7 @@ async function openDashboard(snapshot: DashboardSnapshot, state: Partial<Dashboa
   const app = await openApp('dashboard', {
     theme,
     viewport: { width: 1400, height: 1000 },
-    bodyHtml: `<div id="app"></div><script type="application/json" id="initial-state">${JSON.stringify(init).replace(/</g, '\\u003c')}</script>`,
+    bodyHtml: `<div id="app"></div><script type="application/json" id="initial-state">${jsonForScript(init)}</script>`,
   });
   await app.page.waitForSelector('.chart-card canvas');
   return app;
@@ -102,6 +107,26 @@ describe('dashboard', () => {
     }
   });
 
+  it('resizes each chart with its card when the view is resized', async () => {
+    const app = await openDashboard(snapshot([run('a', BASE)]));
+    try {
+      const sizes = () =>
+        app.page.$eval('.chart-card[data-metric="reward"] .chart-canvas', (box) => {
+          const canvas = box.querySelector('canvas')!;
+          return { box: box.clientWidth, canvas: canvas.getBoundingClientRect().width };
+        });
+      const before = await sizes();
+      assert.equal(Math.round(before.canvas), before.box);
+      await app.page.setViewportSize({ width: 700, height: 1000 });
+      for (let i = 0; i < 50 && Math.round((await sizes()).canvas) !== (await sizes()).box; i++) await app.page.waitForTimeout(20);
+      const after = await sizes();
+      assert.notEqual(after.box, before.box);
+      assert.equal(Math.round(after.canvas), after.box);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('appends live rows without rebuilding the charts', async () => {
     const half = Object.fromEntries(Object.entries(BASE).map(([k, v]) => [k, v.slice(0, 10)]));
     const app = await openDashboard(snapshot([run('a', half)]), { smoothing: 0 });
@@ -109,7 +134,7 @@ describe('dashboard', () => {
       await app.sendToApp({
         kind: 'notification',
         method: 'dashboard/metrics/didAppend',
-        params: { runId: 'a', from: 10, steps: [11, 12], times: [1, 2], metrics: { loss: [0.25, 0.125], reward: [1, 2], brand_new: [7, 8] } },
+        params: { runId: 'a', from: 10, steps: f64([11, 12]), times: f64([1, 2]), metrics: columns({ loss: [0.25, 0.125], reward: [1, 2], brand_new: [7, 8] }) },
       });
       await app.page.waitForSelector('.chart-card[data-metric="brand_new"]');
       await app.page.$eval('.chart-card[data-metric="loss"] canvas', (c) => ((c as unknown as { marked: boolean }).marked = true));
@@ -118,8 +143,8 @@ describe('dashboard', () => {
       await app.page.keyboard.press('End'); // crosshair at the last point
       assert.equal(await card.locator('.readout').textContent(), 'step 12run a: 2');
       // A repeated append (from ≠ current length) is ignored, not duplicated.
-      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 10, steps: [11], times: [1], metrics: { reward: [99] } } });
-      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 12, steps: [13], times: [3], metrics: { loss: [0.1], reward: [3] } } });
+      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 10, steps: f64([11]), times: f64([1]), metrics: columns({ reward: [99] }) } });
+      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 12, steps: f64([13]), times: f64([3]), metrics: columns({ loss: [0.1], reward: [3] }) } });
       await card.focus();
       await app.page.keyboard.press('End');
       assert.equal(await card.locator('.readout').textContent(), 'step 13run a: 3');

@@ -1,9 +1,10 @@
 // Alerts computed from a run's metrics, each with the step where it began.
 
+/** A run's columns; a missing or non-finite value is NaN (or null). */
 export interface RunSeries {
   runId: string;
-  steps: number[];
-  metrics: Record<string, (number | null)[]>;
+  steps: ArrayLike<number>;
+  metrics: Record<string, ArrayLike<number | null>>;
 }
 
 export type AlertKind = 'entropy-collapse' | 'no-signal' | 'non-finite' | 'length-limit' | 'length-explosion';
@@ -49,11 +50,12 @@ export function computeAlerts(run: RunSeries, options: AlertOptions = DEFAULT_AL
   }
 
   for (const [name, values] of Object.entries(m)) {
-    // The trainer writes non-finite numbers as null; a gap after a metric's first value is one.
+    // The trainer writes non-finite numbers as null (NaN here); a gap after a metric's first value is one.
     const first = firstIndex(values, () => true);
     if (first < 0) continue;
-    const i = values.findIndex((v, k) => k > first && v === null);
-    if (i >= 0) add('non-finite', i, `Non-finite value (NaN or ±Inf) in ${name}`);
+    let i = first + 1;
+    while (i < values.length && present(values[i])) i++;
+    if (i < values.length) add('non-finite', i, `Non-finite value (NaN or ±Inf) in ${name}`);
   }
 
   const clipped = m['completions/clipped_ratio'];
@@ -76,30 +78,34 @@ export function computeAlerts(run: RunSeries, options: AlertOptions = DEFAULT_AL
   return alerts.sort((a, b) => a.step - b.step);
 }
 
-function firstIndex(values: (number | null)[], test: (v: number, i: number) => boolean): number {
+function present(v: number | null): v is number {
+  return v !== null && Number.isFinite(v);
+}
+
+function firstIndex(values: ArrayLike<number | null>, test: (v: number, i: number) => boolean): number {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v !== null && Number.isFinite(v) && test(v, i)) return i;
+    if (present(v) && test(v, i)) return i;
   }
   return -1;
 }
 
 /** Mean of the first EARLY finite values (read from the start, not the whole column: runs are long). */
-function earlyMean(values: (number | null)[]): number | null {
+function earlyMean(values: ArrayLike<number | null>): number | null {
   const picked: number[] = [];
   for (let i = 0; i < values.length && picked.length < EARLY; i++) {
     const v = values[i];
-    if (v !== null && Number.isFinite(v)) picked.push(v);
+    if (present(v)) picked.push(v);
   }
   return meanOf(picked);
 }
 
 /** Mean of the last EARLY finite values, in order. */
-function recentMean(values: (number | null)[]): number | null {
+function recentMean(values: ArrayLike<number | null>): number | null {
   const picked: number[] = [];
   for (let i = values.length - 1; i >= 0 && picked.length < EARLY; i--) {
     const v = values[i];
-    if (v !== null && Number.isFinite(v)) picked.unshift(v);
+    if (present(v)) picked.unshift(v);
   }
   return meanOf(picked);
 }

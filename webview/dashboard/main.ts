@@ -13,14 +13,13 @@ import type {
   DashboardSnapshot,
   DashboardState,
   MetricsAppend,
-  RunMetrics,
 } from '../../src/webviews/dashboard/protocol';
 import { clear, el } from '../shared/dom';
 import { HostConnection, readInitialState } from '../shared/ipc';
 import { computeAlerts } from './alerts';
 import { configDiff } from './configDiff';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
-import { GROUPS, bandOf, emaExtend, groupOf, type EmaState, type Group } from './series';
+import { Column, GROUPS, bandOf, emaExtend, groupOf, nearestIndex, type EmaState, type Group } from './series';
 
 // --- state ------------------------------------------------------------------------------------
 
@@ -68,21 +67,30 @@ app.append(
 
 // --- data -------------------------------------------------------------------------------------
 
-interface RunData extends RunMetrics {
+interface RunData {
+  runId: string;
+  name: string;
+  status: string;
+  recordedSteps: number[];
+  config: Record<string, unknown>;
   color: string;
-  smoothed: Record<string, (number | null)[]>;
+  steps: Column;
+  times: Column;
+  /** Per metric, NaN where a row lacks it; adopted from the host's Float64Arrays without a copy. */
+  metrics: Record<string, Column>;
+  smoothed: Record<string, Column>;
   ema: Record<string, EmaState>;
   /** Wall time since the first row, grown with `times` (the x of the time axis). */
-  elapsed: number[];
+  elapsed: Column;
   /** value ± std per banded metric, grown with its columns. */
   bands: Record<string, Band>;
 }
 
 interface Band {
-  raw: (number | null)[];
-  std: (number | null)[];
-  lower: (number | null)[];
-  upper: (number | null)[];
+  raw: Column;
+  std: Column;
+  lower: Column;
+  upper: Column;
 }
 
 let runs: RunData[] = [];
@@ -91,7 +99,23 @@ const palette = themeColors(['--vscode-charts-blue', '--vscode-charts-orange', '
 
 function loadSnapshot(snapshot: DashboardSnapshot): void {
   available = snapshot.available;
-  runs = snapshot.runs.map((r, i) => smoothRun({ ...r, color: palette[i % palette.length], smoothed: {}, ema: {}, elapsed: [], bands: {} }));
+  runs = snapshot.runs.map((r, i) =>
+    smoothRun({
+      runId: r.runId,
+      name: r.name,
+      status: r.status,
+      recordedSteps: r.recordedSteps,
+      config: r.config,
+      color: palette[i % palette.length],
+      steps: new Column(r.steps),
+      times: new Column(r.times),
+      metrics: Object.fromEntries(Object.entries(r.metrics).map(([name, values]) => [name, new Column(values)])),
+      smoothed: {},
+      ema: {},
+      elapsed: new Column(),
+      bands: {},
+    }),
+  );
   update({ runIds: runs.map((r) => r.runId) });
   renderPicker();
   renderLegend();
@@ -103,13 +127,11 @@ function loadSnapshot(snapshot: DashboardSnapshot): void {
 function smoothRun(run: RunData): RunData {
   run.smoothed = {};
   run.ema = {};
-  for (const [name, values] of Object.entries(run.metrics)) {
+  for (const [name, column] of Object.entries(run.metrics)) {
     // The debiased EMA (series.ts); kept as state so live rows continue it.
-    const ema: EmaState = { last: 0, power: 1 };
-    const smoothed: (number | null)[] = [];
-    emaExtend(ema, values, state.smoothing, smoothed);
-    run.smoothed[name] = smoothed;
-    run.ema[name] = ema;
+    run.ema[name] = { last: 0, power: 1 };
+    run.smoothed[name] = Column.withCapacity(column.length);
+    emaExtend(run.ema[name], column.values, state.smoothing, run.smoothed[name]);
   }
   return run;
 }
@@ -124,17 +146,25 @@ function appendRows(append: MetricsAppend): Set<string> {
     return touched;
   }
   const before = run.steps.length;
-  run.steps.push(...append.steps);
-  run.times.push(...append.times);
+  run.steps.pushAll(append.steps);
+  run.times.pushAll(append.times);
   for (const [name, values] of Object.entries(append.metrics)) {
     if (!run.metrics[name]) {
-      run.metrics[name] = new Array(before).fill(null);
-      run.smoothed[name] = new Array(before).fill(null);
+      run.metrics[name] = new Column();
+      run.smoothed[name] = new Column();
       run.ema[name] = { last: 0, power: 1 };
     }
-    run.metrics[name].push(...values);
+    // A metric absent from earlier rows (new) or from some appended ones: NaN there.
+    run.metrics[name].padTo(before);
+    run.smoothed[name].padTo(before);
+    run.metrics[name].pushAll(values);
     emaExtend(run.ema[name], values, state.smoothing, run.smoothed[name]);
     touched.add(name);
+  }
+  // Metrics this append did not carry: NaN in its rows, so every column stays row-aligned.
+  for (const name of Object.keys(run.metrics)) {
+    run.metrics[name].padTo(run.steps.length);
+    run.smoothed[name].padTo(run.steps.length);
   }
   return touched;
 }
@@ -182,22 +212,33 @@ function seriesOf(metric: string): ChartSeries[] {
     });
 }
 
-function elapsed(run: RunData): number[] {
-  const t0 = run.times[0] ?? 0;
-  for (let i = run.elapsed.length; i < run.times.length; i++) run.elapsed.push(run.times[i] - t0);
+function elapsed(run: RunData): Column {
+  const times = run.times.values;
+  const t0 = times[0] ?? 0;
+  const from = run.elapsed.length;
+  if (times.length > from) {
+    const { data, start } = run.elapsed.extend(times.length - from);
+    for (let i = from; i < times.length; i++) data[start + i - from] = times[i] - t0;
+  }
   return run.elapsed;
 }
 
 /** value ± std of a metric, computed for the rows added since the last call. */
-function band(run: RunData, metric: string, raw: (number | null)[], std: (number | null)[]): Band {
+function band(run: RunData, metric: string, raw: Column, std: Column): Band {
   let b = run.bands[metric];
-  if (!b || b.raw !== raw || b.std !== std) b = run.bands[metric] = { raw, std, lower: [], upper: [] };
-  const n = Math.min(raw.length, std.length);
-  for (let i = b.lower.length; i < n; i++) {
-    const v = raw[i];
-    const s = std[i];
-    b.lower.push(v === null || s === null ? null : v - s);
-    b.upper.push(v === null || s === null ? null : v + s);
+  if (!b || b.raw !== raw || b.std !== std) b = run.bands[metric] = { raw, std, lower: new Column(), upper: new Column() };
+  const values = raw.values;
+  const stds = std.values;
+  const n = Math.min(values.length, stds.length);
+  const from = b.lower.length;
+  if (n > from) {
+    const lower = b.lower.extend(n - from);
+    const upper = b.upper.extend(n - from);
+    // NaN (a missing value or std) stays NaN.
+    for (let i = from; i < n; i++) {
+      lower.data[lower.start + i - from] = values[i] - stds[i];
+      upper.data[upper.start + i - from] = values[i] + stds[i];
+    }
   }
   return b;
 }
@@ -218,12 +259,9 @@ const chartEvents = {
     // Wall-time x back to a step: the logged step nearest that time.
     let step = x;
     if (state.xAxis === 'time') {
-      const t0 = run.times[0] ?? 0;
-      let best = 0;
-      run.times.forEach((t, i) => {
-        if (Math.abs(t - t0 - x) < Math.abs(run.times[best] - t0 - x)) best = i;
-      });
-      step = run.steps[best];
+      const index = nearestIndex(elapsed(run).values, x);
+      if (index < 0) return;
+      step = run.steps.values[index];
     }
     host.command('dashboard/inspector/open', { runId, step: Math.round(step) });
   },
@@ -314,7 +352,8 @@ function renderDiff(): void {
 function renderAlerts(): void {
   clear(alertsRow);
   for (const run of runs) {
-    const alerts = computeAlerts(run, { entropyFraction: state.entropyFraction, zeroStdShare: 0.5, clippedShare: 0.2, lengthFactor: 2 });
+    const series = { runId: run.runId, steps: run.steps.values, metrics: Object.fromEntries(Object.entries(run.metrics).map(([name, c]) => [name, c.values])) };
+    const alerts = computeAlerts(series, { entropyFraction: state.entropyFraction, zeroStdShare: 0.5, clippedShare: 0.2, lengthFactor: 2 });
     for (const alert of alerts) {
       const button = el(
         'button',

@@ -1,32 +1,27 @@
 // One metric's chart: every overlaid run in its colour, the EMA-smoothed line over the raw line
 // drawn faintly, an optional ±std band, a crosshair shared by all charts, drag-to-zoom, and a
 // readout with every series' value at the hovered step.
+//
+// chart.js lays out and draws the axes, ticks and grid; the decimated lines are stroked by a plugin
+// straight from their points (the chart has no datasets). chart.js's datasets would make a point
+// element, with resolved options, per drawn point on every update: that was most of the time of a
+// dashboard of 20 charts, and of each live append.
 
-import {
-  Chart,
-  Filler,
-  LineController,
-  LineElement,
-  LinearScale,
-  LogarithmicScale,
-  PointElement,
-  type ChartDataset,
-  type Plugin,
-} from 'chart.js';
+import { Chart, LineController, LinearScale, LogarithmicScale, type Plugin } from 'chart.js';
 import { el, formatNumber } from '../shared/dom';
-import { Decimator, decimate, nearestIndex, type Point } from './series';
+import { Decimator, decimate, nearestIndex, type Column, type Point } from './series';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler);
+Chart.register(LineController, LinearScale, LogarithmicScale);
 
-/** One run's view of one metric, as the chart needs it. */
+/** One run's view of one metric, as the chart needs it: columns that grow as rows are appended. */
 export interface ChartSeries {
   runId: string;
   name: string;
   color: string;
-  xs: number[];
-  raw: (number | null)[];
-  smoothed: (number | null)[];
-  band?: { lower: (number | null)[]; upper: (number | null)[] };
+  xs: Column;
+  raw: Column;
+  smoothed: Column;
+  band?: { lower: Column; upper: Column };
 }
 
 export interface ChartView {
@@ -51,12 +46,27 @@ interface Overlay {
   dragTo: number | null;
 }
 
+/** What a chart shows, in drawing order: ±std bands, then lines (raw faint, smoothed on top). */
+interface Drawing {
+  bands: { lower: Point[]; upper: Point[]; color: string }[];
+  lines: { points: Point[]; color: string; width: number }[];
+}
+
+/** What the plugins paint on a chart, by its canvas: known before chart.js's first draw. */
+interface Paint {
+  drawing: Drawing;
+  overlay: Overlay;
+  theme: ChartView['theme'];
+}
+
+const paints = new WeakMap<HTMLCanvasElement, Paint>();
+
 const overlayPlugin: Plugin<'line'> = {
   id: 'rlstudioOverlay',
   afterDraw(chart) {
-    const overlay = (chart as unknown as { $overlay?: Overlay }).$overlay;
-    const theme = (chart as unknown as { $theme?: ChartView['theme'] }).$theme;
-    if (!overlay || !theme) return;
+    const paint = paints.get(chart.canvas);
+    if (!paint) return;
+    const { overlay, theme } = paint;
     const { ctx, chartArea, scales } = chart;
     ctx.save();
     if (overlay.crosshairX !== null) {
@@ -82,6 +92,64 @@ const overlayPlugin: Plugin<'line'> = {
   },
 };
 
+const linesPlugin: Plugin<'line'> = {
+  id: 'rlstudioLines',
+  beforeDatasetsDraw(chart) {
+    const drawing = paints.get(chart.canvas)?.drawing;
+    if (!drawing) return;
+    const { ctx, chartArea, scales } = chart;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
+    ctx.clip();
+    const px = (p: Point) => scales.x.getPixelForValue(p.x);
+    const py = (p: Point) => scales.y.getPixelForValue(p.y);
+    for (const band of drawing.bands) {
+      // Upper edge left to right, lower edge back: one polygon.
+      ctx.beginPath();
+      tracePath(ctx, band.upper, px, py, false);
+      tracePath(ctx, [...band.lower].reverse(), px, py, true);
+      ctx.closePath();
+      ctx.fillStyle = band.color;
+      ctx.fill();
+    }
+    ctx.lineJoin = 'bevel';
+    for (const line of drawing.lines) {
+      ctx.beginPath();
+      tracePath(ctx, line.points, px, py, false);
+      ctx.strokeStyle = line.color;
+      ctx.lineWidth = line.width;
+      ctx.stroke();
+    }
+    ctx.restore();
+  },
+};
+
+/** Adds the points to the current path; a point without a pixel (≤ 0 on a log scale) breaks the line. */
+function tracePath(ctx: CanvasRenderingContext2D, points: Point[], px: (p: Point) => number, py: (p: Point) => number, connect: boolean): void {
+  let pen = connect;
+  for (const p of points) {
+    const x = px(p);
+    const y = py(p);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      pen = false;
+      continue;
+    }
+    if (pen) ctx.lineTo(x, y);
+    else ctx.moveTo(x, y);
+    pen = true;
+  }
+}
+
+/**
+ * Chart sizes follow their containers through one observer for all charts, instead of chart.js's
+ * responsive mode (an observer and computed-style reads per chart, a tenth of creating 20 charts).
+ */
+const sized = new WeakMap<Element, MetricChart>();
+const containerResize = new ResizeObserver((entries) => {
+  for (const entry of entries) sized.get(entry.target)?.resize(entry.contentRect.width, entry.contentRect.height);
+});
+
 /** Charts whose card has not come near the viewport yet: created when it does. */
 const waiting = new WeakMap<Element, MetricChart>();
 const nearViewport = new IntersectionObserver(
@@ -97,6 +165,8 @@ export class MetricChart {
   private readonly canvas = el('canvas', { role: 'img' });
   /** Created lazily (show()): a card off-screen, or in a collapsed section, costs no canvas work. */
   private chart: Chart<'line', Point[]> | null = null;
+  /** The decimated points drawn, per series key (`<runId>:raw|smoothed|lower|upper`). */
+  private readonly drawnPoints = new Map<string, Point[]>();
   private series: ChartSeries[] = [];
   private view: ChartView;
   private readonly overlay: Overlay = { crosshairX: null, dragFrom: null, dragTo: null };
@@ -141,28 +211,39 @@ export class MetricChart {
     if (this.chart) return;
     waiting.delete(this.element);
     nearViewport.unobserve(this.element);
-    // The canvas is sized by chart.js to its container: the container's width, as redraw() reads it.
-    this.buckets = bucketsFor(this.canvas.parentElement!.clientWidth);
+    // The canvas takes its container's size (CSS pixels; chart.js scales it for the pixel ratio).
+    const container = this.canvas.parentElement!;
+    this.canvas.width = container.clientWidth;
+    this.canvas.height = container.clientHeight;
+    this.buckets = bucketsFor(this.canvas.width);
+    paints.set(this.canvas, { drawing: this.drawing(), overlay: this.overlay, theme: this.view.theme });
     const chart = new Chart<'line', Point[]>(this.canvas, {
       type: 'line',
-      data: { datasets: this.datasets() },
+      data: { datasets: [] },
       options: {
         animation: false,
         parsing: false,
         normalized: true,
-        responsive: true,
+        responsive: false,
         maintainAspectRatio: false,
         events: [],
-        elements: { point: { radius: 0, hoverRadius: 0 }, line: { tension: 0 } },
+        // No label rotation to try (chart.js's performance guide).
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
         scales: this.scales(),
       },
-      plugins: [overlayPlugin],
+      plugins: [linesPlugin, overlayPlugin],
     });
-    Object.assign(chart, { $overlay: this.overlay, $theme: this.view.theme });
     this.chart = chart;
-    // Drawn once already, before the overlay was attached: again if there is a crosshair to show.
-    if (this.overlay.crosshairX !== null) chart.draw();
+    sized.set(container, this);
+    containerResize.observe(container);
+  }
+
+  /** The container changed size: the chart follows (and is decimated again for its new width). */
+  resize(width: number, height: number): void {
+    const chart = this.chart;
+    if (!chart || width <= 0 || height <= 0 || (Math.round(width) === chart.width && Math.round(height) === chart.height)) return;
+    chart.resize(Math.round(width), Math.round(height));
+    this.redraw();
   }
 
   /** Replaces all data (new runs, smoothing changed, axis changed). */
@@ -171,7 +252,6 @@ export class MetricChart {
     this.view = view;
     this.decimators.clear();
     if (!this.chart) return;
-    Object.assign(this.chart, { $theme: view.theme });
     this.redraw();
   }
 
@@ -183,8 +263,7 @@ export class MetricChart {
 
   /** Values drawn for a run (after decimation), for tests and the benchmark. */
   drawn(runId: string, kind: 'raw' | 'smoothed'): Point[] {
-    const ds = this.chart?.data.datasets.find((d) => (d as unknown as { $key: string }).$key === `${runId}:${kind}`);
-    return ds ? (ds.data as Point[]) : [];
+    return (this.chart && this.drawnPoints.get(`${runId}:${kind}`)) ?? [];
   }
 
   setCrosshair(x: number | null): void {
@@ -196,14 +275,19 @@ export class MetricChart {
   destroy(): void {
     waiting.delete(this.element);
     nearViewport.unobserve(this.element);
+    const container = this.canvas.parentElement;
+    if (container) {
+      sized.delete(container);
+      containerResize.unobserve(container);
+    }
     this.chart?.destroy();
     this.chart = null;
   }
 
   /** A dataset's points: the whole series through its kept decimation, a zoomed range afresh. */
-  private decimated(key: string, xs: ArrayLike<number>, ys: ArrayLike<number | null>): Point[] {
+  private decimated(key: string, xs: Column, ys: Column): Point[] {
     const zoom = this.view.zoom;
-    if (zoom) return decimate(xs, ys, this.buckets, zoom.min, zoom.max);
+    if (zoom) return decimate(xs.values, ys.values, this.buckets, zoom.min, zoom.max);
     let decimator = this.decimators.get(key);
     if (!decimator?.follows(xs, ys, this.buckets)) {
       decimator = new Decimator(xs, ys, this.buckets);
@@ -215,43 +299,79 @@ export class MetricChart {
   private redraw(): void {
     const chart = this.chart;
     if (!chart) return;
-    this.buckets = bucketsFor(this.canvas.clientWidth);
-    chart.data.datasets = this.datasets();
+    this.buckets = bucketsFor(chart.width);
+    paints.set(this.canvas, { drawing: this.drawing(), overlay: this.overlay, theme: this.view.theme });
     const scales = this.scales();
     Object.assign(chart.options.scales!.x!, scales.x);
     Object.assign(chart.options.scales!.y!, scales.y);
     chart.update('none');
   }
 
-  private datasets(): ChartDataset<'line', Point[]>[] {
-    const datasets: ChartDataset<'line', Point[]>[] = [];
+  /** Decimates every series (kept decimations extended, see `decimated`) into what the plugin draws. */
+  private drawing(): Drawing {
+    const drawing: Drawing = { bands: [], lines: [] };
+    this.drawnPoints.clear();
+    const take = (key: string, xs: Column, ys: Column) => {
+      const points = this.decimated(key, xs, ys);
+      this.drawnPoints.set(key, points);
+      return points;
+    };
     for (const s of this.series) {
       if (s.band) {
-        datasets.push(
-          keyed(`${s.runId}:lower`, { data: this.decimated(`${s.runId}:lower`, s.xs, s.band.lower), borderWidth: 0, borderColor: 'transparent', fill: false }),
-          keyed(`${s.runId}:upper`, { data: this.decimated(`${s.runId}:upper`, s.xs, s.band.upper), borderWidth: 0, borderColor: 'transparent', backgroundColor: alpha(s.color, 0.15), fill: '-1' }),
-        );
+        drawing.bands.push({ lower: take(`${s.runId}:lower`, s.xs, s.band.lower), upper: take(`${s.runId}:upper`, s.xs, s.band.upper), color: alpha(s.color, 0.15) });
       }
-      if (this.view.showRaw) {
-        datasets.push(keyed(`${s.runId}:raw`, { data: this.decimated(`${s.runId}:raw`, s.xs, s.raw), borderColor: alpha(s.color, 0.3), borderWidth: 1 }));
-      }
-      datasets.push(keyed(`${s.runId}:smoothed`, { data: this.decimated(`${s.runId}:smoothed`, s.xs, s.smoothed), borderColor: s.color, borderWidth: 1.5 }));
     }
-    return datasets;
+    if (this.view.showRaw) {
+      for (const s of this.series) drawing.lines.push({ points: take(`${s.runId}:raw`, s.xs, s.raw), color: alpha(s.color, 0.3), width: 1 });
+    }
+    for (const s of this.series) drawing.lines.push({ points: take(`${s.runId}:smoothed`, s.xs, s.smoothed), color: s.color, width: 1.5 });
+    return drawing;
   }
 
+  /** The data's extent over what is drawn (positive values only on a log scale), for the axes. */
+  private extent(): { xMin: number; xMax: number; yMin: number; yMax: number } {
+    let xMin = Infinity;
+    let xMax = -Infinity;
+    let yMin = Infinity;
+    let yMax = -Infinity;
+    const log = this.view.logScale;
+    for (const points of this.drawnPoints.values()) {
+      for (const p of points) {
+        if (log && p.y <= 0) continue;
+        if (p.x < xMin) xMin = p.x;
+        if (p.x > xMax) xMax = p.x;
+        if (p.y < yMin) yMin = p.y;
+        if (p.y > yMax) yMax = p.y;
+      }
+    }
+    return { xMin, xMax, yMin, yMax };
+  }
+
+  /** Axis options; call after drawing() (the extent is that of the points drawn). */
   private scales() {
     const { zoom, logScale, theme } = this.view;
+    // Suggested bounds: chart.js still rounds them out to nice ticks, as it did from datasets.
+    const { xMin, xMax, yMin, yMax } = this.extent();
+    const finite = (v: number) => (Number.isFinite(v) ? v : undefined);
     return {
       x: {
         type: 'linear' as const,
         min: zoom?.min,
         max: zoom?.max,
+        suggestedMin: finite(xMin),
+        suggestedMax: finite(xMax),
         title: { display: true, text: this.view.xLabel, color: theme.text },
         grid: { color: theme.grid },
-        ticks: { color: theme.text, maxTicksLimit: 6 },
+        ticks: { color: theme.text, maxTicksLimit: 6, minRotation: 0, maxRotation: 0, callback: tickLabel },
       },
-      y: { type: logScale ? ('logarithmic' as const) : ('linear' as const), grid: { color: theme.grid }, ticks: { color: theme.text, maxTicksLimit: 5 } },
+      y: {
+        type: logScale ? ('logarithmic' as const) : ('linear' as const),
+        suggestedMin: finite(yMin),
+        suggestedMax: finite(yMax),
+        grid: { color: theme.grid },
+        // The log scale keeps chart.js's labels (it leaves out most minor ticks' labels).
+        ticks: { color: theme.text, maxTicksLimit: 5, ...(logScale ? {} : { callback: tickLabel }) },
+      },
     };
   }
 
@@ -260,9 +380,10 @@ export class MetricChart {
     if (x === null) return;
     let step: number | undefined;
     for (const s of this.series) {
-      const i = nearestIndex(s.xs, x);
+      const xs = s.xs.values;
+      const i = nearestIndex(xs, x);
       if (i < 0) continue;
-      step ??= s.xs[i];
+      step ??= xs[i];
       const swatch = el('span', { class: 'swatch' });
       swatch.style.backgroundColor = s.color;
       this.readout.append(
@@ -270,8 +391,8 @@ export class MetricChart {
           'span',
           { class: 'readout-item', 'data-run': s.runId },
           swatch,
-          `${s.name}: ${formatNumber(s.smoothed[i], 4)}`,
-          this.view.showRaw ? el('span', { class: 'muted' }, ` (raw ${formatNumber(s.raw[i], 4)})`) : null,
+          `${s.name}: ${formatValue(s.smoothed.values[i])}`,
+          this.view.showRaw ? el('span', { class: 'muted' }, ` (raw ${formatValue(s.raw.values[i])})`) : null,
         ),
       );
     }
@@ -334,8 +455,8 @@ export class MetricChart {
     });
     this.canvas.addEventListener('dblclick', () => this.events.zoom(null));
     this.element.addEventListener('keydown', (e) => {
-      const xs = this.series[0]?.xs ?? [];
-      if (xs.length === 0) return;
+      const xs = this.series[0]?.xs.values;
+      if (!xs?.length) return;
       const at = this.overlay.crosshairX === null ? xs.length - 1 : nearestIndex(xs, this.overlay.crosshairX);
       if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
         e.preventDefault();
@@ -358,9 +479,9 @@ export class MetricChart {
     const chart = this.chart;
     if (!chart) return this.series[0]?.runId;
     for (const s of this.series) {
-      const i = nearestIndex(s.xs, x);
-      const v = i >= 0 ? s.smoothed[i] : null;
-      if (v === null || v === undefined) continue;
+      const i = nearestIndex(s.xs.values, x);
+      const v = i >= 0 ? s.smoothed.values[i] : NaN;
+      if (!Number.isFinite(v)) continue;
       const d = Math.abs(chart.scales.y.getPixelForValue(v) - py);
       if (!best || d < best.d) best = { runId: s.runId, d };
     }
@@ -368,13 +489,28 @@ export class MetricChart {
   }
 }
 
-/** Buckets for a plot this many pixels wide: one per pixel (4 points each), at least 200. */
-function bucketsFor(width: number): number {
-  return Math.max(200, Math.round(width || 600));
+/**
+ * A linear axis' tick label. chart.js's own formatter builds an Intl.NumberFormat per distinct
+ * precision, a sixth of the time of creating a dashboard of 20 charts.
+ */
+function tickLabel(value: number | string): string {
+  if (typeof value !== 'number') return value;
+  // Steps and other whole numbers as they are (100000, not 1.00e+5).
+  return Number.isInteger(value) && Math.abs(value) < 1e12 ? String(value) : formatNumber(value, 4);
 }
 
-function keyed(key: string, dataset: ChartDataset<'line', Point[]>): ChartDataset<'line', Point[]> {
-  return Object.assign(dataset, { $key: key, pointRadius: 0 });
+/** A readout value: NaN is a row without this metric (or a non-finite one), shown as a dash. */
+function formatValue(value: number): string {
+  return formatNumber(Number.isNaN(value) ? null : value, 4);
+}
+
+/**
+ * Buckets for a plot this many CSS pixels wide: one per 2 pixels (its first, min, max and last point),
+ * at least 200. Every peak and trough is still drawn; one bucket per pixel drew twice the points for
+ * the same picture, and its rasterising was a third of a 20-chart dashboard's first frame.
+ */
+function bucketsFor(width: number): number {
+  return Math.max(200, Math.round((width || 600) / 2));
 }
 
 /** 'rgb(r, g, b)' or 'rgba(r, g, b, a)' (as getComputedStyle returns colours) with a new alpha. */

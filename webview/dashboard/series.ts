@@ -1,20 +1,94 @@
-// Pure series maths for the dashboard: TensorBoard's debiased EMA, min/max decimation, and the
-// grouping of metric names into charts sections.
+// Pure series maths for the dashboard: growable Float64Array columns, TensorBoard's debiased EMA,
+// min/max decimation, and the grouping of metric names into charts sections. Missing and non-finite
+// values are NaN (the host sends Float64Array columns; see src/webviews/dashboard/protocol.ts).
+
+/**
+ * A column that grows at its end: a Float64Array with spare capacity, NaN where a value is missing.
+ * Appending is amortised O(1); `values` is a view of the filled part (a new view after each growth).
+ */
+export class Column {
+  private data: Float64Array;
+  private size: number;
+
+  /** Adopts `values` (no copy): the column's first growth moves it to a larger buffer. */
+  constructor(values: Float64Array = new Float64Array(0)) {
+    this.data = values;
+    this.size = values.length;
+  }
+
+  /** An empty column with room for `capacity` values before it grows. */
+  static withCapacity(capacity: number): Column {
+    const column = new Column(new Float64Array(capacity));
+    column.size = 0;
+    return column;
+  }
+
+  static of(values: ArrayLike<number | null>): Column {
+    const column = new Column();
+    column.pushAll(values);
+    return column;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** The filled part, as a view (valid until the next append that grows the buffer). */
+  get values(): Float64Array {
+    return this.data.subarray(0, this.size);
+  }
+
+  push(value: number | null): void {
+    this.reserve(1);
+    this.data[this.size++] = value ?? NaN;
+  }
+
+  pushAll(values: ArrayLike<number | null>): void {
+    this.reserve(values.length);
+    if (values instanceof Float64Array) {
+      this.data.set(values, this.size);
+      this.size += values.length;
+      return;
+    }
+    for (let i = 0; i < values.length; i++) this.data[this.size++] = values[i] ?? NaN;
+  }
+
+  /**
+   * Adds `count` values at the end, to be written in place: returns the buffer and the index of the
+   * first new value (a loop over the buffer is several times faster than a push per value).
+   */
+  extend(count: number): { data: Float64Array; start: number } {
+    this.reserve(count);
+    const start = this.size;
+    this.size += count;
+    return { data: this.data, start };
+  }
+
+  /** Pads with NaN up to `length` values (a metric first seen after some rows). */
+  padTo(length: number): void {
+    if (length <= this.size) return;
+    this.reserve(length - this.size);
+    this.data.fill(NaN, this.size, length);
+    this.size = length;
+  }
+
+  private reserve(extra: number): void {
+    if (this.size + extra <= this.data.length) return;
+    const grown = new Float64Array(Math.max(16, this.size + extra, this.data.length * 2));
+    grown.set(this.data.subarray(0, this.size));
+    this.data = grown;
+  }
+}
 
 /**
  * TensorBoard's smoothing (tensorboard/webapp/widgets/line_chart_v2/lib/data_transformer.ts):
- * an exponential moving average debiased by 1 − w^n, non-finite values passed through unchanged,
- * and a constant series left as is.
+ * an exponential moving average debiased by 1 − w^n, non-finite values passed through unchanged
+ * (missing ones as NaN), and a constant series left as is.
  */
-export function ema(values: ArrayLike<number | null>, weight: number): (number | null)[] {
-  const out: (number | null)[] = new Array(values.length);
-  const first = firstFinite(values);
-  const constant = first !== undefined && allEqual(values, first);
-  const state: EmaState = { last: 0, power: 1 };
-  for (let i = 0; i < values.length; i++) {
-    out[i] = constant ? values[i] : emaStep(state, values[i], weight);
-  }
-  return out;
+export function ema(values: ArrayLike<number | null>, weight: number): Float64Array {
+  const out = new Column();
+  emaExtend({ last: 0, power: 1 }, values, weight, out);
+  return out.values;
 }
 
 export interface EmaState {
@@ -35,51 +109,47 @@ export function emaStep(state: EmaState, value: number | null, weight: number): 
     return value;
   }
   state.last = state.last * weight + (1 - weight) * value;
-  state.power *= weight;
+  state.power = decay(state.power, weight);
   state.same = state.same === undefined || state.same === value ? value : null;
   if (state.same !== null) return value;
   return weight === 1 ? state.last : state.last / (1 - state.power);
 }
 
 /**
+ * weight^n, one factor more; 0 once 1 − power is exactly 1 in doubles (power < 2^-54), so results are
+ * unchanged. Without it power sinks to the smallest subnormal and stays there (0.6 × 5e-324 rounds back
+ * to 5e-324), and arithmetic on subnormals made the EMA of 100k points about ten times slower.
+ */
+function decay(power: number, weight: number): number {
+  const next = power * weight;
+  return next < 2 ** -60 ? 0 : next;
+}
+
+/**
  * `emaStep` over values[from..], appended to `out` (which holds the smoothed values before
  * `from`): the same arithmetic, in one loop without a call or a state write per point.
  */
-export function emaExtend(state: EmaState, values: ArrayLike<number | null>, weight: number, out: (number | null)[], from = 0): void {
+export function emaExtend(state: EmaState, values: ArrayLike<number | null>, weight: number, out: Column, from = 0): void {
+  if (values.length <= from) return;
+  const { data, start } = out.extend(values.length - from);
   let last = state.last;
   let power = state.power;
   let same = state.same;
   const debias = weight !== 1;
-  for (let i = from; i < values.length; i++) {
+  for (let i = from, j = start; i < values.length; i++, j++) {
     const value = values[i];
     if (value === null || !Number.isFinite(value)) {
-      out.push(value);
+      data[j] = value ?? NaN;
       continue;
     }
     last = last * weight + (1 - weight) * value;
-    power *= weight;
+    power = decay(power, weight);
     same = same === undefined || same === value ? value : null;
-    out.push(same !== null ? value : debias ? last / (1 - power) : last);
+    data[j] = same !== null ? value : debias ? last / (1 - power) : last;
   }
   state.last = last;
   state.power = power;
   state.same = same;
-}
-
-function firstFinite(values: ArrayLike<number | null>): number | undefined {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== null && Number.isFinite(v)) return v;
-  }
-  return undefined;
-}
-
-function allEqual(values: ArrayLike<number | null>, value: number): boolean {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== null && Number.isFinite(v) && v !== value) return false;
-  }
-  return true;
 }
 
 export interface Point {
@@ -188,21 +258,25 @@ export class Decimator {
   private mins: number[] = [];
   private maxs: number[] = [];
   private lasts: number[] = [];
+  // The columns' current views, read once per points() call.
+  private xs: Float64Array = new Float64Array(0);
+  private ys: Float64Array = new Float64Array(0);
 
   constructor(
-    readonly xs: ArrayLike<number>,
-    readonly ys: ArrayLike<number | null>,
+    readonly xColumn: Column,
+    readonly yColumn: Column,
     readonly buckets: number,
   ) {}
 
-  /** Whether this decimator follows these arrays (grown in place since) at this bucket count. */
-  follows(xs: ArrayLike<number>, ys: ArrayLike<number | null>, buckets: number): boolean {
-    return xs === this.xs && ys === this.ys && buckets === this.buckets && xs.length >= this.consumed && ys.length >= this.consumed;
+  /** Whether this decimator follows these columns (grown since) at this bucket count. */
+  follows(xs: Column, ys: Column, buckets: number): boolean {
+    return xs === this.xColumn && ys === this.yColumn && buckets === this.buckets && xs.length >= this.consumed && ys.length >= this.consumed;
   }
 
   /** The decimated points of the whole series, after taking in the points added since the last call. */
   points(): Point[] {
-    const { xs, ys } = this;
+    const xs = (this.xs = this.xColumn.values);
+    const ys = (this.ys = this.yColumn.values);
     const n = Math.min(xs.length, ys.length);
     if (n > this.consumed) {
       this.extend(n);
@@ -219,7 +293,7 @@ export class Decimator {
     if (n <= this.buckets * 4) {
       for (let i = 0; i < n; i++) {
         const y = ys[i];
-        if (y !== null && Number.isFinite(y)) out.push({ x: xs[i], y });
+        if (Number.isFinite(y)) out.push({ x: xs[i], y });
       }
       return out;
     }
@@ -228,34 +302,54 @@ export class Decimator {
   }
 
   private extend(n: number): void {
-    const { xs, ys } = this;
+    const { xs, ys, ids, firsts, mins, maxs, lasts } = this;
     if (this.consumed === 0) {
       this.start = xs[0];
       const range = xs[n - 1] - this.start;
       // `buckets` buckets over the points known now; the width doubles as the series grows.
       this.width = range > 0 && Number.isFinite(range) ? range / this.buckets : 1;
     }
+    // The last bucket, held in locals: most points fall into it, and are placed by one comparison
+    // with its end instead of a division (coarsen() rewrites the arrays in place).
+    let k = ids.length - 1;
+    let minY = k >= 0 ? ys[mins[k]] : 0;
+    let maxY = k >= 0 ? ys[maxs[k]] : 0;
+    let end = k >= 0 ? this.start + (ids[k] + 1) * this.width : -Infinity;
     for (let i = this.consumed; i < n; i++) {
       const y = ys[i];
-      if (y === null || !Number.isFinite(y)) continue;
-      let b = Math.floor((xs[i] - this.start) / this.width);
-      while (b >= 2 * this.buckets) {
-        this.coarsen();
-        b = Math.floor((xs[i] - this.start) / this.width);
-      }
-      const k = this.ids.length - 1;
-      if (k < 0 || b > this.ids[k]) {
-        this.ids.push(b);
-        this.firsts.push(i);
-        this.mins.push(i);
-        this.maxs.push(i);
-        this.lasts.push(i);
-        continue;
+      if (!Number.isFinite(y)) continue;
+      const x = xs[i];
+      if (x >= end) {
+        let b = Math.floor((x - this.start) / this.width);
+        while (b >= 2 * this.buckets) {
+          this.coarsen();
+          b = Math.floor((x - this.start) / this.width);
+        }
+        k = ids.length - 1;
+        end = this.start + (Math.max(b, k >= 0 ? ids[k] : b) + 1) * this.width;
+        if (k < 0 || b > ids[k]) {
+          ids.push(b);
+          firsts.push(i);
+          mins.push(i);
+          maxs.push(i);
+          lasts.push(i);
+          k++;
+          minY = maxY = y;
+          continue;
+        }
+        // Rounding put x in the last bucket after all, or coarsening merged it into that bucket.
+        minY = ys[mins[k]];
+        maxY = ys[maxs[k]];
       }
       // Same bucket as the last (or an x out of order: kept in the last bucket).
-      if (y < (ys[this.mins[k]] as number)) this.mins[k] = i;
-      else if (y > (ys[this.maxs[k]] as number)) this.maxs[k] = i;
-      this.lasts[k] = i;
+      if (y < minY) {
+        mins[k] = i;
+        minY = y;
+      } else if (y > maxY) {
+        maxs[k] = i;
+        maxY = y;
+      }
+      lasts[k] = i;
     }
     this.consumed = n;
   }
@@ -268,8 +362,8 @@ export class Decimator {
     for (let k = 0; k < this.ids.length; k++) {
       const id = Math.floor(this.ids[k] / 2);
       if (w >= 0 && this.ids[w] === id) {
-        if ((ys[this.mins[k]] as number) < (ys[this.mins[w]] as number)) this.mins[w] = this.mins[k];
-        if ((ys[this.maxs[k]] as number) > (ys[this.maxs[w]] as number)) this.maxs[w] = this.maxs[k];
+        if (ys[this.mins[k]] < ys[this.mins[w]]) this.mins[w] = this.mins[k];
+        if (ys[this.maxs[k]] > ys[this.maxs[w]]) this.maxs[w] = this.maxs[k];
         this.lasts[w] = this.lasts[k];
       } else {
         w++;

@@ -8,6 +8,7 @@ import type {
   RequestMethod,
   WireMessage,
 } from '../../src/webviews/shared/protocol';
+import { reviveTyped } from './typedJson';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -112,5 +113,5 @@ export function readInitialState<T>(): T | undefined {
   if (!element?.textContent) {
     return undefined;
   }
-  return JSON.parse(element.textContent) as T;
+  return JSON.parse(element.textContent, reviveTyped) as T;
 }

@@ -171,16 +171,15 @@ function runMetrics(run: Run): RunMetrics {
   };
 }
 
-/** Rows [from, end) of a run's metric table, NaN as null. */
+/**
+ * Rows [from, end) of a run's metric table. Copies (slice), never views: VS Code posts a typed
+ * array's whole underlying buffer, and the table's buffers have spare capacity.
+ */
 function rows(run: Run, from: number): Pick<RunMetrics, 'steps' | 'times' | 'metrics'> {
   const table = run.metrics;
-  const metrics: Record<string, (number | null)[]> = {};
+  const metrics: Record<string, Float64Array> = {};
   for (const name of table.names()) {
-    metrics[name] = toJson(table.column(name)!.subarray(from));
+    metrics[name] = table.column(name)!.slice(from);
   }
-  return { steps: Array.from(table.steps().subarray(from)), times: Array.from(table.times().subarray(from)), metrics };
-}
-
-function toJson(values: Float64Array): (number | null)[] {
-  return Array.from(values, (v) => (Number.isFinite(v) ? v : null));
+  return { steps: table.steps().slice(from), times: table.times().slice(from), metrics };
 }

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { computeAlerts } from '../../../webview/dashboard/alerts';
 import { configDiff } from '../../../webview/dashboard/configDiff';
-import { Decimator, bandOf, decimate, ema, emaExtend, emaStep, groupOf, nearestIndex, type EmaState } from '../../../webview/dashboard/series';
+import { Column, Decimator, bandOf, decimate, ema, emaExtend, emaStep, groupOf, nearestIndex, type EmaState } from '../../../webview/dashboard/series';
+
+/** NaN (missing) as null, for deepEqual against plain arrays. */
+const plain = (values: ArrayLike<number>) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));
 
 /** TensorBoard's smoothing written out independently, as the reference. */
 function referenceEma(values: number[], w: number): number[] {
@@ -26,8 +29,9 @@ describe('dashboard series', () => {
   });
 
   it('passes non-finite values through and leaves constants alone', () => {
-    assert.deepEqual(ema([1, null, 3], 0.5).map((v) => (v === null ? null : Number(v.toFixed(6)))), [1, null, Number((1.75 / 0.75).toFixed(6))]);
-    assert.deepEqual(ema([2, 2, 2], 0.9), [2, 2, 2]);
+    assert.deepEqual(plain(ema([1, null, 3], 0.5).map((v) => Number(v.toFixed(6)))), [1, null, Number((1.75 / 0.75).toFixed(6))]);
+    assert.deepEqual(plain(ema(new Float64Array([1, NaN, 3]), 0.5)).slice(0, 2), [1, null]);
+    assert.deepEqual(plain(ema([2, 2, 2], 0.9)), [2, 2, 2]);
   });
 
   it('decimates keeping extremes and both ends', () => {
@@ -47,30 +51,43 @@ describe('dashboard series', () => {
     const values = [1, 5, null, 2, Number.NaN, 8, 3, 9, 4];
     for (const w of [0, 0.6, 1]) {
       const stepped: EmaState = { last: 0, power: 1 };
-      const expected = values.map((v) => emaStep(stepped, v, w));
+      const expected = values.map((v) => emaStep(stepped, v, w)).map((v) => (v === null || Number.isNaN(v) ? null : v));
       const state: EmaState = { last: 0, power: 1 };
-      const out: (number | null)[] = [];
+      const out = new Column();
       emaExtend(state, values.slice(0, 4), w, out);
       emaExtend(state, values.slice(4), w, out);
-      assert.deepEqual(out, expected, `w=${w}`);
+      assert.deepEqual(plain(out.values), expected, `w=${w}`);
       assert.deepEqual(state, stepped);
     }
   });
 
+  it('lets the debiasing term reach 0 instead of sinking into subnormal numbers (10x slower arithmetic)', () => {
+    const state: EmaState = { last: 0, power: 1 };
+    const values = Array.from({ length: 3000 }, (_, i) => Math.sin(i));
+    const out = new Column();
+    emaExtend(state, values, 0.6, out);
+    assert.equal(state.power, 0); // was 5e-324: 0.6 × the smallest subnormal rounds back to it
+    const stepped: EmaState = { last: 0, power: 1 };
+    values.forEach((v) => emaStep(stepped, v, 0.6));
+    assert.equal(stepped.power, 0);
+    // Unchanged results: 1 − power is exactly 1 long before.
+    referenceEma(values, 0.6).forEach((v, i) => assert.ok(Math.abs(out.values[i] - v) < 1e-9, `i=${i}`));
+  });
+
   it('leaves a live series that is constant so far exactly as is, like TensorBoard', () => {
     const state: EmaState = { last: 0, power: 1 };
-    const out: (number | null)[] = [];
+    const out = new Column();
     const constant = [0.1, 0.1, null, 0.1, 0.1, 0.1, 0.1];
     emaExtend(state, constant, 0.6, out);
-    assert.deepEqual(out, constant); // no float noise such as 0.10000000000000002
+    assert.deepEqual(plain(out.values), constant); // no float noise such as 0.10000000000000002
     emaExtend(state, [0.5], 0.6, out);
     const reference = ema([...constant, 0.5], 0.6);
-    assert.ok(Math.abs((out[7] as number) - (reference[7] as number)) < 1e-9, `${out[7]} vs ${reference[7]}`);
+    assert.ok(Math.abs(out.values[7] - reference[7]) < 1e-9, `${out.values[7]} vs ${reference[7]}`);
   });
 
   it('decimates a growing series incrementally, keeping extremes and both ends', () => {
-    const xs: number[] = [];
-    const ys: (number | null)[] = [];
+    const xs = new Column();
+    const ys = new Column();
     const grow = (to: number) => {
       for (let x = xs.length; x < to; x++) {
         xs.push(x);
@@ -80,7 +97,7 @@ describe('dashboard series', () => {
     grow(300);
     const decimator = new Decimator(xs, ys, 100);
     // Small: every finite point, as decimate() draws it.
-    assert.deepEqual(decimator.points(), decimate(xs, ys, 100));
+    assert.deepEqual(decimator.points(), decimate(xs.values, ys.values, 100));
     for (const to of [5_000, 5_001, 12_345, 40_000]) {
       grow(to);
       const points = decimator.points();
@@ -92,29 +109,30 @@ describe('dashboard series', () => {
       assert.equal(points[0].x, 0);
       assert.equal(points.at(-1)!.x, to - 1);
       for (let i = 1; i < points.length; i++) assert.ok(points[i].x > points[i - 1].x);
-      assert.ok(points.every((p) => p.y === ys[p.x] && p.y !== null));
+      const values = ys.values;
+      assert.ok(points.every((p) => p.y === values[p.x] && Number.isFinite(p.y)));
       // Every value is matched by a drawn value at least as high and one at least as low within
       // one bucket's width (at most range / buckets): no peak or trough is lost.
       const reach = to / 100 + 1;
       for (let i = 0; i < to; i++) {
-        const y = ys[i];
-        if (y === null) continue;
+        const y = values[i];
+        if (Number.isNaN(y)) continue;
         const near = points.filter((p) => Math.abs(p.x - i) <= reach);
         assert.ok(near.some((p) => p.y >= y) && near.some((p) => p.y <= y), `value at ${i} lost (${to} points)`);
       }
     }
     // A spike anywhere (here one the decimator is built after) is drawn.
-    ys[30_000] = 5000;
+    ys.values[30_000] = 5000;
     const fresh = new Decimator(xs, ys, 100).points();
     assert.ok(fresh.some((p) => p.x === 30_000 && p.y === 5000));
     assert.equal(decimator.follows(xs, ys, 100), true);
-    assert.equal(decimator.follows(xs, [...ys], 100), false);
+    assert.equal(decimator.follows(xs, Column.of(ys.values), 100), false);
     assert.equal(decimator.follows(xs, ys, 120), false);
   });
 
   it('sizes its buckets from the series once it has a range (a live run starting from one row)', () => {
-    const xs = [0];
-    const ys: (number | null)[] = [1];
+    const xs = Column.of([0]);
+    const ys = Column.of([1]);
     const decimator = new Decimator(xs, ys, 100);
     assert.deepEqual(decimator.points(), [{ x: 0, y: 1 }]);
     for (let i = 1; i < 3000; i++) {
@@ -123,6 +141,22 @@ describe('dashboard series', () => {
     }
     const points = decimator.points();
     assert.ok(points.length >= 200 && points.length <= 800, `${points.length} points`);
+  });
+
+  it('grows a column in place, padding with NaN, adopting a Float64Array without a copy', () => {
+    const adopted = new Float64Array([1, 2]);
+    const column = new Column(adopted);
+    assert.equal(column.values.buffer, adopted.buffer);
+    column.push(null);
+    column.pushAll([4, null]);
+    column.pushAll(new Float64Array([6]));
+    column.padTo(8);
+    assert.deepEqual(plain(column.values), [1, 2, null, 4, null, 6, null, null]);
+    assert.deepEqual(plain(adopted), [1, 2]);
+    const big = Column.withCapacity(4);
+    for (let i = 0; i < 100_000; i++) big.push(i);
+    assert.equal(big.length, 100_000);
+    assert.equal(big.values[99_999], 99_999);
   });
 
   it('finds the nearest x', () => {

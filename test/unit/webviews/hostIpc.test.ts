@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { HostIpc } from '../../../src/webviews/shared/hostIpc';
 import { contentSecurityPolicy, jsonForScript, renderPage } from '../../../src/webviews/shared/html';
 import type { WireMessage } from '../../../src/webviews/shared/protocol';
+import { reviveTyped } from '../../../webview/shared/typedJson';
 
 interface TestProtocol {
   commands: { 'test/poke': { n: number } };
@@ -116,5 +117,17 @@ describe('webview page', () => {
     const json = jsonForScript(hostile);
     assert.doesNotMatch(json, /<\/script/i);
     assert.deepEqual(JSON.parse(json), hostile);
+  });
+
+  it('inlines Float64Arrays as base64 that the app revives exactly, views included', () => {
+    const column = new Float64Array([1, Number.NaN, -0.5, 1e300, Number.MIN_VALUE, 0.1 + 0.2]);
+    const view = new Float64Array(new ArrayBuffer(64), 16, 3).fill(7);
+    const json = jsonForScript({ metrics: { reward: column }, view, plain: [1, 2] });
+    assert.match(json, /"reward":\{"\$f64":"[A-Za-z0-9+/=]+"\}/);
+    const back = JSON.parse(json, reviveTyped) as { metrics: { reward: Float64Array }; view: Float64Array; plain: number[] };
+    assert.ok(back.metrics.reward instanceof Float64Array);
+    assert.deepEqual([...back.metrics.reward], [...column]);
+    assert.deepEqual([...back.view], [7, 7, 7]);
+    assert.deepEqual(back.plain, [1, 2]);
   });
 });

@@ -31,12 +31,12 @@ export class Ctx implements vscode.Disposable {
   ) {
     this.subscriptions.push(log);
     this.currentConfig = readConfig();
-    this.rewards = new RewardsFeature(extension.extensionUri, this.log);
+    this.runs = new RunsFeature(extension, this.log);
+    this.subscriptions.push(this.runs);
+    this.rewards = new RewardsFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.rewards);
     this.knowledge = new KnowledgeFeature(extension.extensionUri, extension.workspaceState, this.rewards.worker);
     this.subscriptions.push(this.knowledge);
-    this.runs = new RunsFeature(extension, this.log);
-    this.subscriptions.push(this.runs);
     this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.webviews);
   }

@@ -1,9 +1,10 @@
 // Knowledge points (KnowRL) in the editor: diagnostics for *.kp.jsonl files (schema and cross-field
-// rules, by line), the KP editor panel, and "Find Minimal Hint Subsets" run in the worker.
+// rules, by line), the KP editor panels (restored after a window reload on the file they showed),
+// and "Find Minimal Hint Subsets" run in the worker.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { KpEditorPanel } from '../webviews/kpEditor/kpEditorPanel';
+import { KpEditorPanel, savedKpFile } from '../webviews/kpEditor/kpEditorPanel';
 import type { WorkerHost } from '../worker/workerHost';
 import { parseKp } from './kpFile';
 
@@ -28,6 +29,14 @@ export class KnowledgeFeature implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument(check),
       vscode.workspace.onDidChangeTextDocument((event) => check(event.document)),
       vscode.workspace.onDidCloseTextDocument((doc) => this.diagnostics.delete(doc.uri)),
+      vscode.window.registerWebviewPanelSerializer(KpEditorPanel.viewType, {
+        deserializeWebviewPanel: async (panel, saved: unknown) => {
+          const file = savedKpFile(saved);
+          if (!file) return panel.dispose(); // saved by a version that did not record its file
+          this.editors.get(file)?.dispose();
+          await this.createEditor(file, panel).load();
+        },
+      }),
     );
     vscode.workspace.textDocuments.forEach(check);
   }
@@ -66,11 +75,16 @@ export class KnowledgeFeature implements vscode.Disposable {
     if (!file) return;
     let panel = this.editors.get(file);
     if (!panel) {
-      panel = new KpEditorPanel(this.extensionUri, file, this.memento, () => this.editors.delete(file));
-      this.editors.set(file, panel);
+      panel = this.createEditor(file);
       await panel.load();
     }
     panel.reveal();
+  }
+
+  private createEditor(file: string, restored?: vscode.WebviewPanel): KpEditorPanel {
+    const panel: KpEditorPanel = new KpEditorPanel(this.extensionUri, file, this.memento, () => this.editors.get(file) === panel && this.editors.delete(file), restored);
+    this.editors.set(file, panel);
+    return panel;
   }
 
   async findMinimalSubsets(uri?: vscode.Uri): Promise<void> {

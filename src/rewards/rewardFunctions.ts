@@ -3,6 +3,7 @@
 // reward signature `f(prompts, completions, **kwargs)`. The worker's `rewards/list` applies the
 // same rule with Python's own parser; this scanner is what the CodeLens uses, without a process.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface RewardFunctionLocation {
@@ -73,4 +74,14 @@ export function refFile(ref: string, baseDir: string | undefined): string | unde
   if (colon < 0 || !ref.slice(0, colon).endsWith('.py')) return undefined;
   const file = ref.slice(0, colon);
   return path.isAbsolute(file) ? path.resolve(file) : path.resolve(baseDir ?? '.', file);
+}
+
+/** The files of these functions' `path.py:function` refs that do not exist, with the functions that use each. */
+export function missingRewardFiles(functions: { name: string; ref: string }[], baseDir: string | undefined): { file: string; functions: string[] }[] {
+  const missing = new Map<string, string[]>();
+  for (const { name, ref } of functions) {
+    const file = refFile(ref, baseDir);
+    if (file && !fs.existsSync(file)) missing.set(file, [...(missing.get(file) ?? []), name]);
+  }
+  return [...missing].map(([file, names]) => ({ file, functions: names }));
 }

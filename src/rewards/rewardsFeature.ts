@@ -1,9 +1,11 @@
 // Reward functions in the editor: the CodeLens above each one ("Test on Rollouts", "Add to Run
-// Config"), the Reward Lab panel, and the worker they run in. Owned by the Ctx.
+// Config"), the Reward Lab panel (on the run store's runs; restored after a window reload), and the
+// worker they run in. Owned by the Ctx.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RewardLabPanel, type OpenLabArgs } from '../webviews/rewardLab/rewardLabPanel';
+import type { RunStore } from '../runs/model';
+import { RewardLabPanel, type OpenLabArgs, type RestoredLab } from '../webviews/rewardLab/rewardLabPanel';
 import { WorkerHost } from '../worker/workerHost';
 import { addRewardToConfig, AddToConfigError } from './addToConfig';
 import { findRewardFunctions } from './rewardFunctions';
@@ -22,12 +24,22 @@ export class RewardsFeature implements vscode.Disposable {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
+    /** The runs whose rollouts the Lab scores: the Runs view's. */
+    private readonly store: RunStore,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.worker = new WorkerHost(log);
     this.disposables.push(
       this.worker,
       vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, new RewardCodeLens()),
+      vscode.window.registerWebviewPanelSerializer(RewardLabPanel.viewType, {
+        deserializeWebviewPanel: async (panel, saved: unknown) => {
+          this.lab?.dispose();
+          // Untrusted workspace: the worker refuses, and the panel says why.
+          const { functions, source } = (saved ?? {}) as Partial<RestoredLab['saved']>;
+          void this.createLab({ panel, saved: { functions: functions ?? [], source: source ?? { kind: 'none' } } }).restore();
+        },
+      }),
     );
   }
 
@@ -44,9 +56,15 @@ export class RewardsFeature implements vscode.Disposable {
         if (fn) args = { file: editor.document.uri.fsPath, name: fn.name };
       }
     }
-    this.lab ??= new RewardLabPanel(this.extensionUri, this.worker, this.log, () => (this.lab = undefined));
+    this.lab ??= this.createLab();
     this.lab.reveal();
     await this.lab.open(args);
+  }
+
+  private createLab(restored?: RestoredLab): RewardLabPanel {
+    const lab: RewardLabPanel = new RewardLabPanel(this.extensionUri, this.worker, this.store, this.log, () => this.lab === lab && (this.lab = undefined), restored);
+    this.lab = lab;
+    return lab;
   }
 
   async addToConfig(args: { file: string; name: string }): Promise<void> {

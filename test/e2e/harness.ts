@@ -163,6 +163,20 @@ export class Session {
     return this.page.frameLocator(`iframe.webview.ready >> nth=${index}`).frameLocator("#active-frame");
   }
 
+  /** The webview frame whose document has `selector`, whichever webview it is (panels come back in any order after a reload). */
+  async frameWith(selector: string, timeoutMs = 60_000): Promise<FrameLocator> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const count = await this.page.locator("iframe.webview.ready").count();
+      for (let i = 0; i < count; i++) {
+        const frame = this.webviewFrame(i);
+        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+      }
+      if (Date.now() > deadline) throw new Error(`no webview shows ${selector}`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
   /** Waits for a notification toast whose text matches, and returns it. */
   async waitForNotification(text: string | RegExp, timeoutMs = 20_000): Promise<Locator> {
     const toast = this.page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();

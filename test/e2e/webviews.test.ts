@@ -77,23 +77,9 @@ after(async () => {
   await vs?.close();
 });
 
-/** The webview frame whose document has `selector`. */
-async function frameWith(selector: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const count = await vs.page.locator("iframe.webview.ready").count();
-    for (let i = 0; i < count; i++) {
-      const frame = vs.webviewFrame(i);
-      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${selector}`);
-    await vs.page.waitForTimeout(250);
-  }
-}
-
 /** The last logged step on the reward chart (crosshair moved to the end with the keyboard). */
 async function lastChartedStep(): Promise<number> {
-  const frame = await frameWith('.chart-card[data-metric="reward"]');
+  const frame = await vs.frameWith('.chart-card[data-metric="reward"]');
   const card = frame.locator('.chart-card[data-metric="reward"]');
   await card.press("End"); // keyboard: crosshair on the last point
   const text = (await card.locator(".readout-x").textContent()) ?? "";
@@ -117,12 +103,12 @@ test("the dashboard's charts grow while the run trains", { timeout: 300_000 }, (
 
 test("clicking a point opens the inspector at that step; hovering a token shows its card", { timeout: 180_000 }, () =>
   vs.step("inspector", async () => {
-    const frame = await frameWith('.chart-card[data-metric="reward"]');
+    const frame = await vs.frameWith('.chart-card[data-metric="reward"]');
     const card = frame.locator('.chart-card[data-metric="reward"]');
     await card.press("Home");
     await card.press("ArrowRight"); // step 2: a recorded step (every 2 steps)
     await card.press("Enter");
-    const inspector = await frameWith(".tok");
+    const inspector = await vs.frameWith(".tok");
     assert.equal(await inspector.locator('select[aria-label="Step"]').inputValue(), "2");
     await inspector.locator(".tok").nth(2).hover();
     const row = inspector.locator(".token-card tr[data-token]").first();
@@ -137,7 +123,7 @@ test("both panels come back after a window reload", { timeout: 180_000 }, () =>
   vs.step("reload", async () => {
     await vs.runCommand("Developer: Reload Window");
     await vs.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-    const inspector = await frameWith(".tok", 90_000);
+    const inspector = await vs.frameWith(".tok", 90_000);
     assert.equal(await inspector.locator('select[aria-label="Step"]').inputValue(), "2");
     await vs.page.locator(".tab", { hasText: /^Dashboard/ }).first().click();
     const step = await lastChartedStep();

@@ -35,6 +35,7 @@ function state(): KpEditorState {
     },
     dirty: false,
     fileProblems: [],
+    error: null,
     notice: null,
   };
 }
@@ -127,5 +128,18 @@ test('problem list: arrows move, search and filters narrow, a new revision reset
   await page.locator('#notice').waitFor();
   await page.click('#undo'); // nothing to undo in the new revision
   assert.equal(await page.locator('#shown').textContent(), '0 of 3');
+  await app.close();
+});
+
+test('the saved state names the file (the host re-opens it after a window reload); a file that cannot be read is named', async () => {
+  let app = await open();
+  await app.page.locator('#problems li[data-problem="q3"]').click();
+  assert.deepEqual(await app.state(), { current: 'q3', search: '', filter: 'all', file: '/w/hard.kp.jsonl' });
+  app = await app.reopen();
+  await app.waitForPosted((m) => m.kind === 'ready');
+  const gone = { ...state(), entries: [], error: '/w/hard.kp.jsonl no longer exists (moved or deleted?).' };
+  await app.sendToApp({ kind: 'notification', method: 'kp/state', params: gone });
+  assert.equal(await app.page.locator('#error').textContent(), gone.error);
+  assert.equal(await app.page.locator('#shown').textContent(), '0 of 0');
   await app.close();
 });

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LabState } from '../../src/webviews/rewardLab/protocol';
+import type { LabSavedState, LabState } from '../../src/webviews/rewardLab/protocol';
 import { openApp, type App } from './harness';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>&amp;\u202e';
@@ -100,6 +100,9 @@ test('sorting and filtering the table; the view survives a reload', async () => 
   await app.page.fill('#filter-text', '');
   await app.page.press('#filter-text', 'Enter');
   assert.deepEqual(await order(), ['1']);
+  // What the host restores after a window reload: the functions, the sample source, the table's view.
+  const { functions, source } = state();
+  assert.deepEqual(await app.state(), { functions, source, view: { sortKey: 'total', descending: false, text: '', filter: 'lowered-recorded' } });
   app = await app.reopen();
   await app.waitForPosted((m) => m.kind === 'ready');
   await app.sendToApp({ kind: 'notification', method: 'lab/state', params: state() });
@@ -127,7 +130,8 @@ test('commands: run, toggle, add built-in, change step, open a traceback frame',
 
 test('typed samples are sent as they were typed', async () => {
   const app = await open();
-  await app.sendToApp({ kind: 'notification', method: 'lab/state', params: { ...state(), source: { kind: 'text' }, result: null } });
+  const typed = { kind: 'text', samples: [{ prompt: 'p', completion: 'c', answer: '' }] } as const;
+  await app.sendToApp({ kind: 'notification', method: 'lab/state', params: { ...state(), source: typed, result: null } });
   await app.page.locator('#typed-prompt').waitFor();
   await app.page.fill('#typed-prompt', HOSTILE);
   await app.page.fill('#typed-completion', '<answer>4</answer>');
@@ -135,5 +139,6 @@ test('typed samples are sent as they were typed', async () => {
   await app.page.click('#typed-add');
   const sent = await app.waitForPosted((m) => m.method === 'lab/setText');
   assert.deepEqual(sent.params, { prompt: HOSTILE, completion: '<answer>4</answer>', answer: '4' });
+  assert.deepEqual(((await app.state()) as LabSavedState).source, typed, 'typed samples are saved whole');
   await app.close();
 });

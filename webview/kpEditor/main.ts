@@ -6,7 +6,7 @@
 import '../shared/base.css';
 import './kpEditor.css';
 import type { KpEntry } from '../../src/knowledge/kpFile';
-import type { KpEditorProtocol, KpEditorState } from '../../src/webviews/kpEditor/protocol';
+import type { KpEditorProtocol, KpEditorSavedState, KpEditorState } from '../../src/webviews/kpEditor/protocol';
 import { clear, el, formatNumber } from '../shared/dom';
 import { HostConnection, readInitialState } from '../shared/ipc';
 import { History } from './history';
@@ -18,7 +18,7 @@ interface View {
   filter: Filter;
 }
 
-const host = new HostConnection<KpEditorProtocol, View>();
+const host = new HostConnection<KpEditorProtocol, View & KpEditorSavedState>();
 const app = document.getElementById('app')!;
 let state: KpEditorState | undefined = readInitialState<KpEditorState>();
 let history = new History(state?.entries ?? []);
@@ -93,7 +93,7 @@ function render(): void {
   if (!state) return;
   const entries = history.current;
   if (!view.current || !entries.some((e) => e.problem === view.current)) view.current = entries[0]?.problem ?? null;
-  host.setState(view);
+  host.setState({ ...view, file: state.file });
   app.append(
     el('div', { class: 'toolbar' },
       el('strong', {}, state.file.split('/').pop() ?? state.file),
@@ -106,6 +106,7 @@ function render(): void {
       el('span', { class: 'keys' }, '↑↓ problems · Enter add · Alt+↑↓ reorder · Ctrl+Del delete · Ctrl+Space select · Ctrl+S save · Ctrl+Z undo'),
     ),
   );
+  if (state.error) app.append(el('div', { class: 'error-banner', id: 'error', role: 'alert' }, state.error));
   if (state.notice) app.append(el('div', { class: 'notice', id: 'notice', role: 'status' }, state.notice));
   if (state.fileProblems.length) app.append(el('div', { class: 'error-banner' }, ['The file has lines the editor could not read:', ...state.fileProblems].join('\n')));
   app.append(el('div', { class: 'kp' }, problemList(entries), detail(entries.find((e) => e.problem === view.current))));

@@ -1,17 +1,19 @@
-// Reward Lab app: renders the host's state snapshot; every action is a command to the host.
+// Reward Lab app: renders the host's state snapshot; every action is a command to the host. What it
+// shows (functions, sample source, table view) is saved with setState: after a window reload the
+// host re-opens it from that (see LabSavedState).
 
 import '../shared/base.css';
 import './rewardLab.css';
-import type { LabResult, LabState, RewardLabProtocol } from '../../src/webviews/rewardLab/protocol';
+import type { LabResult, LabSavedState, LabState, RewardLabProtocol, RowFilter, TableView } from '../../src/webviews/rewardLab/protocol';
 import { clear, el } from '../shared/dom';
 import { HostConnection, readInitialState } from '../shared/ipc';
 import { correlationTable, histograms } from './charts';
-import { sampleTable, type RowFilter, type TableView } from './sampleTable';
+import { sampleTable } from './sampleTable';
 
-const host = new HostConnection<RewardLabProtocol, TableView>();
+const host = new HostConnection<RewardLabProtocol, LabSavedState>();
 const app = document.getElementById('app')!;
 let state: LabState | undefined = readInitialState<LabState>();
-const view: TableView = host.getState() ?? { sortKey: '#', descending: false, text: '', filter: 'all' };
+const view: TableView = host.getState()?.view ?? { sortKey: '#', descending: false, text: '', filter: 'all' };
 
 host.onNotification('lab/state', (next) => {
   state = next;
@@ -24,6 +26,7 @@ function render(): void {
   clear(app);
   if (!state) return;
   const s = state;
+  host.setState({ functions: s.functions, source: s.source, view });
   const lab = el('div', { class: 'lab' });
   lab.append(toolbar(s));
   if (s.error) lab.append(el('div', { class: 'error-banner', role: 'alert' }, s.error));
@@ -144,7 +147,6 @@ function sortBy(key: string): void {
 
 function update(change: Partial<TableView>): void {
   Object.assign(view, change);
-  host.setState(view);
   render();
 }
 

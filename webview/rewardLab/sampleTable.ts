@@ -1,17 +1,8 @@
 // The samples table: prompt and completion excerpts, each function's score, the weighted total
 // and the recorded reward; sortable by any column, filtered by text and by outcome.
 
-import type { LabState } from '../../src/webviews/rewardLab/protocol';
+import type { LabState, TableView } from '../../src/webviews/rewardLab/protocol';
 import { el, formatNumber } from '../shared/dom';
-
-export type RowFilter = 'all' | 'failed' | 'lowered-previous' | 'lowered-recorded' | 'changed-previous';
-
-export interface TableView {
-  sortKey: string;
-  descending: boolean;
-  text: string;
-  filter: RowFilter;
-}
 
 interface Row {
   index: number;

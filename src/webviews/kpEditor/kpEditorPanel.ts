@@ -11,6 +11,12 @@ import type { SubsetProblemResult } from '../../worker/protocol';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import type { KpEditorProtocol, KpEditorState, ProblemInfo } from './protocol';
 
+/** The `*.kp.jsonl` file named by the state a restored editor's app saved, if any. */
+export function savedKpFile(saved: unknown): string | undefined {
+  const file = (saved as { file?: unknown } | undefined)?.file;
+  return typeof file === 'string' && file.endsWith('.kp.jsonl') ? file : undefined;
+}
+
 export class KpEditorPanel implements vscode.Disposable {
   static readonly viewType = 'rlstudio.kpEditor';
   private readonly host: WebviewPanelHost<KpEditorProtocol>;
@@ -24,14 +30,17 @@ export class KpEditorPanel implements vscode.Disposable {
     readonly file: string,
     private readonly memento: vscode.Memento,
     onDispose: () => void,
+    /** A panel VS Code restored after a window reload. */
+    panel?: vscode.WebviewPanel,
   ) {
-    this.state = { file, entries: [], revision: 0, problems: {}, dataset: null, subsets: {}, dirty: false, fileProblems: [], notice: null };
+    this.state = { file, entries: [], revision: 0, problems: {}, dataset: null, subsets: {}, dirty: false, fileProblems: [], error: null, notice: null };
     this.host = new WebviewPanelHost<KpEditorProtocol>({
       viewType: KpEditorPanel.viewType,
       title: `Knowledge Points: ${path.basename(file)}`,
       app: 'kpEditor',
       extensionUri,
       initialState: this.state,
+      panel,
       ipc: { snapshots: ['kp/state'], onError: (method, error) => this.notify(`${method} failed: ${String(error)}`) },
     });
     const ipc = this.host.ipc;
@@ -43,7 +52,7 @@ export class KpEditorPanel implements vscode.Disposable {
     ipc.onCommand('kp/reload', () => this.load('Reloaded from disk.'));
     ipc.onCommand('kp/linkDataset', () => this.linkDataset());
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(path.dirname(file), path.basename(file)));
-    this.disposables.push(watcher, watcher.onDidChange(() => this.changedOnDisk()));
+    this.disposables.push(watcher, watcher.onDidChange(() => this.changedOnDisk()), watcher.onDidCreate(() => this.changedOnDisk()));
     this.host.onDidDispose(() => {
       this.dispose();
       onDispose();
@@ -55,10 +64,18 @@ export class KpEditorPanel implements vscode.Disposable {
   }
 
   async load(notice: string | null = null): Promise<void> {
-    const text = await fs.readFile(this.file, 'utf8');
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+      this.state.error = null;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      this.state.error = code === 'ENOENT' ? `${this.file} no longer exists (moved or deleted?). The editor reloads it when it is back.` : `Cannot read ${this.file}: ${String(error)}`;
+      text = '';
+    }
     const parsed = parseKp(text);
     this.base = parsed.entries;
-    this.baseHash = contentHash(text);
+    this.baseHash = this.state.error ? '' : contentHash(text); // nothing read: whatever appears is a change
     this.state.fileProblems = parsed.problems.map((p) => `line ${p.line}${p.field ? ` (${p.field})` : ''}: ${p.message}`);
     this.state.dataset = this.memento.get<string>(datasetKey(this.file)) ?? null;
     this.state.problems = this.state.dataset ? await readProblems(this.state.dataset) : {};
@@ -75,6 +92,7 @@ export class KpEditorPanel implements vscode.Disposable {
   }
 
   private async save(entries: KpEntry[]): Promise<void> {
+    if (this.state.error) return this.notify(`Not saved: ${this.state.error}`);
     if (this.state.fileProblems.length > 0) {
       const choice = await vscode.window.showWarningMessage(
         `${path.basename(this.file)} has lines the editor could not read (${this.state.fileProblems[0]}). Saving drops them.`,

@@ -1,5 +1,6 @@
 // KP editor: host ⇄ webview messages. The app owns the editing (and its undo history) and sends
 // the whole entry list after each change; the host owns the file (load, save, concurrent edits).
+// The app saves the file's path with setState: after a window reload the host re-opens that file.
 
 import type { KpEntry } from '../../knowledge/kpFile';
 import type { SubsetProblemResult } from '../../worker/protocol';
@@ -23,7 +24,14 @@ export interface KpEditorState {
   dirty: boolean;
   /** Problems of the file on disk (schema errors with lines); the editor shows what parsed. */
   fileProblems: string[];
+  /** Why the file could not be read (e.g. it no longer exists); the editor then shows no entries. */
+  error: string | null;
   notice: string | null;
+}
+
+/** Part of what the app saves with setState: the file the host re-opens after a window reload. */
+export interface KpEditorSavedState {
+  file: string;
 }
 
 export interface KpEditorProtocol {

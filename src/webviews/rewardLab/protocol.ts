@@ -1,14 +1,23 @@
 // Reward Lab: host ⇄ webview messages. The host sends whole-state snapshots (`lab/state`); the app
-// sends commands. Type-only: the app imports this file with `import type`.
+// sends commands, and saves what it shows (LabSavedState) for the host to restore after a window
+// reload. Type-only: the app imports this file with `import type`.
 
 import type { ErrorTriple } from '../../worker/protocol';
 import type { Histogram, TracebackFrame } from '../../rewards/labStats';
+
+/** A sample typed into the Lab, whole (it is the user's own text, not a rollout). */
+export interface TypedSample {
+  prompt: string;
+  completion: string;
+  /** The `answer` column; '' for none. */
+  answer: string;
+}
 
 export type LabSource =
   | { kind: 'none' }
   | { kind: 'run'; runDir: string; runName: string; step: number; steps: number[] }
   | { kind: 'dataset'; file: string }
-  | { kind: 'text' };
+  | { kind: 'text'; samples: TypedSample[] };
 
 export interface LabFunction {
   name: string;
@@ -67,12 +76,33 @@ export interface LabState {
   error: string | null;
 }
 
+export type RowFilter = 'all' | 'failed' | 'lowered-previous' | 'lowered-recorded' | 'changed-previous';
+
+/** The samples table's sort and filter: the app's own, saved with the rest. */
+export interface TableView {
+  sortKey: string;
+  descending: boolean;
+  text: string;
+  filter: RowFilter;
+}
+
+/**
+ * What the app saves with setState: the functions and the sample source it shows and the table's
+ * view. After a window reload the host re-opens the same samples with the same functions and scores
+ * them again (results are not saved: they are recomputed).
+ */
+export interface LabSavedState {
+  functions: LabFunction[];
+  source: LabSource;
+  view: TableView;
+}
+
 export interface RewardLabProtocol {
   commands: {
     'lab/run': Record<string, never>;
     'lab/chooseSource': { kind: 'run' | 'dataset' | 'text' };
     'lab/setStep': { step: number };
-    'lab/setText': { prompt: string; completion: string; answer: string };
+    'lab/setText': TypedSample;
     'lab/toggleFunction': { name: string; enabled: boolean };
     'lab/addBuiltin': { name: string };
     'lab/openFrame': { file: string; line: number };

@@ -1,15 +1,25 @@
 // The Reward Lab panel: picks samples (a run's rollouts at a step, a dataset file, typed text),
-// runs the chosen reward functions in the worker, and re-runs when a reward file is saved.
+// runs the chosen reward functions in the worker, and re-runs when a reward file is saved. Runs come
+// from the run store (the Runs view's runs). After a window reload a panel is rebuilt from the
+// state its app saved (LabSavedState) and scores its samples again.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildResult, type RecordedRewards } from '../../rewards/labResult';
-import { refFile } from '../../rewards/rewardFunctions';
+import { missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
+import type { Run, RunStore } from '../../runs/model';
 import type { WorkerHost } from '../../worker/workerHost';
 import type { RewardSample } from '../../worker/protocol';
 import { WebviewPanelHost } from '../shared/webviewPanel';
-import { EXCERPT_COMPLETION, EXCERPT_PROMPT, type LabFunction, type LabState, type RewardLabProtocol } from './protocol';
+import {
+  EXCERPT_COMPLETION,
+  EXCERPT_PROMPT,
+  type LabFunction,
+  type LabSavedState,
+  type LabState,
+  type RewardLabProtocol,
+  type TypedSample,
+} from './protocol';
 
 const BUILTINS = ['exact_answer', 'format', 'length_penalty', 'rlcr'];
 
@@ -17,6 +27,12 @@ export interface OpenLabArgs {
   /** A workspace reward function to test: absolute file path + function name. */
   file?: string;
   name?: string;
+}
+
+/** A panel VS Code restored after a window reload, and what its app had saved. */
+export interface RestoredLab {
+  panel: vscode.WebviewPanel;
+  saved: Pick<LabSavedState, 'functions' | 'source'>;
 }
 
 export class RewardLabPanel implements vscode.Disposable {
@@ -43,15 +59,24 @@ export class RewardLabPanel implements vscode.Disposable {
   constructor(
     extensionUri: vscode.Uri,
     private readonly worker: WorkerHost,
+    private readonly store: RunStore,
     private readonly log: vscode.LogOutputChannel,
     onDispose: () => void,
+    restored?: RestoredLab,
   ) {
+    if (restored) {
+      // The page starts from what was saved (the app saves again what it is given).
+      this.state.functions = restored.saved.functions;
+      this.state.source = restored.saved.source;
+      this.state.progress = 'restoring…';
+    }
     this.host = new WebviewPanelHost<RewardLabProtocol>({
       viewType: RewardLabPanel.viewType,
       title: 'Reward Lab',
       app: 'rewardLab',
       extensionUri,
       initialState: this.state,
+      panel: restored?.panel,
       column: vscode.ViewColumn.Beside, // next to the reward code it tests
       ipc: { snapshots: ['lab/state'], onError: (method, error) => this.fail(`${method}: ${message(error)}`) },
     });
@@ -84,48 +109,65 @@ export class RewardLabPanel implements vscode.Disposable {
       this.addFunction({ name: args.name, ref: `${args.file}:${args.name}`, weight: 1, origin: 'workspace', enabled: true }, false);
     }
     if (this.state.source.kind === 'none') {
-      const latest = await latestRunWithRollouts();
-      if (latest) await this.loadRun(latest, undefined, false);
-      else this.state.warnings = ['No run with recorded rollouts in this workspace: choose a dataset file or type a sample.'];
+      const latest = runsWithRollouts(this.store)[0];
+      if (latest) await this.loadRun(latest.dir, undefined, false);
+      else this.state.warnings = ['No run in the Runs view has recorded rollouts yet: choose a dataset file or type a sample.'];
     }
     this.publish();
     if (this.samples.length > 0 && this.state.functions.some((f) => f.enabled)) await this.run('manual');
+  }
+
+  /** After a window reload: loads the saved sample source again and scores it with the saved functions. */
+  async restore(): Promise<void> {
+    const source = this.state.source;
+    this.state.progress = null;
+    if (source.kind === 'none') return this.open({});
+    if (source.kind === 'run') await this.loadRun(source.runDir, source.step, false);
+    else if (source.kind === 'dataset') await this.loadDataset(source.file, false);
+    else this.setTyped(source.samples);
+    this.publish();
+    await this.run('manual');
   }
 
   // --- samples ----------------------------------------------------------------------------------
 
   private async chooseSource(kind: 'run' | 'dataset' | 'text'): Promise<void> {
     if (kind === 'text') {
-      this.state.source = { kind: 'text' };
-      this.setSamples([], null, undefined);
+      this.setTyped([]);
       this.publish();
       return;
     }
     if (kind === 'run') {
-      const runs = await runsWithRollouts();
+      const runs = runsWithRollouts(this.store);
       const pick = await vscode.window.showQuickPick(
-        runs.map((dir) => ({ label: path.basename(dir), description: dir, dir })),
-        { placeHolder: runs.length ? 'Run whose rollouts to score' : 'No run with recorded rollouts in this workspace' },
+        runs.map((run) => ({ label: run.name(), description: `${run.recordedSteps().length} recorded steps · ${run.dir}`, run })),
+        { placeHolder: runs.length ? 'Run whose rollouts to score' : 'No run with recorded rollouts (see the Runs view)' },
       );
-      if (pick) await this.loadRun(pick.dir, undefined);
+      if (pick) await this.loadRun(pick.run.dir, undefined);
       return;
     }
     const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'parquet'] } });
     if (!files?.[0]) return;
+    await this.loadDataset(files[0].fsPath);
+    await this.run('manual');
+  }
+
+  private async loadDataset(file: string, publish = true): Promise<void> {
     await this.guard(async () => {
-      const file = files[0]!.fsPath;
       const loaded = await this.worker.request('samples/fromDataset', { file, limit: 256 });
       this.state.source = { kind: 'dataset', file };
       this.state.warnings = loaded.warnings;
       this.setSamples(loaded.samples, null, path.dirname(file));
-    });
-    await this.run('manual');
+    }, publish);
   }
 
   private async loadRun(runDir: string, step: number | undefined, publish = true): Promise<void> {
     await this.guard(async () => {
       const loaded = await this.worker.request('samples/fromRun', { runDir, step });
-      this.state.source = { kind: 'run', runDir, runName: path.basename(runDir), step: loaded.step, steps: loaded.steps };
+      // The store may not know the run yet (still scanning after a reload): then the name shown before.
+      const shown = this.state.source.kind === 'run' && this.state.source.runDir === runDir ? this.state.source.runName : undefined;
+      const runName = this.store.runs().find((run) => run.dir === runDir)?.name() ?? shown ?? path.basename(runDir);
+      this.state.source = { kind: 'run', runDir, runName, step: loaded.step, steps: loaded.steps };
       this.state.warnings = loaded.warnings;
       for (const reward of loaded.rewards) {
         if (!this.state.functions.some((f) => f.name === reward.name)) {
@@ -142,11 +184,15 @@ export class RewardLabPanel implements vscode.Disposable {
     if (publish) await this.run('manual');
   }
 
-  private setText({ prompt, completion, answer }: { prompt: string; completion: string; answer: string }): void {
-    this.state.source = { kind: 'text' };
-    const sample: RewardSample = { prompt, completion, columns: answer ? { answer } : {} };
-    this.setSamples([...this.samples, sample], null, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+  private setText(sample: TypedSample): void {
+    this.setTyped([...(this.state.source.kind === 'text' ? this.state.source.samples : []), sample]);
     void this.run('manual');
+  }
+
+  private setTyped(typed: TypedSample[]): void {
+    this.state.source = { kind: 'text', samples: typed };
+    const samples = typed.map(({ prompt, completion, answer }) => ({ prompt, completion, columns: answer ? { answer } : {} }));
+    this.setSamples(samples, null, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   }
 
   private setSamples(samples: (RewardSample & { recorded?: { reward: number | null; rewards: Record<string, number | null> } })[], recorded: RecordedRewards | null, baseDir: string | undefined): void {
@@ -180,8 +226,8 @@ export class RewardLabPanel implements vscode.Disposable {
   }
 
   private async run(reason: 'manual' | 'save'): Promise<void> {
-    const functions = this.state.functions.filter((f) => f.enabled);
-    if (functions.length === 0 || this.samples.length === 0) return;
+    const enabled = this.state.functions.filter((f) => f.enabled);
+    if (enabled.length === 0 || this.samples.length === 0) return;
     if (this.state.running) {
       this.rerunQueued = true;
       this.cancel?.cancel();
@@ -192,6 +238,13 @@ export class RewardLabPanel implements vscode.Disposable {
     this.publish();
     this.cancel = new vscode.CancellationTokenSource();
     await this.guard(async () => {
+      // A reward file deleted or moved (e.g. since the window was reloaded) is named, not run.
+      const missing = missingRewardFiles(enabled, this.baseDir);
+      const functions = enabled.filter((f) => !missing.some((m) => m.functions.includes(f.name)));
+      if (missing.length > 0) {
+        this.state.error = missing.map((m) => `The reward file ${m.file} no longer exists: not running ${m.functions.join(', ')}.`).join('\n');
+      }
+      if (functions.length === 0) return;
       const result = await this.worker.request(
         'rewards/run',
         { functions: functions.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
@@ -261,21 +314,7 @@ async function openFrame(file: string, line: number): Promise<void> {
   await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: false });
 }
 
-async function runsWithRollouts(): Promise<string[]> {
-  const manifests = await vscode.workspace.findFiles('**/.rlstudio/runs/*/run.json', '**/node_modules/**', 200);
-  const dirs = manifests.map((uri) => path.dirname(uri.fsPath)).filter((dir) => hasShards(dir));
-  const mtime = (dir: string): number => fs.statSync(path.join(dir, 'rollouts')).mtimeMs;
-  return dirs.sort((a, b) => mtime(b) - mtime(a));
-}
-
-async function latestRunWithRollouts(): Promise<string | undefined> {
-  return (await runsWithRollouts())[0];
-}
-
-function hasShards(dir: string): boolean {
-  try {
-    return fs.readdirSync(path.join(dir, 'rollouts')).some((name) => name.endsWith('.parquet'));
-  } catch {
-    return false;
-  }
+/** The store's runs (newest first) that have recorded rollouts. */
+function runsWithRollouts(store: RunStore): Run[] {
+  return store.runs().filter((run) => run.recordedSteps().length > 0);
 }

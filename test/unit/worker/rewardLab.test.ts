@@ -1,11 +1,14 @@
 // The Reward Lab's pure parts: which functions get a CodeLens, "Add to Run Config", the statistics.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { addRewardToConfig, AddToConfigError } from '../../../src/rewards/addToConfig';
 import { buildResult } from '../../../src/rewards/labResult';
 import { correlation, describeDiff, diffScores, histogram, tracebackFrames } from '../../../src/rewards/labStats';
-import { findRewardFunctions, parameterNames, refFile } from '../../../src/rewards/rewardFunctions';
+import { findRewardFunctions, missingRewardFiles, parameterNames, refFile } from '../../../src/rewards/rewardFunctions';
 
 test('reward functions: top-level defs with a `completions` parameter', () => {
   const source = [
@@ -86,4 +89,20 @@ test('refFile resolves relative refs against the config folder', () => {
   assert.equal(refFile('/abs/r.py:f', '/w'), '/abs/r.py');
   assert.equal(refFile('exact_answer', '/w'), undefined);
   assert.equal(refFile('pkg.mod:f', '/w'), undefined);
+});
+
+test('missing reward files are named with the functions that use them; built-ins and existing files are not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlstudio-rewards-'));
+  writeFileSync(join(dir, 'here.py'), 'def f(completions, **kw): ...\n');
+  const functions = [
+    { name: 'exact', ref: 'exact_answer' },
+    { name: 'here', ref: 'here.py:f' },
+    { name: 'a', ref: 'gone.py:a' },
+    { name: 'b', ref: `${join(dir, 'gone.py')}:b` },
+    { name: 'c', ref: '/nowhere/else.py:c' },
+  ];
+  assert.deepEqual(missingRewardFiles(functions, dir), [
+    { file: join(dir, 'gone.py'), functions: ['a', 'b'] },
+    { file: '/nowhere/else.py', functions: ['c'] },
+  ]);
 });

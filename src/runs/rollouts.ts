@@ -3,11 +3,14 @@
 // rollout's token arrays by row range (shards are written in row groups of 16, so that touches one
 // small group instead of decompressing the whole token column). No `vscode` import.
 
-import { stat } from 'node:fs/promises';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { open, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { RUN_FORMAT } from './model';
+import { PromptIndex, hashText, promptsInFooter } from './promptIndex';
+import { PROMPT_SIDECAR, PromptSidecar, promptKey } from './promptSidecar';
 import type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
 
 export type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens };
@@ -23,20 +26,8 @@ export class RolloutShardError extends Error {
 }
 
 const REQUIRED_COLUMNS = [
-  'step',
-  'prompt_index',
-  'group_index',
-  'prompt',
-  'completion',
-  'token_ids',
-  'tokens',
-  'logprobs',
-  'entropies',
-  'loss_mask',
-  'advantage',
-  'reward',
-  'rewards',
-  'truncated',
+  'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
+  'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
 ] as const;
 
 const PREVIEW_CHARS = 160;
@@ -63,18 +54,46 @@ export function nearestStep(steps: readonly number[], step: number): number | un
 }
 
 interface OpenShard {
-  file: AsyncBuffer;
   metadata: FileMetaData;
   columns: Set<string>;
-  mtimeMs: number;
   size: number;
 }
 
-/** Reads shards, keeping the metadata of recently used ones (a shard is written once, atomically). */
-export class RolloutReader {
-  private readonly open = new Map<string, OpenShard>();
+/** A shard's identity on disk: a rewritten shard (after a resume) is another file. */
+interface Stamp {
+  key: string;
+  size: number;
+}
 
-  constructor(private readonly maxOpen = 4) {}
+/** Runs whose rollouts/prompts.jsonl a reader keeps (most recently used). */
+const SIDECARS = 2;
+
+/**
+ * Reads shards. What it keeps is bounded: the parsed footers of the `maxFooters` most recently used
+ * shards (~1 MB each for 1,000 rows in groups of 16; parsing one is most of a first read's cost),
+ * the prompts.jsonl of the last two runs followed (8 bytes per prompt of a step, at most
+ * `maxSidecarPrompts` per run), and the prompt index of shards that file does not cover (8 bytes
+ * per distinct prompt of a shard, at most `maxIndexedPrompts` in all).
+ */
+export class RolloutReader {
+  private readonly footers = new Map<string, { stamp: string; shard: Promise<OpenShard> }>();
+  private readonly prompts: PromptIndex;
+  private readonly indexing = new Map<string, Promise<Float64Array>>();
+  private readonly sidecars = new Map<string, PromptSidecar>();
+  private parsed = 0;
+
+  constructor(
+    private readonly maxFooters = 4,
+    maxIndexedPrompts = 1_000_000,
+    private readonly maxSidecarPrompts = 2_000_000,
+  ) {
+    this.prompts = new PromptIndex(maxIndexedPrompts);
+  }
+
+  /** Shard footers parsed so far (cache misses). */
+  get footersParsed(): number {
+    return this.parsed;
+  }
 
   async rowCount(path: string): Promise<number> {
     return Number((await this.shard(path)).metadata.num_rows);
@@ -83,19 +102,8 @@ export class RolloutReader {
   async readStep(path: string): Promise<StepRollouts> {
     const shard = await this.shard(path);
     const optional = ['hint_ids', 'reward_error'].filter((c) => shard.columns.has(c));
-    const rows = await this.read(path, shard, [
-      'step',
-      'prompt_index',
-      'group_index',
-      'prompt',
-      'completion',
-      'advantage',
-      'reward',
-      'rewards',
-      'truncated',
-      'entropies',
-      ...optional,
-    ]);
+    const summary = ['step', 'prompt_index', 'group_index', 'prompt', 'completion', 'advantage', 'reward', 'rewards', 'truncated'];
+    const rows = await this.read(path, shard, [...summary, 'entropies', ...optional]);
     const prompts: Record<number, string> = {};
     const rewardNames = new Set<string>();
     const rollouts = rows.map((r, row): RolloutSummary => {
@@ -105,7 +113,7 @@ export class RolloutReader {
       for (const name of Object.keys(rewards)) {
         rewardNames.add(name);
       }
-      const entropies = toNumbers(r.entropies);
+      const entropies = (r.entropies ?? []) as ArrayLike<unknown>;
       const completion = String(r.completion ?? '');
       return {
         row,
@@ -194,11 +202,59 @@ export class RolloutReader {
     return hits;
   }
 
-  /** Whether the shard holds a prompt with exactly this text. */
-  async hasPrompt(path: string, prompt: string): Promise<boolean> {
-    const shard = await this.shard(path);
-    const rows = await this.read(path, shard, ['prompt']);
-    return rows.some((r) => r.prompt === prompt);
+  /**
+   * The steps whose shard holds a prompt with exactly this text. The trainer's rollouts/prompts.jsonl
+   * tells for the steps it has a line for; the other shards' prompts are read the first time they
+   * are asked about (and again if the file changes), not on every call.
+   */
+  async stepsWithPrompt(shards: readonly { step: number; file: string }[], prompt: string): Promise<number[]> {
+    const stamps = await Promise.all(shards.map((s) => stampOf(s.file)));
+    const sidecars = new Map([...new Set(shards.map((s) => dirname(s.file)))].map((dir) => [dir, this.sidecar(dir)]));
+    await Promise.all([...sidecars.values()].map((s) => s.refresh()));
+    const key = promptKey(prompt);
+    let hash: number | undefined;
+    const steps: number[] = [];
+    for (const [i, { step, file }] of shards.entries()) {
+      const holds = sidecars.get(dirname(file))!.holds(step, stamps[i].size, key);
+      if (holds ?? (await this.promptHashes(file, stamps[i])).includes((hash ??= hashText(prompt)))) {
+        steps.push(step);
+      }
+    }
+    return steps;
+  }
+
+  /** The prompts.jsonl of a rollouts folder, kept for the most recently followed runs. */
+  private sidecar(dir: string): PromptSidecar {
+    const sidecar = this.sidecars.get(dir) ?? new PromptSidecar(join(dir, PROMPT_SIDECAR), this.maxSidecarPrompts);
+    this.sidecars.delete(dir);
+    this.sidecars.set(dir, sidecar);
+    if (this.sidecars.size > SIDECARS) this.sidecars.delete(this.sidecars.keys().next().value as string);
+    return sidecar;
+  }
+
+  /** A shard's prompt hashes: indexed once, also when calls overlap (the app asks after each rollout it opens). */
+  private promptHashes(path: string, stamp: Stamp): Promise<Float64Array> {
+    const known = this.prompts.get(path, stamp.key);
+    if (known) {
+      return Promise.resolve(known);
+    }
+    const key = `${path}\n${stamp.key}`;
+    let pending = this.indexing.get(key);
+    if (!pending) {
+      pending = this.indexPrompts(path, stamp).finally(() => this.indexing.delete(key));
+      this.indexing.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async indexPrompts(path: string, stamp: Stamp): Promise<Float64Array> {
+    // Outside the footer cache: one scan of every step must not evict the footers of the steps in view.
+    const cached = this.footers.get(path);
+    const shard = await (cached?.stamp === stamp.key ? cached.shard : this.load(path, stamp));
+    const prompts = promptsInFooter(shard.metadata) ?? (await this.read(path, shard, ['prompt'])).map((r) => String(r.prompt ?? ''));
+    const hashes = Float64Array.from(new Set(prompts), hashText);
+    this.prompts.set(path, stamp.key, hashes);
+    return hashes;
   }
 
   private async read(
@@ -209,37 +265,40 @@ export class RolloutReader {
     rowEnd?: number,
   ): Promise<Record<string, unknown>[]> {
     try {
-      return (await parquetReadObjects({
-        file: shard.file,
-        metadata: shard.metadata,
-        columns,
-        rowStart,
-        rowEnd,
-        compressors,
-      })) as Record<string, unknown>[];
+      return await withFile(path, shard.size, async (file) => {
+        const rows = await parquetReadObjects({ file, metadata: shard.metadata, columns, rowStart, rowEnd, compressors });
+        return rows as Record<string, unknown>[];
+      });
     } catch (error) {
       throw new RolloutShardError(path, `cannot read columns ${columns.join(', ')}: ${errorMessage(error)}`);
     }
   }
 
+  /** The shard's parsed footer: cached (most recently used last), one parse for concurrent callers. */
   private async shard(path: string): Promise<OpenShard> {
-    let info;
-    try {
-      info = await stat(path);
-    } catch (error) {
-      throw new RolloutShardError(path, `cannot open: ${errorMessage(error)}`);
+    const stamp = await stampOf(path);
+    const cached = this.footers.get(path);
+    this.footers.delete(path);
+    if (cached?.stamp === stamp.key) {
+      this.footers.set(path, cached);
+      return cached.shard;
     }
-    const cached = this.open.get(path);
-    if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) {
-      this.open.delete(path);
-      this.open.set(path, cached); // most recently used last
-      return cached;
+    const entry = { stamp: stamp.key, shard: this.load(path, stamp) };
+    this.footers.set(path, entry);
+    entry.shard.catch(() => {
+      if (this.footers.get(path) === entry) this.footers.delete(path);
+    });
+    while (this.footers.size > this.maxFooters) {
+      this.footers.delete(this.footers.keys().next().value as string);
     }
-    let file: AsyncBuffer;
+    return entry.shard;
+  }
+
+  private async load(path: string, stamp: Stamp): Promise<OpenShard> {
     let metadata: FileMetaData;
+    this.parsed++;
     try {
-      file = await asyncBufferFromFile(path);
-      metadata = await parquetMetadataAsync(file);
+      metadata = await withFile(path, stamp.size, (file) => parquetMetadataAsync(file));
     } catch (error) {
       throw new RolloutShardError(path, `not a readable Parquet file: ${errorMessage(error)}`);
     }
@@ -252,12 +311,42 @@ export class RolloutReader {
     if (missing.length > 0) {
       throw new RolloutShardError(path, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     }
-    const opened: OpenShard = { file, metadata, columns, mtimeMs: info.mtimeMs, size: info.size };
-    this.open.set(path, opened);
-    while (this.open.size > this.maxOpen) {
-      this.open.delete(this.open.keys().next().value as string);
-    }
-    return opened;
+    return { metadata, columns, size: stamp.size };
+  }
+}
+
+async function stampOf(path: string): Promise<Stamp> {
+  try {
+    const info = await stat(path);
+    return { key: `${info.mtimeMs}:${info.size}`, size: info.size };
+  } catch (error) {
+    throw new RolloutShardError(path, `cannot open: ${errorMessage(error)}`);
+  }
+}
+
+/**
+ * Byte ranges of a file through one handle, open while `use` runs. (hyparquet's file buffer opens,
+ * streams and closes the file for each range: tens of ranges for one column across 63 row groups.)
+ */
+async function withFile<T>(path: string, size: number, use: (file: AsyncBuffer) => Promise<T>): Promise<T> {
+  const handle = await open(path, 'r');
+  try {
+    return await use({
+      byteLength: size,
+      async slice(start: number, end = size): Promise<ArrayBuffer> {
+        const bytes = new Uint8Array(end - start);
+        for (let done = 0; done < bytes.length; ) {
+          const { bytesRead } = await handle.read(bytes, done, bytes.length - done, start + done);
+          if (bytesRead === 0) {
+            throw new Error(`the file ends before byte ${start + done} (it had ${size} bytes)`);
+          }
+          done += bytesRead;
+        }
+        return bytes.buffer;
+      },
+    });
+  } finally {
+    await handle.close();
   }
 }
 
@@ -271,9 +360,13 @@ function toNumber(value: unknown): number | null {
   return Number.isNaN(n) && typeof value !== 'number' ? null : n;
 }
 
+/** hyparquet's list values are fresh arrays: used as they are when they hold only numbers. */
 function toNumbers(value: unknown): number[] {
   if (value === null || value === undefined) {
     return [];
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) {
+    return value as number[];
   }
   return Array.from(value as ArrayLike<unknown>, (v) => (v === null || v === undefined ? Number.NaN : Number(v)));
 }
@@ -281,6 +374,9 @@ function toNumbers(value: unknown): number[] {
 function toStrings(value: unknown): string[] {
   if (value === null || value === undefined) {
     return [];
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    return value as string[];
   }
   return Array.from(value as ArrayLike<unknown>, (v) => (v === null || v === undefined ? '' : String(v)));
 }
@@ -307,11 +403,12 @@ function parseExtras(path: string, row: number, value: unknown): Record<string, 
   }
 }
 
-function mean(values: number[]): number | null {
+function mean(values: ArrayLike<unknown>): number | null {
   let sum = 0;
   let n = 0;
-  for (const v of values) {
-    if (Number.isFinite(v)) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'number' && Number.isFinite(v)) {
       sum += v;
       n++;
     }

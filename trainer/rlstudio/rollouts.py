@@ -1,13 +1,21 @@
 """Rollout shards: rollouts/step-XXXXXXXX.parquet, one row per completion (run format v1).
 
 Written atomically (temp file + rename), zstd, row groups of 16 rows so that a reader can fetch
-one rollout's token arrays without decompressing the whole shard.
+one rollout's token arrays without decompressing the whole shard. Column statistics only for the
+scalar columns: min/max of the prompt and completion texts would be most of the footer, which a
+reader parses before it reads anything.
+
+Each shard written also appends a line to the run's prompt index, rollouts/prompts.jsonl (the
+distinct prompts of the step, hashed), so that a reader can follow a prompt across steps without
+opening every shard.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +26,8 @@ from rlstudio import FORMAT
 from rlstudio.runfiles import atomic_write_bytes
 
 ROW_GROUP_SIZE = 16
+STATISTICS_COLUMNS = ["step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold"]
+PROMPT_INDEX = "prompts.jsonl"
 
 
 def shard_name(step: int) -> str:
@@ -51,13 +61,41 @@ def schema(reward_names: list[str]) -> pa.Schema:
 
 
 def write_shard(rollouts_dir: Path, step: int, rows: list[dict[str, Any]], reward_names: list[str]) -> Path:
-    """Write one step's rows; return the shard path."""
+    """Write one step's rows, then its line of the prompt index; return the shard path."""
     table = pa.Table.from_pylist([_normalize(row) for row in rows], schema=schema(reward_names))
     buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE)
+    pq.write_table(table, buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE,
+                   write_statistics=STATISTICS_COLUMNS)
+    data = buffer.getvalue()
     path = Path(rollouts_dir) / shard_name(step)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, data)
+    # After the rename: a line never names a shard that is not there yet.
+    prompts = dict.fromkeys(prompt_hash(row["prompt"]) for row in rows)
+    line = json.dumps({"step": step, "bytes": len(data), "prompts": list(prompts)}) + "\n"
+    _append_line(Path(rollouts_dir) / PROMPT_INDEX, line.encode("utf-8"))
     return path
+
+
+def prompt_hash(prompt: str) -> str:
+    """A prompt's key in prompts.jsonl: the first 16 hex digits of the SHA-256 of its UTF-8 text."""
+    return hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:16]
+
+
+def _append_line(path: Path, data: bytes) -> None:
+    """Append in one write(2) with O_APPEND: lines of concurrent writers never interleave.
+
+    After a half-written last line (the process was killed mid-write), start a new line.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size > 0 and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        written = os.write(fd, data)
+        if written != len(data):
+            raise OSError(f"{path}: wrote {written} of {len(data)} bytes")
+    finally:
+        os.close(fd)
 
 
 def _normalize(row: dict[str, Any]) -> dict[str, Any]:

@@ -152,13 +152,7 @@ export class InspectorPanels implements vscode.Disposable {
     ipc.onRequest('rollouts/step/search', ({ runId, step, text }) => this.reader.search(this.file(runId, step), text));
     ipc.onRequest('rollouts/prompt/steps', async ({ runId, prompt }) => {
       const run = this.run(runId);
-      const steps: number[] = [];
-      for (const step of run.recordedSteps()) {
-        if (await this.reader.hasPrompt(run.rolloutsFile(step), prompt)) {
-          steps.push(step);
-        }
-      }
-      return steps;
+      return this.reader.stepsWithPrompt(run.recordedSteps().map((step) => ({ step, file: run.rolloutsFile(step) })), prompt);
     });
   }
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { PROMPT_SIDECAR, promptKey } from '../../../src/runs/promptSidecar';
+import { RolloutReader } from '../../../src/runs/rollouts';
 import { RunReader } from '../../../src/runs/runReader';
 import { FsRunStore } from '../../../src/runs/runStore';
 
@@ -21,10 +23,30 @@ test('completed-tiny: status, metrics, rollouts and checkpoints as the trainer w
   assert.equal(run.metrics.steps().at(-1), last.step);
   assert.ok(run.metricNames().includes('reward'));
   assert.equal(run.metrics.latest('reward'), [...metricLines].reverse().map((l) => JSON.parse(l).values.reward).find((v) => typeof v === 'number'));
-  const shards = fs.readdirSync(path.join(dir, 'rollouts')).map((f) => Number(/step-(\d+)\.parquet/.exec(f)![1]));
+  const shards = fs.readdirSync(path.join(dir, 'rollouts')).flatMap((f) => /^step-(\d+)\.parquet$/.exec(f)?.[1] ?? []).map(Number);
   assert.deepEqual(run.recordedSteps(), shards.sort((a, b) => a - b));
   assert.deepEqual(run.checkpoints().map((c) => c.step), [run.manifest!.maxSteps]);
   assert.equal(run.lastStep(), run.manifest!.maxSteps);
+});
+
+test('completed-tiny: prompts.jsonl has a line per shard with the keys of its prompts', async () => {
+  const run = new RunReader(path.join(FIXTURES, 'completed-tiny'));
+  await run.refresh();
+  const lines = fs.readFileSync(path.join(run.dir, 'rollouts', PROMPT_SIDECAR), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const reader = new RolloutReader();
+  const expected = await Promise.all(
+    run.recordedSteps().map(async (step) => {
+      const file = run.rolloutsFile(step);
+      const prompts = Object.values((await reader.readStep(file)).prompts);
+      return { step, bytes: fs.statSync(file).size, prompts: [...new Set(prompts.map(promptKey))] };
+    }),
+  );
+  assert.deepEqual(lines, expected);
+  const prompt = (await reader.readStep(run.rolloutsFile(1))).prompts[0];
+  const shards = run.recordedSteps().map((step) => ({ step, file: run.rolloutsFile(step) }));
+  const fresh = new RolloutReader();
+  assert.ok((await fresh.stepsWithPrompt(shards, prompt)).includes(1));
+  assert.equal(fresh.footersParsed, 0, 'answered by prompts.jsonl');
 });
 
 test('failed-abort: failed with the error triple from run.json', async () => {

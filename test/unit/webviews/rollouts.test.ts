@@ -98,8 +98,8 @@ describe('rollout shard reader', () => {
   it('searches prompt and completion text', async () => {
     const reader = new RolloutReader();
     assert.deepEqual(await reader.search(shard, 'QUESTION 2'), [8, 9, 10, 11]);
-    assert.equal(await reader.hasPrompt(shard, '<|user|>Question 0: what is 6 x 7?<|assistant|>'), true);
-    assert.equal(await reader.hasPrompt(shard, 'nope'), false);
+    assert.deepEqual(await reader.stepsWithPrompt([{ step: 7, file: shard }], '<|user|>Question 0: what is 6 x 7?<|assistant|>'), [7]);
+    assert.deepEqual(await reader.stepsWithPrompt([{ step: 7, file: shard }], 'nope'), []);
   });
 
   it('names the file and the problem for bad input', async () => {

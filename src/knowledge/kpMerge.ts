@@ -49,3 +49,32 @@ export function mergeKp(base: readonly KpEntry[], mine: readonly KpEntry[], thei
   result.entries.sort((a, b) => (position.get(a.problem) ?? 1e9) - (position.get(b.problem) ?? 1e9));
   return result;
 }
+
+/**
+ * The entries the editor was given at each recent revision. Edits travel from the webview as
+ * messages: one made just before the host reloaded the file from disk arrives based on the older
+ * revision, and is merged onto the reloaded entries instead of being dropped by the reload.
+ */
+export class KpRevisions {
+  private readonly byRevision = new Map<number, readonly KpEntry[]>();
+
+  constructor(private readonly keep = 8) {}
+
+  record(revision: number, entries: readonly KpEntry[]): void {
+    this.byRevision.set(revision, entries);
+    for (const old of this.byRevision.keys()) if (old <= revision - this.keep) this.byRevision.delete(old);
+  }
+
+  /**
+   * `edited` (made on the entries of `revision`) merged onto `current` (the latest revision's). A
+   * revision too old to be known is taken as the editor's whole version: every difference is a conflict.
+   */
+  rebase(revision: number, edited: readonly KpEntry[], current: readonly KpEntry[]): MergeResult {
+    const base = this.byRevision.get(revision);
+    if (base) return mergeKp(base, edited, current);
+    const merged = mergeKp(current, edited, current);
+    const same = new Map(current.map((e) => [e.problem, JSON.stringify(e)]));
+    merged.conflicts = edited.filter((e) => same.has(e.problem) && same.get(e.problem) !== JSON.stringify(e)).map((e) => e.problem);
+    return merged;
+  }
+}

@@ -102,6 +102,9 @@ test('keyboard: add, reorder, toggle, delete; undo and redo; save', async () => 
   await page.keyboard.press('Control+s');
   const save = await app.waitForPosted((m) => m.method === 'kp/save');
   assert.equal((save.params as { entries: KpEditorState['entries'] }).entries[0]!.points.length, 4);
+  // Edits and saves name the revision they were made on (the host merges those that crossed a reload).
+  assert.equal((save.params as { revision: number }).revision, state().revision);
+  assert.equal(((await lastEdit(app)).params as { revision: number }).revision, state().revision);
   await app.close();
 });
 

@@ -48,7 +48,7 @@ function edit(change: (entry: KpEntry) => void, focus: string | null = null): vo
     if (entry) change(entry);
   });
   focusAfterRender = focus;
-  host.command('kp/edit', { entries: history.current });
+  host.command('kp/edit', { entries: history.current, revision });
   render();
 }
 
@@ -70,17 +70,17 @@ function onGlobalKey(event: KeyboardEvent): void {
   const mod = event.ctrlKey || event.metaKey;
   if (mod && event.key.toLowerCase() === 's') {
     event.preventDefault();
-    host.command('kp/save', { entries: history.current });
+    host.command('kp/save', { entries: history.current, revision });
   } else if (mod && event.key.toLowerCase() === 'z' && !(event.target instanceof HTMLInputElement && event.target.type === 'text')) {
     event.preventDefault();
     if (event.shiftKey ? history.redo() : history.undo()) {
-      host.command('kp/edit', { entries: history.current });
+      host.command('kp/edit', { entries: history.current, revision });
       render();
     }
   } else if (mod && event.key.toLowerCase() === 'y') {
     event.preventDefault();
     if (history.redo()) {
-      host.command('kp/edit', { entries: history.current });
+      host.command('kp/edit', { entries: history.current, revision });
       render();
     }
   }
@@ -98,9 +98,9 @@ function render(): void {
     el('div', { class: 'toolbar' },
       el('strong', {}, state.file.split('/').pop() ?? state.file),
       el('span', { class: 'muted', id: 'dirty' }, JSON.stringify(history.current) !== JSON.stringify(state.entries) ? '● unsaved' : 'saved'),
-      button('Save', 'save', () => host.command('kp/save', { entries: history.current })),
-      button('Undo', 'undo', () => history.undo() && (host.command('kp/edit', { entries: history.current }), render())),
-      button('Redo', 'redo', () => history.redo() && (host.command('kp/edit', { entries: history.current }), render())),
+      button('Save', 'save', () => host.command('kp/save', { entries: history.current, revision })),
+      button('Undo', 'undo', () => history.undo() && (host.command('kp/edit', { entries: history.current, revision }), render())),
+      button('Redo', 'redo', () => history.redo() && (host.command('kp/edit', { entries: history.current, revision }), render())),
       button(state.dataset ? 'Dataset…' : 'Link dataset…', 'link', () => host.command('kp/linkDataset', {})),
       button('Reload', 'reload', () => host.command('kp/reload', {})),
       el('span', { class: 'keys' }, '↑↓ problems · Enter add · Alt+↑↓ reorder · Ctrl+Del delete · Ctrl+Space select · Ctrl+S save · Ctrl+Z undo'),

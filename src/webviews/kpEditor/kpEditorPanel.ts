@@ -6,7 +6,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseKp, serializeKp, type KpEntry } from '../../knowledge/kpFile';
-import { contentHash, mergeKp } from '../../knowledge/kpMerge';
+import { KpRevisions, contentHash, mergeKp } from '../../knowledge/kpMerge';
 import type { SubsetProblemResult } from '../../worker/protocol';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import type { KpEditorProtocol, KpEditorState, ProblemInfo } from './protocol';
@@ -24,6 +24,7 @@ export class KpEditorPanel implements vscode.Disposable {
   private base: KpEntry[] = [];
   private baseHash = '';
   private state: KpEditorState;
+  private readonly revisions = new KpRevisions();
 
   constructor(
     extensionUri: vscode.Uri,
@@ -45,10 +46,21 @@ export class KpEditorPanel implements vscode.Disposable {
     });
     const ipc = this.host.ipc;
     ipc.onReady(() => this.publish());
-    ipc.onCommand('kp/edit', ({ entries }) => {
+    ipc.onCommand('kp/edit', ({ entries, revision }) => {
+      if (revision !== this.state.revision) {
+        this.rebase(entries, revision);
+        return;
+      }
+      this.state.entries = entries;
       this.state.dirty = serializeKp(entries) !== serializeKp(this.base);
     });
-    ipc.onCommand('kp/save', ({ entries }) => this.save(entries));
+    ipc.onCommand('kp/save', ({ entries, revision }) => {
+      if (revision === this.state.revision) return this.save(entries);
+      // Saved from entries the host has replaced since (a reload crossed the edits): merge first,
+      // and write only when nothing collides.
+      const merged = this.rebase(entries, revision);
+      if (merged.conflicts.length === 0) return this.save(merged.entries);
+    });
     ipc.onCommand('kp/reload', () => this.load('Reloaded from disk.'));
     ipc.onCommand('kp/linkDataset', () => this.linkDataset());
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(path.dirname(file), path.basename(file)));
@@ -83,9 +95,22 @@ export class KpEditorPanel implements vscode.Disposable {
     this.replaceEntries(parsed.entries, notice);
   }
 
+  /** Brings edits made on an older revision onto the current entries (see KpRevisions). */
+  private rebase(entries: KpEntry[], revision: number): ReturnType<KpRevisions['rebase']> {
+    const merged = this.revisions.rebase(revision, entries, this.state.entries);
+    const name = path.basename(this.file);
+    const notice =
+      merged.conflicts.length > 0
+        ? `${name} changed on disk as you edited. Changed on both sides, your version is kept (unsaved): ${merged.conflicts.join(', ')}. Reload to take the disk's.`
+        : `${name} changed on disk as you edited; your edits are kept on top of it (unsaved).`;
+    this.replaceEntries(merged.entries, notice);
+    return merged;
+  }
+
   private replaceEntries(entries: KpEntry[], notice: string | null): void {
     this.state.entries = entries;
     this.state.revision++;
+    this.revisions.record(this.state.revision, entries);
     this.state.dirty = serializeKp(entries) !== serializeKp(this.base);
     this.state.notice = notice;
     this.publish();

@@ -36,8 +36,9 @@ export interface KpEditorSavedState {
 
 export interface KpEditorProtocol {
   commands: {
-    'kp/edit': { entries: KpEntry[] };
-    'kp/save': { entries: KpEntry[] };
+    /** `revision`: the one the app's entries were edited from (a reload may have replaced it since). */
+    'kp/edit': { entries: KpEntry[]; revision: number };
+    'kp/save': { entries: KpEntry[]; revision: number };
     'kp/linkDataset': Record<string, never>;
     'kp/reload': Record<string, never>;
   };

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { parseKp, serializeKp, type KpEntry } from '../../../src/knowledge/kpFile';
-import { contentHash, mergeKp } from '../../../src/knowledge/kpMerge';
+import { KpRevisions, contentHash, mergeKp } from '../../../src/knowledge/kpMerge';
 
 const PYTHON = resolve(__dirname, '../../../.venv/bin/python');
 
@@ -66,6 +66,27 @@ test('merge reports a problem changed differently on both sides', () => {
   const merged = mergeKp([e('q1', 'a')], [e('q1', 'a', 'mine')], [e('q1', 'a', 'disk')]);
   assert.deepEqual(merged.conflicts, ['q1']);
   assert.notEqual(contentHash('a'), contentHash('b'));
+});
+
+test('an edit that crossed a reload from disk is merged onto the reloaded entries, not dropped', () => {
+  // The editor had revision 1; the file changed on disk and the host reloaded it as revision 2
+  // before the editor's edit (made on revision 1) arrived.
+  const revisions = new KpRevisions();
+  const loaded = [e('q1', 'a'), e('q2', 'a')];
+  const reloaded = [e('q1', 'a'), e('q2', 'a', 'disk')];
+  revisions.record(1, loaded);
+  revisions.record(2, reloaded);
+  const late = revisions.rebase(1, [e('q1', 'a', 'mine'), e('q2', 'a')], reloaded);
+  assert.deepEqual(late.conflicts, []);
+  assert.deepEqual(late.entries.map((x) => `${x.problem}:${x.points.map((p) => p.id).join('+')}`), ['q1:a+mine', 'q2:a+disk']);
+  // Both sides changed q2: a conflict, the editor's version kept for the user to decide.
+  const clash = revisions.rebase(1, [e('q1', 'a'), e('q2', 'a', 'mine')], reloaded);
+  assert.deepEqual(clash.conflicts, ['q2']);
+  // A revision no longer kept: every difference from the current entries is a conflict, none is lost silently.
+  for (let r = 3; r < 20; r++) revisions.record(r, reloaded);
+  const old = revisions.rebase(1, [e('q1', 'a', 'mine'), e('q2', 'a', 'disk')], reloaded);
+  assert.deepEqual(old.conflicts, ['q1']);
+  assert.equal(old.entries.find((x) => x.problem === 'q1')!.points.length, 2);
 });
 
 test('hintsOfRollout finds the points a rollout received from its hint_ids and prompt', async () => {

@@ -1,5 +1,5 @@
 // The training dashboard app. Reads top to bottom: state → layout → data → charts → host messages.
-//   data     per run: metric columns, their EMA (kept incrementally for live appends)
+//   data     per run: metric columns, their EMA (kept incrementally for live appends; runData.ts)
 //   charts   one per metric, in sections Reward · Policy · Completions · Optimization · Throughput · Other
 //   live     appended rows update only the charts they touch, without animation
 
@@ -19,7 +19,8 @@ import { HostConnection, readInitialState } from '../shared/ipc';
 import { computeAlerts } from './alerts';
 import { configDiff } from './configDiff';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
-import { Column, GROUPS, bandOf, emaExtend, groupOf, nearestIndex, type EmaState, type Group } from './series';
+import { appendToRun, band, elapsed, smoothRun, toRunData, type RunData } from './runData';
+import { GROUPS, bandOf, groupOf, nearestIndex, type Group } from './series';
 
 // --- state ------------------------------------------------------------------------------------
 
@@ -67,55 +68,13 @@ app.append(
 
 // --- data -------------------------------------------------------------------------------------
 
-interface RunData {
-  runId: string;
-  name: string;
-  status: string;
-  recordedSteps: number[];
-  config: Record<string, unknown>;
-  color: string;
-  steps: Column;
-  times: Column;
-  /** Per metric, NaN where a row lacks it; adopted from the host's Float64Arrays without a copy. */
-  metrics: Record<string, Column>;
-  smoothed: Record<string, Column>;
-  ema: Record<string, EmaState>;
-  /** Wall time since the first row, grown with `times` (the x of the time axis). */
-  elapsed: Column;
-  /** value ± std per banded metric, grown with its columns. */
-  bands: Record<string, Band>;
-}
-
-interface Band {
-  raw: Column;
-  std: Column;
-  lower: Column;
-  upper: Column;
-}
-
 let runs: RunData[] = [];
 let available: DashboardSnapshot['available'] = [];
 const palette = themeColors(['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow']);
 
 function loadSnapshot(snapshot: DashboardSnapshot): void {
   available = snapshot.available;
-  runs = snapshot.runs.map((r, i) =>
-    smoothRun({
-      runId: r.runId,
-      name: r.name,
-      status: r.status,
-      recordedSteps: r.recordedSteps,
-      config: r.config,
-      color: palette[i % palette.length],
-      steps: new Column(r.steps),
-      times: new Column(r.times),
-      metrics: Object.fromEntries(Object.entries(r.metrics).map(([name, values]) => [name, new Column(values)])),
-      smoothed: {},
-      ema: {},
-      elapsed: new Column(),
-      bands: {},
-    }),
-  );
+  runs = snapshot.runs.map((r, i) => smoothRun(toRunData(r, palette[i % palette.length]), state.smoothing));
   update({ runIds: runs.map((r) => r.runId) });
   renderPicker();
   renderLegend();
@@ -124,49 +83,15 @@ function loadSnapshot(snapshot: DashboardSnapshot): void {
   renderAlerts();
 }
 
-function smoothRun(run: RunData): RunData {
-  run.smoothed = {};
-  run.ema = {};
-  for (const [name, column] of Object.entries(run.metrics)) {
-    // The debiased EMA (series.ts); kept as state so live rows continue it.
-    run.ema[name] = { last: 0, power: 1 };
-    run.smoothed[name] = Column.withCapacity(column.length);
-    emaExtend(run.ema[name], column.values, state.smoothing, run.smoothed[name]);
-  }
-  return run;
-}
-
 function appendRows(append: MetricsAppend): Set<string> {
   const run = runs.find((r) => r.runId === append.runId);
-  const touched = new Set<string>();
-  if (!run) return touched;
+  if (!run) return new Set();
   if (append.from !== run.steps.length) {
     // Missed or repeated rows (e.g. the page was reloaded): start again from a snapshot.
     if (append.from > run.steps.length) void refreshSnapshot();
-    return touched;
+    return new Set();
   }
-  const before = run.steps.length;
-  run.steps.pushAll(append.steps);
-  run.times.pushAll(append.times);
-  for (const [name, values] of Object.entries(append.metrics)) {
-    if (!run.metrics[name]) {
-      run.metrics[name] = new Column();
-      run.smoothed[name] = new Column();
-      run.ema[name] = { last: 0, power: 1 };
-    }
-    // A metric absent from earlier rows (new) or from some appended ones: NaN there.
-    run.metrics[name].padTo(before);
-    run.smoothed[name].padTo(before);
-    run.metrics[name].pushAll(values);
-    emaExtend(run.ema[name], values, state.smoothing, run.smoothed[name]);
-    touched.add(name);
-  }
-  // Metrics this append did not carry: NaN in its rows, so every column stays row-aligned.
-  for (const name of Object.keys(run.metrics)) {
-    run.metrics[name].padTo(run.steps.length);
-    run.smoothed[name].padTo(run.steps.length);
-  }
-  return touched;
+  return appendToRun(run, append, state.smoothing);
 }
 
 async function refreshSnapshot(): Promise<void> {
@@ -210,37 +135,6 @@ function seriesOf(metric: string): ChartSeries[] {
         band: std && band(r, metric, raw, std),
       };
     });
-}
-
-function elapsed(run: RunData): Column {
-  const times = run.times.values;
-  const t0 = times[0] ?? 0;
-  const from = run.elapsed.length;
-  if (times.length > from) {
-    const { data, start } = run.elapsed.extend(times.length - from);
-    for (let i = from; i < times.length; i++) data[start + i - from] = times[i] - t0;
-  }
-  return run.elapsed;
-}
-
-/** value ± std of a metric, computed for the rows added since the last call. */
-function band(run: RunData, metric: string, raw: Column, std: Column): Band {
-  let b = run.bands[metric];
-  if (!b || b.raw !== raw || b.std !== std) b = run.bands[metric] = { raw, std, lower: new Column(), upper: new Column() };
-  const values = raw.values;
-  const stds = std.values;
-  const n = Math.min(values.length, stds.length);
-  const from = b.lower.length;
-  if (n > from) {
-    const lower = b.lower.extend(n - from);
-    const upper = b.upper.extend(n - from);
-    // NaN (a missing value or std) stays NaN.
-    for (let i = from; i < n; i++) {
-      lower.data[lower.start + i - from] = values[i] - stds[i];
-      upper.data[upper.start + i - from] = values[i] + stds[i];
-    }
-  }
-  return b;
 }
 
 function metricNames(): string[] {
@@ -372,7 +266,7 @@ function renderAlerts(): void {
 smoothingSlider.addEventListener('input', () => {
   update({ smoothing: Number(smoothingSlider.value) });
   smoothingValue.textContent = state.smoothing.toFixed(2);
-  runs.forEach(smoothRun);
+  runs.forEach((run) => smoothRun(run, state.smoothing));
   redrawAll();
 });
 xAxisSelect.addEventListener('change', () => {

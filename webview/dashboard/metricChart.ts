@@ -7,9 +7,12 @@
 // element, with resolved options, per drawn point on every update: that was most of the time of a
 // dashboard of 20 charts, and of each live append.
 
-import { Chart, LineController, LinearScale, LogarithmicScale, type Plugin } from 'chart.js';
-import { el, formatNumber } from '../shared/dom';
-import { Decimator, decimate, nearestIndex, type Column, type Point } from './series';
+import { Chart, LineController, LinearScale, LogarithmicScale } from 'chart.js';
+import { el } from '../shared/dom';
+import { linesPlugin, overlayPlugin, paints, type Drawing, type Overlay, type Theme } from './chartPlugins';
+import type { Column } from './column';
+import { alpha, formatValue, tickLabel } from './format';
+import { Decimator, bucketsFor, decimate, nearestIndex, type Point } from './series';
 
 Chart.register(LineController, LinearScale, LogarithmicScale);
 
@@ -29,7 +32,7 @@ export interface ChartView {
   logScale: boolean;
   zoom: { min: number; max: number } | null;
   showRaw: boolean;
-  theme: { grid: string; text: string; crosshair: string };
+  theme: Theme;
 }
 
 export interface ChartEvents {
@@ -40,106 +43,6 @@ export interface ChartEvents {
   zoom(range: { min: number; max: number } | null): void;
 }
 
-interface Overlay {
-  crosshairX: number | null;
-  dragFrom: number | null;
-  dragTo: number | null;
-}
-
-/** What a chart shows, in drawing order: ±std bands, then lines (raw faint, smoothed on top). */
-interface Drawing {
-  bands: { lower: Point[]; upper: Point[]; color: string }[];
-  lines: { points: Point[]; color: string; width: number }[];
-}
-
-/** What the plugins paint on a chart, by its canvas: known before chart.js's first draw. */
-interface Paint {
-  drawing: Drawing;
-  overlay: Overlay;
-  theme: ChartView['theme'];
-}
-
-const paints = new WeakMap<HTMLCanvasElement, Paint>();
-
-const overlayPlugin: Plugin<'line'> = {
-  id: 'rlstudioOverlay',
-  afterDraw(chart) {
-    const paint = paints.get(chart.canvas);
-    if (!paint) return;
-    const { overlay, theme } = paint;
-    const { ctx, chartArea, scales } = chart;
-    ctx.save();
-    if (overlay.crosshairX !== null) {
-      const px = scales.x.getPixelForValue(overlay.crosshairX);
-      if (px >= chartArea.left && px <= chartArea.right) {
-        ctx.strokeStyle = theme.crosshair;
-        ctx.lineWidth = 1;
-        ctx.setLineDash([3, 3]);
-        ctx.beginPath();
-        ctx.moveTo(px, chartArea.top);
-        ctx.lineTo(px, chartArea.bottom);
-        ctx.stroke();
-      }
-    }
-    if (overlay.dragFrom !== null && overlay.dragTo !== null) {
-      ctx.fillStyle = theme.crosshair;
-      ctx.globalAlpha = 0.15;
-      const a = Math.max(chartArea.left, Math.min(overlay.dragFrom, overlay.dragTo));
-      const b = Math.min(chartArea.right, Math.max(overlay.dragFrom, overlay.dragTo));
-      ctx.fillRect(a, chartArea.top, b - a, chartArea.bottom - chartArea.top);
-    }
-    ctx.restore();
-  },
-};
-
-const linesPlugin: Plugin<'line'> = {
-  id: 'rlstudioLines',
-  beforeDatasetsDraw(chart) {
-    const drawing = paints.get(chart.canvas)?.drawing;
-    if (!drawing) return;
-    const { ctx, chartArea, scales } = chart;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
-    ctx.clip();
-    const px = (p: Point) => scales.x.getPixelForValue(p.x);
-    const py = (p: Point) => scales.y.getPixelForValue(p.y);
-    for (const band of drawing.bands) {
-      // Upper edge left to right, lower edge back: one polygon.
-      ctx.beginPath();
-      tracePath(ctx, band.upper, px, py, false);
-      tracePath(ctx, [...band.lower].reverse(), px, py, true);
-      ctx.closePath();
-      ctx.fillStyle = band.color;
-      ctx.fill();
-    }
-    ctx.lineJoin = 'bevel';
-    for (const line of drawing.lines) {
-      ctx.beginPath();
-      tracePath(ctx, line.points, px, py, false);
-      ctx.strokeStyle = line.color;
-      ctx.lineWidth = line.width;
-      ctx.stroke();
-    }
-    ctx.restore();
-  },
-};
-
-/** Adds the points to the current path; a point without a pixel (≤ 0 on a log scale) breaks the line. */
-function tracePath(ctx: CanvasRenderingContext2D, points: Point[], px: (p: Point) => number, py: (p: Point) => number, connect: boolean): void {
-  let pen = connect;
-  for (const p of points) {
-    const x = px(p);
-    const y = py(p);
-    if (!Number.isFinite(x) || !Number.isFinite(y)) {
-      pen = false;
-      continue;
-    }
-    if (pen) ctx.lineTo(x, y);
-    else ctx.moveTo(x, y);
-    pen = true;
-  }
-}
 
 /**
  * Chart sizes follow their containers through one observer for all charts, instead of chart.js's
@@ -396,7 +299,7 @@ export class MetricChart {
         ),
       );
     }
-    if (step !== undefined) this.readout.prepend(el('span', { class: 'readout-x' }, `${this.view.xLabel} ${formatNumber(step, 4)}`));
+    if (step !== undefined) this.readout.prepend(el('span', { class: 'readout-x' }, `${this.view.xLabel} ${formatValue(step)}`));
   }
 
   // --- pointer and keyboard -------------------------------------------------------------------
@@ -487,34 +390,4 @@ export class MetricChart {
     }
     return best?.runId ?? this.series[0]?.runId;
   }
-}
-
-/**
- * A linear axis' tick label. chart.js's own formatter builds an Intl.NumberFormat per distinct
- * precision, a sixth of the time of creating a dashboard of 20 charts.
- */
-function tickLabel(value: number | string): string {
-  if (typeof value !== 'number') return value;
-  // Steps and other whole numbers as they are (100000, not 1.00e+5).
-  return Number.isInteger(value) && Math.abs(value) < 1e12 ? String(value) : formatNumber(value, 4);
-}
-
-/** A readout value: NaN is a row without this metric (or a non-finite one), shown as a dash. */
-function formatValue(value: number): string {
-  return formatNumber(Number.isNaN(value) ? null : value, 4);
-}
-
-/**
- * Buckets for a plot this many CSS pixels wide: one per 2 pixels (its first, min, max and last point),
- * at least 200. Every peak and trough is still drawn; one bucket per pixel drew twice the points for
- * the same picture, and its rasterising was a third of a 20-chart dashboard's first frame.
- */
-function bucketsFor(width: number): number {
-  return Math.max(200, Math.round((width || 600) / 2));
-}
-
-/** 'rgb(r, g, b)' or 'rgba(r, g, b, a)' (as getComputedStyle returns colours) with a new alpha. */
-export function alpha(color: string, a: number): string {
-  const parts = /rgba?\(([^)]+)\)/.exec(color)?.[1].split(/[ ,/]+/).filter(Boolean);
-  return parts && parts.length >= 3 ? `rgba(${parts[0]}, ${parts[1]}, ${parts[2]}, ${a})` : color;
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { computeAlerts } from '../../../webview/dashboard/alerts';
 import { configDiff } from '../../../webview/dashboard/configDiff';
-import { Column, Decimator, bandOf, decimate, ema, emaExtend, emaStep, groupOf, nearestIndex, type EmaState } from '../../../webview/dashboard/series';
+import { Column } from '../../../webview/dashboard/column';
+import { Decimator, bandOf, decimate, ema, emaExtend, emaStep, groupOf, nearestIndex, type EmaState } from '../../../webview/dashboard/series';
 
 /** NaN (missing) as null, for deepEqual against plain arrays. */
 const plain = (values: ArrayLike<number>) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));

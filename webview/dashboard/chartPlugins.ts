@@ -1,0 +1,113 @@
+// What the dashboard's charts paint with chart.js plugins: the decimated lines and ±std bands,
+// stroked straight from their points (the charts have no chart.js datasets), and the overlay of the
+// shared crosshair and the drag-to-zoom selection. Per canvas, in `paints`, set before a chart's first draw.
+
+import type { Plugin } from 'chart.js';
+import type { Point } from './series';
+
+export interface Theme {
+  grid: string;
+  text: string;
+  crosshair: string;
+}
+
+export interface Overlay {
+  crosshairX: number | null;
+  dragFrom: number | null;
+  dragTo: number | null;
+}
+
+/** What a chart shows, in drawing order: ±std bands, then lines (raw faint, smoothed on top). */
+export interface Drawing {
+  bands: { lower: Point[]; upper: Point[]; color: string }[];
+  lines: { points: Point[]; color: string; width: number }[];
+}
+
+/** What the plugins paint on a chart, by its canvas: known before chart.js's first draw. */
+export interface Paint {
+  drawing: Drawing;
+  overlay: Overlay;
+  theme: Theme;
+}
+
+export const paints = new WeakMap<HTMLCanvasElement, Paint>();
+
+export const overlayPlugin: Plugin<'line'> = {
+  id: 'rlstudioOverlay',
+  afterDraw(chart) {
+    const paint = paints.get(chart.canvas);
+    if (!paint) return;
+    const { overlay, theme } = paint;
+    const { ctx, chartArea, scales } = chart;
+    ctx.save();
+    if (overlay.crosshairX !== null) {
+      const px = scales.x.getPixelForValue(overlay.crosshairX);
+      if (px >= chartArea.left && px <= chartArea.right) {
+        ctx.strokeStyle = theme.crosshair;
+        ctx.lineWidth = 1;
+        ctx.setLineDash([3, 3]);
+        ctx.beginPath();
+        ctx.moveTo(px, chartArea.top);
+        ctx.lineTo(px, chartArea.bottom);
+        ctx.stroke();
+      }
+    }
+    if (overlay.dragFrom !== null && overlay.dragTo !== null) {
+      ctx.fillStyle = theme.crosshair;
+      ctx.globalAlpha = 0.15;
+      const a = Math.max(chartArea.left, Math.min(overlay.dragFrom, overlay.dragTo));
+      const b = Math.min(chartArea.right, Math.max(overlay.dragFrom, overlay.dragTo));
+      ctx.fillRect(a, chartArea.top, b - a, chartArea.bottom - chartArea.top);
+    }
+    ctx.restore();
+  },
+};
+
+export const linesPlugin: Plugin<'line'> = {
+  id: 'rlstudioLines',
+  beforeDatasetsDraw(chart) {
+    const drawing = paints.get(chart.canvas)?.drawing;
+    if (!drawing) return;
+    const { ctx, chartArea, scales } = chart;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
+    ctx.clip();
+    const px = (p: Point) => scales.x.getPixelForValue(p.x);
+    const py = (p: Point) => scales.y.getPixelForValue(p.y);
+    for (const band of drawing.bands) {
+      // Upper edge left to right, lower edge back: one polygon.
+      ctx.beginPath();
+      tracePath(ctx, band.upper, px, py, false);
+      tracePath(ctx, [...band.lower].reverse(), px, py, true);
+      ctx.closePath();
+      ctx.fillStyle = band.color;
+      ctx.fill();
+    }
+    ctx.lineJoin = 'bevel';
+    for (const line of drawing.lines) {
+      ctx.beginPath();
+      tracePath(ctx, line.points, px, py, false);
+      ctx.strokeStyle = line.color;
+      ctx.lineWidth = line.width;
+      ctx.stroke();
+    }
+    ctx.restore();
+  },
+};
+
+/** Adds the points to the current path; a point without a pixel (≤ 0 on a log scale) breaks the line. */
+function tracePath(ctx: CanvasRenderingContext2D, points: Point[], px: (p: Point) => number, py: (p: Point) => number, connect: boolean): void {
+  let pen = connect;
+  for (const p of points) {
+    const x = px(p);
+    const y = py(p);
+    if (!Number.isFinite(x) || !Number.isFinite(y)) {
+      pen = false;
+      continue;
+    }
+    if (pen) ctx.lineTo(x, y);
+    else ctx.moveTo(x, y);
+    pen = true;
+  }
+}

@@ -19,7 +19,7 @@ import { HostConnection, readInitialState } from '../shared/ipc';
 import { computeAlerts } from './alerts';
 import { configDiff } from './configDiff';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
-import { appendToRun, band, elapsed, smoothRun, toRunData, type RunData } from './runData';
+import { appendToRun, band, elapsed, smoothRun, smoothedOf, toRunData, type RunData } from './runData';
 import { GROUPS, bandOf, groupOf, nearestIndex, type Group } from './series';
 
 // --- state ------------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ function appendRows(append: MetricsAppend): Set<string> {
     if (append.from > run.steps.length) void refreshSnapshot();
     return new Set();
   }
-  return appendToRun(run, append, state.smoothing);
+  return appendToRun(run, append);
 }
 
 async function refreshSnapshot(): Promise<void> {
@@ -131,7 +131,7 @@ function seriesOf(metric: string): ChartSeries[] {
         color: r.color,
         xs: state.xAxis === 'step' ? r.steps : elapsed(r),
         raw,
-        smoothed: r.smoothed[metric],
+        smoothed: () => smoothedOf(r, metric),
         band: std && band(r, metric, raw, std),
       };
     });

@@ -23,7 +23,8 @@ export interface ChartSeries {
   color: string;
   xs: Column;
   raw: Column;
-  smoothed: Column;
+  /** Made (or brought up to date) when called: only charts on screen smooth their series. */
+  smoothed: () => Column;
   band?: { lower: Column; upper: Column };
 }
 
@@ -227,7 +228,7 @@ export class MetricChart {
     if (this.view.showRaw) {
       for (const s of this.series) drawing.lines.push({ points: take(`${s.runId}:raw`, s.xs, s.raw), color: alpha(s.color, 0.3), width: 1 });
     }
-    for (const s of this.series) drawing.lines.push({ points: take(`${s.runId}:smoothed`, s.xs, s.smoothed), color: s.color, width: 1.5 });
+    for (const s of this.series) drawing.lines.push({ points: take(`${s.runId}:smoothed`, s.xs, s.smoothed()), color: s.color, width: 1.5 });
     return drawing;
   }
 
@@ -294,7 +295,7 @@ export class MetricChart {
           'span',
           { class: 'readout-item', 'data-run': s.runId },
           swatch,
-          `${s.name}: ${formatValue(s.smoothed.values[i])}`,
+          `${s.name}: ${formatValue(s.smoothed().values[i])}`,
           this.view.showRaw ? el('span', { class: 'muted' }, ` (raw ${formatValue(s.raw.values[i])})`) : null,
         ),
       );
@@ -383,7 +384,7 @@ export class MetricChart {
     if (!chart) return this.series[0]?.runId;
     for (const s of this.series) {
       const i = nearestIndex(s.xs.values, x);
-      const v = i >= 0 ? s.smoothed.values[i] : NaN;
+      const v = i >= 0 ? s.smoothed().values[i] : NaN;
       if (!Number.isFinite(v)) continue;
       const d = Math.abs(chart.scales.y.getPixelForValue(v) - py);
       if (!best || d < best.d) best = { runId: s.runId, d };

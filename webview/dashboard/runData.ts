@@ -16,6 +16,9 @@ export interface RunData {
   times: Column;
   /** Per metric, NaN where a row lacks it; adopted from the host's Float64Arrays without a copy. */
   metrics: Record<string, Column>;
+  /** The EMA weight the smoothed columns are for. */
+  smoothing: number;
+  /** Per metric, made when first asked for (smoothedOf): a chart off screen costs no smoothing. */
   smoothed: Record<string, Column>;
   ema: Record<string, EmaState>;
   /** Wall time since the first row, grown with `times` (the x of the time axis). */
@@ -43,6 +46,7 @@ export function toRunData(r: RunMetrics, color: string): RunData {
     steps: new Column(r.steps),
     times: new Column(r.times),
     metrics: Object.fromEntries(Object.entries(r.metrics).map(([name, values]) => [name, new Column(values)])),
+    smoothing: 0,
     smoothed: {},
     ema: {},
     elapsed: new Column(),
@@ -50,46 +54,47 @@ export function toRunData(r: RunMetrics, color: string): RunData {
   };
 }
 
-/** Smooths every metric afresh (the EMA state is kept so live rows continue it). */
+/** Sets the EMA weight; the smoothed columns are made again when next asked for. */
 export function smoothRun(run: RunData, smoothing: number): RunData {
+  run.smoothing = smoothing;
   run.smoothed = {};
   run.ema = {};
-  for (const [name, column] of Object.entries(run.metrics)) {
-    // The debiased EMA (series.ts); kept as state so live rows continue it.
-    run.ema[name] = { last: 0, power: 1 };
-    run.smoothed[name] = Column.withCapacity(column.length);
-    emaExtend(run.ema[name], column.values, smoothing, run.smoothed[name]);
-  }
   return run;
 }
 
 /**
- * Appends a host append (its `from` already checked against the run's length) and continues the
- * EMA; returns the metrics it carried.
+ * A metric's smoothed column (the debiased EMA, series.ts), brought up to the metric's length: the
+ * same column, grown in place, from one call to the next (the EMA state continues over live rows).
  */
-export function appendToRun(run: RunData, append: MetricsAppend, smoothing: number): Set<string> {
+export function smoothedOf(run: RunData, name: string): Column {
+  const values = run.metrics[name]?.values ?? new Float64Array(0);
+  let smoothed = run.smoothed[name];
+  if (!smoothed) {
+    smoothed = run.smoothed[name] = Column.withCapacity(values.length);
+    run.ema[name] = { last: 0, power: 1 };
+  }
+  if (smoothed.length < values.length) emaExtend(run.ema[name], values, run.smoothing, smoothed, smoothed.length);
+  return smoothed;
+}
+
+/**
+ * Appends a host append (its `from` already checked against the run's length); returns the metrics
+ * it carried. Their smoothed columns catch up when next read (smoothedOf).
+ */
+export function appendToRun(run: RunData, append: MetricsAppend): Set<string> {
   const touched = new Set<string>();
   const before = run.steps.length;
   run.steps.pushAll(append.steps);
   run.times.pushAll(append.times);
   for (const [name, values] of Object.entries(append.metrics)) {
-    if (!run.metrics[name]) {
-      run.metrics[name] = new Column();
-      run.smoothed[name] = new Column();
-      run.ema[name] = { last: 0, power: 1 };
-    }
+    run.metrics[name] ??= new Column();
     // A metric absent from earlier rows (new) or from some appended ones: NaN there.
     run.metrics[name].padTo(before);
-    run.smoothed[name].padTo(before);
     run.metrics[name].pushAll(values);
-    emaExtend(run.ema[name], values, smoothing, run.smoothed[name]);
     touched.add(name);
   }
   // Metrics this append did not carry: NaN in its rows, so every column stays row-aligned.
-  for (const name of Object.keys(run.metrics)) {
-    run.metrics[name].padTo(run.steps.length);
-    run.smoothed[name].padTo(run.steps.length);
-  }
+  for (const column of Object.values(run.metrics)) column.padTo(run.steps.length);
   return touched;
 }
 

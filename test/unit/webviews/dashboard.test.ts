@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { computeAlerts } from '../../../webview/dashboard/alerts';
 import { configDiff } from '../../../webview/dashboard/configDiff';
 import { Column } from '../../../webview/dashboard/column';
+import { appendToRun, smoothRun, smoothedOf, toRunData } from '../../../webview/dashboard/runData';
 import { Decimator, bandOf, decimate, ema, emaExtend, emaStep, groupOf, nearestIndex, type EmaState } from '../../../webview/dashboard/series';
 
 /** NaN (missing) as null, for deepEqual against plain arrays. */
@@ -158,6 +159,19 @@ describe('dashboard series', () => {
     for (let i = 0; i < 100_000; i++) big.push(i);
     assert.equal(big.length, 100_000);
     assert.equal(big.values[99_999], 99_999);
+  });
+
+  it('smooths a run lazily and continues the EMA over live appends, metrics new or missing included', () => {
+    const metrics = { reward: new Float64Array([1, 5, 2, 8]), loss: new Float64Array([4, 3, 2, 1]) };
+    const run = smoothRun(toRunData({ runId: 'a', name: 'a', status: 'running', steps: new Float64Array([1, 2, 3, 4]), times: new Float64Array(4), metrics, recordedSteps: [], config: {} }, 'red'), 0.6);
+    assert.deepEqual(Object.keys(run.smoothed), []); // nothing smoothed until a chart asks
+    const reward = smoothedOf(run, 'reward');
+    const f64 = (v: number[]) => new Float64Array(v);
+    appendToRun(run, { runId: 'a', from: 4, steps: f64([5, 6]), times: f64([0, 0]), metrics: { reward: f64([3, 9]), kl: f64([0.1, 0.2]) } });
+    assert.equal(smoothedOf(run, 'reward'), reward); // the same column, grown in place
+    assert.deepEqual(plain(reward.values), plain(ema([1, 5, 2, 8, 3, 9], 0.6)));
+    assert.deepEqual(plain(smoothedOf(run, 'loss').values), plain(ema([4, 3, 2, 1, null, null], 0.6)));
+    assert.deepEqual(plain(smoothedOf(run, 'kl').values), plain(ema([null, null, null, null, 0.1, 0.2], 0.6)));
   });
 
   it('finds the nearest x', () => {

@@ -11,10 +11,11 @@
 //              the same snapshot in a 1280 × 800 view (charts off screen are drawn when scrolled to).
 // Prints a table (median of RUNS runs). Not a pass/fail test.
 
-import { armHandledProbe, armPaintProbe, lastDeserializeMs, launch, openApp, readPaintProbe, readPaintedCount } from './webview_render.page';
+import type { Browser } from 'playwright-core';
+import { armHandledProbe, armPaintProbe, lastDeserializeMs, launch, openApp, readPaintProbe, readPaintedCount, type AppPage } from './webview_render.page';
 import { bigMetrics, bigStep, longRollout } from './webview_render.data';
 import { DEFAULT_INSPECTOR_STATE, type InspectorInit } from '../src/webviews/inspector/protocol';
-import { DEFAULT_DASHBOARD_STATE, type DashboardInit } from '../src/webviews/dashboard/protocol';
+import { DEFAULT_DASHBOARD_STATE, type DashboardInit, type DashboardSnapshot } from '../src/webviews/dashboard/protocol';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 
@@ -79,39 +80,42 @@ async function main(): Promise<void> {
     await inspector.close();
 
     // --- dashboard --------------------------------------------------------------------------
-    const empty: DashboardInit = { state: { ...DEFAULT_DASHBOARD_STATE, runIds: [] }, snapshot: { available: [], runs: [] } };
-    const dashboard = await openApp(browser, 'dashboard', { initialState: empty, height: 2400 });
-    await dashboard.page.waitForSelector('.sections', { state: 'attached' });
     // Charts are created when on screen (all 20 are, in this 2,400 px high page); chart.js sizes a
     // canvas it draws with an inline style, which counts the charts really drawn in the frame.
-    await armPaintProbe(dashboard.page, '.chart-card canvas', 20, '.chart-card canvas[style*="height"]');
-    await dashboard.send({ kind: 'notification', method: 'dashboard/snapshot/didChange', params: metrics });
-    rows[4].values.push(await readPaintProbe(dashboard.page));
-    rows[5].values.push(await readPaintedCount(dashboard.page));
-    rows[6].values.push(await lastDeserializeMs(dashboard.page));
+    const dashboard = await renderSnapshot(browser, metrics, 2400);
+    rows[4].values.push(dashboard.ms);
+    rows[5].values.push(dashboard.drawn);
+    rows[6].values.push(await lastDeserializeMs(dashboard.app.page));
     const n = metrics.runs[0].steps.length;
     const appended = Object.fromEntries(Object.keys(metrics.runs[0].metrics).map((name) => [name, new Float64Array([1.5])]));
-    await armHandledProbe(dashboard.page);
-    await dashboard.send({
+    await armHandledProbe(dashboard.app.page);
+    await dashboard.app.send({
       kind: 'notification',
       method: 'dashboard/metrics/didAppend',
       params: { runId: 'bench', from: n, steps: new Float64Array([n + 1]), times: new Float64Array([1_800_000_000 + 2 * (n + 1)]), metrics: appended },
     });
-    rows[7].values.push(await readPaintProbe(dashboard.page));
-    await dashboard.close();
+    rows[7].values.push(await readPaintProbe(dashboard.app.page));
+    await dashboard.app.close();
 
     // The same snapshot in an ordinary editor-sized view: the charts on screen are drawn at once,
     // the others when scrolled to.
-    const view = await openApp(browser, 'dashboard', { initialState: empty, height: 800 });
-    await view.page.waitForSelector('.sections', { state: 'attached' });
-    await armPaintProbe(view.page, '.chart-card canvas', 20, '.chart-card canvas[style*="height"]');
-    await view.send({ kind: 'notification', method: 'dashboard/snapshot/didChange', params: metrics });
-    rows[8].values.push(await readPaintProbe(view.page));
-    rows[9].values.push(await readPaintedCount(view.page));
-    await view.close();
+    const view = await renderSnapshot(browser, metrics, 800);
+    rows[8].values.push(view.ms);
+    rows[9].values.push(view.drawn);
+    await view.app.close();
   }
   await browser.close();
   printTable(rows);
+}
+
+/** An empty dashboard page of this height given the snapshot: ms to the frame after, charts drawn in it. */
+async function renderSnapshot(browser: Browser, metrics: DashboardSnapshot, height: number): Promise<{ app: AppPage; ms: number; drawn: number }> {
+  const empty: DashboardInit = { state: { ...DEFAULT_DASHBOARD_STATE, runIds: [] }, snapshot: { available: [], runs: [] } };
+  const app = await openApp(browser, 'dashboard', { initialState: empty, height });
+  await app.page.waitForSelector('.sections', { state: 'attached' });
+  await armPaintProbe(app.page, '.chart-card canvas', 20, '.chart-card canvas[style*="height"]');
+  await app.send({ kind: 'notification', method: 'dashboard/snapshot/didChange', params: metrics });
+  return { app, ms: await readPaintProbe(app.page), drawn: await readPaintedCount(app.page) };
 }
 
 async function waitForRequest(posted: { kind: string; method?: string; id?: number }[], method: string): Promise<number> {

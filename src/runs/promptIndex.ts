@@ -5,9 +5,9 @@
 import type { FileMetaData } from 'hyparquet';
 
 /**
- * Which prompts each shard holds: per shard (path and stamp), 53-bit hashes of its distinct prompts,
- * not their text (a run's prompts can add up to hundreds of MB; two prompts share a hash with odds
- * of about 1 in 2^53 per pair). Past `maxPrompts` hashes in all, the least recently used shards go.
+ * Which prompts each shard holds: per shard (path and stamp), the numbers of its distinct prompts
+ * (promptNumber, the same key as rollouts/prompts.jsonl), not their text (a run's prompts can add up
+ * to hundreds of MB). Past `maxPrompts` numbers in all, the least recently used shards go.
  */
 export class PromptIndex {
   private readonly shards = new Map<string, { stamp: string; hashes: Float64Array }>();
@@ -41,20 +41,6 @@ export class PromptIndex {
       this.size -= entry.hashes.length;
     }
   }
-}
-
-/** cyrb53 (bryc, public domain): a 53-bit hash of a string, exact as a double. */
-export function hashText(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /**

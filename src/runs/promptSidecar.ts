@@ -12,12 +12,26 @@ export function promptKey(prompt: string): string {
   return createHash('sha256').update(prompt, 'utf8').digest('hex').slice(0, 16);
 }
 
+/**
+ * A key as the reader holds it: its first 13 hex digits as an integer (52 bits, exact in a double;
+ * two prompts share one with odds of about 1 in 2^52 per pair). Also how the reader indexes the
+ * prompts of shards the file does not cover (promptIndex.ts).
+ */
+export function keyNumber(key: string): number {
+  return Number.parseInt(key.slice(0, 13), 16);
+}
+
+/** A prompt's number (keyNumber of its promptKey). */
+export function promptNumber(prompt: string): number {
+  return keyNumber(promptKey(prompt));
+}
+
 const KEY = /^[0-9a-f]{16}$/;
 
-/** One step's line: the size of the shard it describes, and its prompt keys as (high, low) 32-bit pairs. */
+/** One step's line: the size of the shard it describes, and its prompts' numbers. */
 interface StepLine {
   bytes: number;
-  keys: Uint32Array;
+  keys: Float64Array;
 }
 
 /**
@@ -65,15 +79,7 @@ export class PromptSidecar {
    */
   holds(step: number, bytes: number, key: string): boolean | undefined {
     const line = this.steps.get(step);
-    if (line?.bytes !== bytes) {
-      return undefined;
-    }
-    const high = Number.parseInt(key.slice(0, 8), 16);
-    const low = Number.parseInt(key.slice(8), 16);
-    for (let i = 0; i < line.keys.length; i += 2) {
-      if (line.keys[i] === high && line.keys[i + 1] === low) return true;
-    }
-    return false;
+    return line?.bytes === bytes ? line.keys.includes(keyNumber(key)) : undefined;
   }
 
   private async readTail(): Promise<void> {
@@ -96,11 +102,7 @@ export class PromptSidecar {
     if (!Number.isSafeInteger(bytes) || !Array.isArray(prompts) || !prompts.every((p) => typeof p === 'string' && KEY.test(p))) {
       return;
     }
-    const keys = new Uint32Array(prompts.length * 2);
-    prompts.forEach((p: string, i) => {
-      keys[2 * i] = Number.parseInt(p.slice(0, 8), 16);
-      keys[2 * i + 1] = Number.parseInt(p.slice(8), 16);
-    });
+    const keys = Float64Array.from(prompts as string[], keyNumber);
     this.steps.set(step as number, { bytes: bytes as number, keys });
     this.size += prompts.length;
     for (const [oldest] of this.steps) {
@@ -110,7 +112,7 @@ export class PromptSidecar {
   }
 
   private drop(step: number): void {
-    this.size -= (this.steps.get(step)?.keys.length ?? 0) / 2;
+    this.size -= this.steps.get(step)?.keys.length ?? 0;
     this.steps.delete(step);
   }
 }

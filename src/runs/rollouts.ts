@@ -9,8 +9,8 @@ import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparqu
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { RUN_FORMAT } from './model';
-import { PromptIndex, hashText, promptsInFooter } from './promptIndex';
-import { PROMPT_SIDECAR, PromptSidecar, promptKey } from './promptSidecar';
+import { PromptIndex, promptsInFooter } from './promptIndex';
+import { PROMPT_SIDECAR, PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
 import type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
 import { baseName, mean, parseExtras, toNumber, toNumbers, toRewards, toStrings } from './rolloutValues';
 
@@ -213,11 +213,11 @@ export class RolloutReader {
     const sidecars = new Map([...new Set(shards.map((s) => dirname(s.file)))].map((dir) => [dir, this.sidecar(dir)]));
     await Promise.all([...sidecars.values()].map((s) => s.refresh()));
     const key = promptKey(prompt);
-    let hash: number | undefined;
+    const number = keyNumber(key);
     const steps: number[] = [];
     for (const [i, { step, file }] of shards.entries()) {
       const holds = sidecars.get(dirname(file))!.holds(step, stamps[i].size, key);
-      if (holds ?? (await this.promptHashes(file, stamps[i])).includes((hash ??= hashText(prompt)))) {
+      if (holds ?? (await this.promptHashes(file, stamps[i])).includes(number)) {
         steps.push(step);
       }
     }
@@ -253,7 +253,7 @@ export class RolloutReader {
     const cached = this.footers.get(path);
     const shard = await (cached?.stamp === stamp.key ? cached.shard : this.load(path, stamp));
     const prompts = promptsInFooter(shard.metadata) ?? (await this.read(path, shard, ['prompt'])).map((r) => String(r.prompt ?? ''));
-    const hashes = Float64Array.from(new Set(prompts), hashText);
+    const hashes = Float64Array.from(new Set(prompts), promptNumber);
     this.prompts.set(path, stamp.key, hashes);
     return hashes;
   }

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PromptIndex, hashText } from '../../../src/runs/promptIndex';
+import { PromptIndex } from '../../../src/runs/promptIndex';
+import { promptNumber } from '../../../src/runs/promptSidecar';
 import { RolloutReader, RolloutShardError } from '../../../src/runs/rollouts';
 import { tempDir } from './helpers';
 
@@ -69,10 +70,10 @@ describe('prompt index', () => {
   });
 
   it('hashes text to distinct integers a double holds exactly', () => {
-    const hashes = new Set([question(0), question(1), question(10), '', 'é', 'e\u0301'].map(hashText));
+    const hashes = new Set([question(0), question(1), question(10), '', 'é', 'e\u0301'].map(promptNumber));
     assert.equal(hashes.size, 6);
     for (const h of hashes) assert.ok(Number.isSafeInteger(h) && h >= 0);
-    assert.equal(hashText(question(3)), hashText(`<|user|>Question ${3}: what is 6 x 7?<|assistant|>`));
+    assert.equal(promptNumber(question(3)), promptNumber(`<|user|>Question ${3}: what is 6 x 7?<|assistant|>`));
   });
 });
 

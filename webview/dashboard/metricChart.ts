@@ -69,8 +69,6 @@ export class MetricChart {
   private readonly canvas = el('canvas', { role: 'img' });
   /** Created lazily (show()): a card off-screen, or in a collapsed section, costs no canvas work. */
   private chart: Chart<'line', Point[]> | null = null;
-  /** The decimated points drawn, per series key (`<runId>:raw|smoothed|lower|upper`). */
-  private readonly drawnPoints = new Map<string, Point[]>();
   private series: ChartSeries[] = [];
   private view: ChartView;
   private readonly overlay: Overlay = { crosshairX: null, dragFrom: null, dragTo: null };
@@ -120,20 +118,18 @@ export class MetricChart {
     this.canvas.width = container.clientWidth;
     this.canvas.height = container.clientHeight;
     this.buckets = bucketsFor(this.canvas.width);
-    paints.set(this.canvas, { drawing: this.drawing(), overlay: this.overlay, theme: this.view.theme });
+    const drawing = this.drawing();
+    paints.set(this.canvas, { drawing, overlay: this.overlay, theme: this.view.theme });
     const chart = new Chart<'line', Point[]>(this.canvas, {
       type: 'line',
       data: { datasets: [] },
       options: {
         animation: false,
-        parsing: false,
-        normalized: true,
         responsive: false,
         maintainAspectRatio: false,
         events: [],
-        // No label rotation to try (chart.js's performance guide).
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
-        scales: this.scales(),
+        scales: this.scales(drawing),
       },
       plugins: [linesPlugin, overlayPlugin],
     });
@@ -163,11 +159,6 @@ export class MetricChart {
   appended(series: ChartSeries[]): void {
     this.series = series;
     if (this.chart) this.redraw();
-  }
-
-  /** Values drawn for a run (after decimation), for tests and the benchmark. */
-  drawn(runId: string, kind: 'raw' | 'smoothed'): Point[] {
-    return (this.chart && this.drawnPoints.get(`${runId}:${kind}`)) ?? [];
   }
 
   setCrosshair(x: number | null): void {
@@ -204,8 +195,9 @@ export class MetricChart {
     const chart = this.chart;
     if (!chart) return;
     this.buckets = bucketsFor(chart.width);
-    paints.set(this.canvas, { drawing: this.drawing(), overlay: this.overlay, theme: this.view.theme });
-    const scales = this.scales();
+    const drawing = this.drawing();
+    paints.set(this.canvas, { drawing, overlay: this.overlay, theme: this.view.theme });
+    const scales = this.scales(drawing);
     Object.assign(chart.options.scales!.x!, scales.x);
     Object.assign(chart.options.scales!.y!, scales.y);
     chart.update('none');
@@ -214,32 +206,26 @@ export class MetricChart {
   /** Decimates every series (kept decimations extended, see `decimated`) into what the plugin draws. */
   private drawing(): Drawing {
     const drawing: Drawing = { bands: [], lines: [] };
-    this.drawnPoints.clear();
-    const take = (key: string, xs: Column, ys: Column) => {
-      const points = this.decimated(key, xs, ys);
-      this.drawnPoints.set(key, points);
-      return points;
-    };
     for (const s of this.series) {
       if (s.band) {
-        drawing.bands.push({ lower: take(`${s.runId}:lower`, s.xs, s.band.lower), upper: take(`${s.runId}:upper`, s.xs, s.band.upper), color: alpha(s.color, 0.15) });
+        drawing.bands.push({ lower: this.decimated(`${s.runId}:lower`, s.xs, s.band.lower), upper: this.decimated(`${s.runId}:upper`, s.xs, s.band.upper), color: alpha(s.color, 0.15) });
       }
     }
     if (this.view.showRaw) {
-      for (const s of this.series) drawing.lines.push({ points: take(`${s.runId}:raw`, s.xs, s.raw), color: alpha(s.color, 0.3), width: 1 });
+      for (const s of this.series) drawing.lines.push({ points: this.decimated(`${s.runId}:raw`, s.xs, s.raw), color: alpha(s.color, 0.3), width: 1 });
     }
-    for (const s of this.series) drawing.lines.push({ points: take(`${s.runId}:smoothed`, s.xs, s.smoothed()), color: s.color, width: 1.5 });
+    for (const s of this.series) drawing.lines.push({ points: this.decimated(`${s.runId}:smoothed`, s.xs, s.smoothed()), color: s.color, width: 1.5 });
     return drawing;
   }
 
   /** The data's extent over what is drawn (positive values only on a log scale), for the axes. */
-  private extent(): { xMin: number; xMax: number; yMin: number; yMax: number } {
+  private extent(drawing: Drawing): { xMin: number; xMax: number; yMin: number; yMax: number } {
     let xMin = Infinity;
     let xMax = -Infinity;
     let yMin = Infinity;
     let yMax = -Infinity;
     const log = this.view.logScale;
-    for (const points of this.drawnPoints.values()) {
+    for (const points of [...drawing.bands.flatMap((b) => [b.lower, b.upper]), ...drawing.lines.map((l) => l.points)]) {
       for (const p of points) {
         if (log && p.y <= 0) continue;
         if (p.x < xMin) xMin = p.x;
@@ -251,11 +237,11 @@ export class MetricChart {
     return { xMin, xMax, yMin, yMax };
   }
 
-  /** Axis options; call after drawing() (the extent is that of the points drawn). */
-  private scales() {
+  /** Axis options for what is drawn. */
+  private scales(drawing: Drawing) {
     const { zoom, logScale, theme } = this.view;
     // Suggested bounds: chart.js still rounds them out to nice ticks, as it did from datasets.
-    const { xMin, xMax, yMin, yMax } = this.extent();
+    const { xMin, xMax, yMin, yMax } = this.extent(drawing);
     const finite = (v: number) => (Number.isFinite(v) ? v : undefined);
     return {
       x: {
@@ -266,6 +252,7 @@ export class MetricChart {
         suggestedMax: finite(xMax),
         title: { display: true, text: this.view.xLabel, color: theme.text },
         grid: { color: theme.grid },
+        // No label rotation to try (chart.js's performance guide).
         ticks: { color: theme.text, maxTicksLimit: 6, minRotation: 0, maxRotation: 0, callback: tickLabel },
       },
       y: {

@@ -30,6 +30,10 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
   "rlstudio.rewards.addToConfig": (ctx) => (args: { file: string; name: string }) => ctx.rewards.addToConfig(args),
   "rlstudio.worker.restart": (ctx) => () => ctx.rewards.worker.restart(),
   "rlstudio.worker.showOutput": (ctx) => () => ctx.rewards.worker.showOutput(),
+  "rlstudio.onnx.scoreSelection": (ctx) => ctx.onnx.scoreSelection,
+  "rlstudio.onnx.compareSelection": (ctx) => ctx.onnx.compareSelection,
+  "rlstudio.onnx.clearScores": (ctx) => ctx.onnx.clearScores,
+  "rlstudio.onnx.exportCheckpoint": (ctx) => ctx.onnx.exportCheckpoint,
   "rlstudio.kp.openEditor": (ctx) => (uri?: vscode.Uri) => ctx.knowledge.openEditor(uri),
   "rlstudio.kp.findMinimalSubsets": (ctx) => (uri?: vscode.Uri) => ctx.knowledge.findMinimalSubsets(uri),
 };

@@ -3,6 +3,7 @@ import { COMMANDS } from "./commands";
 import { readConfig, type Config } from "./config";
 import type { Log } from "./log";
 import { KnowledgeFeature } from "./knowledge/knowledgeFeature";
+import { OnnxFeature } from "./wiring/onnxFeature";
 import { RewardsFeature } from "./rewards/rewardsFeature";
 import { RunsFeature } from "./runs/runsFeature";
 import { WebviewsFeature } from "./webviews/webviewsFeature";
@@ -22,6 +23,8 @@ export class Ctx implements vscode.Disposable {
   readonly runs: RunsFeature;
   /** The dashboard and the rollout inspector. */
   readonly webviews: WebviewsFeature;
+  /** ONNX exports: scoring text in editors (scoring process), exporting checkpoints. */
+  readonly onnx: OnnxFeature;
   private currentConfig: Config;
 
   constructor(
@@ -39,6 +42,8 @@ export class Ctx implements vscode.Disposable {
     this.subscriptions.push(this.knowledge);
     this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.webviews);
+    this.onnx = new OnnxFeature(extension, this.runs, this.log);
+    this.subscriptions.push(this.onnx);
   }
 
   get config(): Config {

@@ -5,6 +5,7 @@
     rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
     rlstudio schema                                                  JSON Schema of the config
     rlstudio demo [...]                                              the embedded default run
+    rlstudio export-onnx SOURCE [--out DIR] [--quantize int8]        a checkpoint as an ONNX scoring model
     rlstudio --version [--json]
 
 Heavy libraries (torch, transformers, TRL) are imported only after the config is valid.
@@ -54,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help='print {"ok": bool, "problems": [...]}')
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
+    export = sub.add_parser("export-onnx", help="export a checkpoint or model to ONNX for scoring without Python")
+    export.add_argument("source", help="RUN_DIR/checkpoints/checkpoint-N, RUN_DIR:latest, RUN_DIR:base, "
+                                       "a model folder, or embedded:smollm2-135m")
+    export.add_argument("--out", help="output folder (default RUN_DIR/onnx/<checkpoint>[-int8], or ./onnx/<name>)")
+    export.add_argument("--quantize", choices=["int8"], help="int8 dynamic quantization (lossy: its error is recorded)")
+
     sub.add_parser("schema", help="print the JSON Schema of the config")
     sub.add_parser("demo", help="the embedded default run", add_help=False)
     return parser
@@ -79,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(args.config, args.overrides, args.json)
     if args.command == "train":
         return _train(args.config, args.run_dir, args.overrides)
+    if args.command == "export-onnx":
+        from rlstudio.export.onnx_export import main as export_main
+        from rlstudio.train import offline_environment
+
+        offline_environment()
+        return export_main(args)
     if args.command == "resume":
         from rlstudio.train import resume
 

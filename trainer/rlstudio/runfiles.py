@@ -5,6 +5,7 @@
     metrics.jsonl   one line per logging step {step, t, values}
     rollouts/       step-XXXXXXXX.parquet shards (rlstudio.rollouts)
     checkpoints/    checkpoint-<step>/ (+ checkpoint.json)
+    onnx/           <checkpoint>/ ONNX exports for scoring (rlstudio.export): model.onnx, tokenizer.json, export.json
     control/        stop / save request files
     logs/           stdout.log, stderr.log (spawner), trainer.log (ours)
 
@@ -193,3 +194,12 @@ def last_checkpoint(run_dir: Path) -> tuple[int, Path] | None:
         if suffix.isdigit() and (path / "trainer_state.json").exists():
             found.append((int(suffix), path))
     return max(found) if found else None
+
+
+ONNX_DIR = "onnx"
+EXPORT_MANIFEST = "export.json"  # written last: a folder without it is a half-written export
+
+
+def onnx_export_dir(run_dir: Path, checkpoint_name: str) -> Path:
+    """`<run>/onnx/<checkpoint-N | base>[-int8]`: where `rlstudio export-onnx` puts a run's exports."""
+    return Path(run_dir) / ONNX_DIR / checkpoint_name

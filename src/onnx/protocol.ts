@@ -16,6 +16,8 @@ export interface ScoreParams {
   inputs: ScoreInput[];
   /** Logits are divided by it before the log-softmax, as TRL does; default the export's run temperature. */
   temperature?: number;
+  /** Window size and overlap in tokens; default WINDOW (capped by the model's context) and OVERLAP. */
+  window?: { size: number; overlap: number };
 }
 
 export interface Alternative {

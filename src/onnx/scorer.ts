@@ -68,8 +68,8 @@ export function ranges(loaded: LoadedExport, ids: number[], text: string): { sta
 export async function score(loaded: LoadedExport, params: ScoreParams): Promise<ScoreResult> {
   const temperature = params.temperature ?? loaded.info.temperature ?? 1;
   if (!(temperature > 0)) throw new Error(`temperature ${temperature}: must be > 0`);
-  const size = Math.max(2, Math.min(WINDOW, loaded.info.maxLength ?? WINDOW));
-  const overlap = Math.min(OVERLAP, size - 2);
+  const size = Math.max(3, Math.min(params.window?.size ?? WINDOW, loaded.info.maxLength ?? WINDOW));
+  const overlap = Math.min(params.window?.overlap ?? OVERLAP, size - 2);
   const notices: string[] = [];
   if (loaded.info.quantization) {
     notices.push(`int8 export: mean |Δ logprob| vs torch ${loaded.info.check.meanAbsLogprobDiff.toFixed(3)} nats (max ${loaded.info.check.maxAbsLogprobDiff.toFixed(2)})`);

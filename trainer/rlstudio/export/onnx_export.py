@@ -60,7 +60,7 @@ def export(spec: str, out: str | None = None, quantize: str | None = None, progr
             _quantize_int8(tmp)
         progress("checking onnxruntime against torch")
         check = self_check(graph, tokenizer, tmp / "model.onnx", quantize)
-        manifest = _manifest(source, model, tokenizer, tmp, quantize, check, time.monotonic() - started)
+        manifest = _manifest(source, model, tokenizer, tmp, target, quantize, check, time.monotonic() - started)
         atomic_write_bytes(tmp / EXPORT_MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
         if target.exists():
             shutil.rmtree(target)
@@ -150,7 +150,16 @@ def _quantize_int8(folder: Path) -> None:
     shutil.rmtree(fp32)
 
 
-def _manifest(source, model, tokenizer, folder: Path, quantize, check, seconds: float) -> dict[str, Any]:
+def _portable(path: str, target: Path) -> str:
+    """A source inside the export's run as a path relative to the run (the run folder may be copied)."""
+    run_dir = target.parent.parent
+    try:
+        return str(Path(path).resolve().relative_to(run_dir.resolve()))
+    except ValueError:
+        return path
+
+
+def _manifest(source, model, tokenizer, folder: Path, target: Path, quantize, check, seconds: float) -> dict[str, Any]:
     import onnx
 
     proto = onnx.load(str(folder / "model.onnx"), load_external_data=False)
@@ -164,8 +173,8 @@ def _manifest(source, model, tokenizer, folder: Path, quantize, check, seconds: 
     config = model.config
     return {
         "format": EXPORT_FORMAT,
-        "source": {"spec": source.spec, "kind": source.kind, "model": source.model_name,
-                   "adapter": str(source.adapter) if source.adapter else None,
+        "source": {"spec": source.spec, "kind": source.kind, "model": _portable(source.model_name, target),
+                   "adapter": _portable(str(source.adapter), target) if source.adapter else None,
                    "checksum": sources.checksum(source.weights)},
         "task": "causal-lm-scoring",
         "architecture": (config.architectures or [type(model).__name__])[0],

@@ -104,6 +104,11 @@ def _weight_files(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin", ".gguf") and p.is_file()]
 
 
+def _run_temperature(run_dir: Path) -> float:
+    config = read_manifest(run_dir).get("config") or {}
+    return float((config.get("algorithm") or {}).get("temperature", 1.0))
+
+
 def _run_base(run_dir: Path) -> tuple[str, float]:
     """The run's starting model, resolved like the trainer does (relative to the config's folder)."""
     manifest = read_manifest(run_dir)
@@ -111,7 +116,7 @@ def _run_base(run_dir: Path) -> tuple[str, float]:
     name = (config.get("model") or {}).get("name")
     if not name:
         raise ExportError(f"{run_dir / 'run.json'}: config.model.name is missing")
-    temperature = float((config.get("algorithm") or {}).get("temperature", 1.0))
+    temperature = _run_temperature(run_dir)
     if name.startswith("embedded:"):
         return name, temperature
     config_path = manifest.get("configPath")
@@ -131,8 +136,8 @@ def _from_checkpoint(spec: str, checkpoint: Path) -> Source:
     run_dir = checkpoint.parent.parent
     if not (checkpoint / "config.json").exists() and not (checkpoint / "adapter_config.json").exists():
         raise ExportError(f"{checkpoint}: no config.json or adapter_config.json (an incomplete checkpoint?)")
-    base, temperature = _run_base(run_dir)
     out = onnx_export_dir(run_dir, checkpoint.name)
-    if (checkpoint / "adapter_config.json").exists():
+    if (checkpoint / "adapter_config.json").exists():  # LoRA: merged into the run's base model
+        base, temperature = _run_base(run_dir)
         return Source(spec, "checkpoint", base, checkpoint, out, _weight_files(checkpoint), temperature)
-    return Source(spec, "checkpoint", str(checkpoint), None, out, _weight_files(checkpoint), temperature)
+    return Source(spec, "checkpoint", str(checkpoint), None, out, _weight_files(checkpoint), _run_temperature(run_dir))

@@ -126,8 +126,11 @@ def _default_target(default_out: Path, quantize: str | None) -> Path:
 
 
 def _export_graph(graph: ScoringGraph, tokenizer, path: Path) -> None:
+    import warnings
+
     import torch
 
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\.onnx")  # dynamic-axis naming notes
     ids, mask = check_batch(tokenizer, CHECK_TEXTS)
     batch, seq = torch.export.Dim("batch", min=1), torch.export.Dim("seq", min=2)
     dynamic = {"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}, "temperature": None}

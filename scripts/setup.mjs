@@ -72,7 +72,8 @@ function stageOnnxRuntime(staging, target) {
   for (const name of ORT_PACKAGES) {
     const from = join(ROOT, "node_modules", name);
     if (!existsSync(from)) throw new SetupError(`node_modules/${name} is missing: run npm ci`);
-    cpSync(from, join(staging, "node_modules", name), {
+    // dist/node_modules/: found by dist/scoring.js's require; vsce --no-dependencies skips a top-level node_modules.
+    cpSync(from, join(staging, "dist", "node_modules", name), {
       recursive: true,
       filter: (source) => {
         const rel = relative(from, source).split(/[\\/]/);
@@ -81,7 +82,7 @@ function stageOnnxRuntime(staging, target) {
       },
     });
   }
-  const binary = join(staging, "node_modules", "onnxruntime-node", "bin", "napi-v6", platform, arch, "onnxruntime_binding.node");
+  const binary = join(staging, "dist", "node_modules", "onnxruntime-node", "bin", "napi-v6", platform, arch, "onnxruntime_binding.node");
   if (!existsSync(binary)) throw new SetupError(`onnxruntime-node has no binary for ${target} (${relative(staging, binary)})`);
 }
 

@@ -129,7 +129,8 @@ export class OnnxFeature implements vscode.Disposable {
       const spans = toSpans(document, base, first.results[0], second?.results[0]);
       const names = dirs.map(describeExport);
       const notices = [...new Set(results.flatMap((r) => r.notices))];
-      this.view.show(editor, { title: names.join(' vs '), compare: dirs.length === 2, spans, notices });
+      const temperature = first.temperature === 1 ? '' : ` · temperature ${first.temperature} (the run's)`;
+      this.view.show(editor, { title: `${names.join(' vs ')}${temperature}`, compare: dirs.length === 2, spans, notices });
       this.log.info(`scored ${first.results[0].tokens.length} tokens with ${names.join(' vs ')} in ${results.map((r) => r.runMs.toFixed(0)).join(' + ')} ms`);
       for (const notice of notices) void vscode.window.showInformationMessage(`RL Studio: ${notice}`);
     } catch (error) {

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import type { Locator } from "playwright-core";
 import { ROOT } from "../../scripts/lib.mjs";
 import { startSession, type Session } from "./harness";
 
@@ -35,39 +36,50 @@ async function pick(label: string | RegExp): Promise<void> {
   await row.click();
 }
 
-test("export a checkpoint from the Runs view", { timeout: 240_000 }, () =>
+async function exportFromRunsView(precision: "fp32" | "int8"): Promise<void> {
+  const checkpoint = vs.view("Runs").locator('.monaco-list-row[aria-level="3"]', { hasText: "step 3" }).first();
+  const choice = vs.page.locator(".quick-input-list .monaco-list-row", { hasText: precision }).first();
+  for (let attempt = 0; !(await choice.isVisible()); attempt++) {
+    // A click that lands while the context menu is still opening is dropped: open it again.
+    if (attempt === 3) assert.fail("the Export to ONNX quick pick never opened");
+    await checkpoint.click({ button: "right" });
+    const item = vs.page.locator(".context-view .action-label", { hasText: "Export to ONNX" }).first();
+    await item.waitFor({ state: "visible" });
+    await vs.page.waitForTimeout(300);
+    await item.click();
+    await choice.waitFor({ state: "visible", timeout: 5_000 }).catch(() => undefined);
+  }
+  await choice.click();
+  const name = precision === "int8" ? "checkpoint-3-int8" : "checkpoint-3";
+  await vs.waitForNotification(new RegExp(`exported ${name} `), 240_000);
+  assert.ok(existsSync(join(workspace, ".rlstudio", "runs", "completed-tiny", "onnx", name, "export.json")));
+}
+
+async function selectAll(): Promise<Locator> {
+  await vs.page.keyboard.press("Control+P");
+  await vs.page.locator(".quick-input-widget .quick-input-box input").fill("answer.txt");
+  await pick("answer.txt");
+  const editor = vs.page.locator(".editor-instance .monaco-editor").first();
+  await editor.locator(".view-line").first().click();
+  await vs.page.keyboard.press("Control+A");
+  return editor;
+}
+
+test("export a checkpoint from the Runs view", { timeout: 300_000 }, () =>
   vs.step("export", async () => {
     await vs.openViewContainer("RL Studio");
     await vs.treeItem("Runs", "completed-tiny").click();
     await vs.treeItem("Runs", /^Checkpoints/).click();
-    const checkpoint = vs.view("Runs").locator('.monaco-list-row[aria-level="3"]', { hasText: "step 3" }).first();
-    const precision = vs.page.locator(".quick-input-list .monaco-list-row", { hasText: "fp32" }).first();
-    for (let attempt = 0; !(await precision.isVisible()); attempt++) {
-      // A click that lands while the context menu is still opening is dropped: open it again.
-      if (attempt === 3) assert.fail("the Export to ONNX quick pick never opened");
-      await checkpoint.click({ button: "right" });
-      const item = vs.page.locator(".context-view .action-label", { hasText: "Export to ONNX" }).first();
-      await item.waitFor({ state: "visible" });
-      await vs.page.waitForTimeout(300);
-      await item.click();
-      await precision.waitFor({ state: "visible", timeout: 5_000 }).catch(() => undefined);
-    }
-    await precision.click();
-    await vs.waitForNotification(/exported checkpoint-3/, 180_000);
-    assert.ok(existsSync(join(workspace, ".rlstudio", "runs", "completed-tiny", "onnx", "checkpoint-3", "export.json")));
+    await exportFromRunsView("fp32");
     await vs.page.waitForTimeout(500);
+    const checkpoint = vs.view("Runs").locator('.monaco-list-row[aria-level="3"]', { hasText: "step 3" }).first();
     assert.match(await checkpoint.innerText(), /ONNX: fp32/);
   }),
 );
 
 test("score a selection: heat decorations and a hover", { timeout: 120_000 }, () =>
   vs.step("score", async () => {
-    await vs.page.keyboard.press("Control+P");
-    await vs.page.locator(".quick-input-widget .quick-input-box input").fill("answer.txt");
-    await pick("answer.txt");
-    const editor = vs.page.locator(".editor-instance .monaco-editor").first();
-    await editor.locator(".view-line").first().click();
-    await vs.page.keyboard.press("Control+A");
+    const editor = await selectAll();
     await vs.runCommand("RL Studio: Score Selection with Checkpoint");
     await pick(/checkpoint-3/);
     // Decorations: Monaco renders each decoration type as an inline span with a generated class.
@@ -88,5 +100,24 @@ test("score a selection: heat decorations and a hover", { timeout: 120_000 }, ()
     assert.match(text, /p \d\.\d{4}/);
     assert.match(text, /most likely instead/);
     await vs.screenshot("onnx-scored");
+  }),
+);
+
+test("compare the selection under fp32 and int8 exports: Δlogprob in the hover", { timeout: 300_000 }, () =>
+  vs.step("compare", async () => {
+    await exportFromRunsView("int8");
+    const editor = await selectAll();
+    await vs.runCommand("RL Studio: Compare Selection under Two Checkpoints");
+    await pick(/checkpoint-3(?!-int8)/);
+    await pick(/checkpoint-3-int8/);
+    await vs.page.keyboard.press("ArrowUp");
+    await editor.locator(".view-overlays div[class*='ced-']").first().waitFor({ state: "attached", timeout: 60_000 });
+    await editor.locator(".view-line span", { hasText: "answer" }).first().hover();
+    const hover = vs.page.locator(".monaco-hover-content", { hasText: "Δ logprob" }).first();
+    await hover.waitFor({ state: "visible", timeout: 15_000 });
+    const text = (await hover.innerText()).replace(/\u00a0/g, " ");
+    assert.match(text, /checkpoint-3 vs completed-tiny · checkpoint-3-int8/);
+    assert.match(text, /int8 export: mean \|Δ logprob\| vs torch/);
+    await vs.screenshot("onnx-compare");
   }),
 );

@@ -14,10 +14,14 @@ export interface ExportCheck {
   meanAbsLogprobDiff: number;
 }
 
+/** A causal LM's scoring graph (per-token numbers) or a sequence-classification (reward) model's scores. */
+export type ExportTask = 'causal-lm-scoring' | 'sequence-classification';
+
 export interface ExportInfo {
   dir: string;
   source: { spec: string; kind: string; model: string; checksum: string | null };
-  task: string;
+  task: ExportTask;
+  numLabels: number | null;
   architecture: string;
   quantization: string | null;
   topK: number;
@@ -25,6 +29,7 @@ export interface ExportInfo {
   maxLength: number | null;
   temperature: number;
   chatTemplate: string | null;
+  specialTokens: { bos: string | null; eos: string | null; pad: string | null };
   files: Record<string, number>;
   check: ExportCheck;
 }
@@ -51,8 +56,8 @@ export function readExport(dir: string): ExportInfo {
   }
   const format = (info as unknown as { format?: unknown }).format;
   if (format !== EXPORT_FORMAT) throw new ExportError(`${manifestPath}: format ${JSON.stringify(format)}, expected ${EXPORT_FORMAT}; ${AGAIN}`);
-  if (info.task !== 'causal-lm-scoring') {
-    throw new ExportError(`${manifestPath}: task ${JSON.stringify(info.task)} is not a causal language model; only causal-LM exports can score text`);
+  if (info.task !== 'causal-lm-scoring' && info.task !== 'sequence-classification') {
+    throw new ExportError(`${manifestPath}: unknown task ${JSON.stringify(info.task)}; ${AGAIN}`);
   }
   for (const [name, size] of Object.entries(info.files ?? {})) {
     const file = path.join(dir, name);
@@ -97,4 +102,14 @@ export function listRunExports(runDir: string): RunExport[] {
     .filter((e) => e.isDirectory() && !e.name.startsWith('.') && fs.existsSync(path.join(root, e.name, EXPORT_MANIFEST)))
     .map((e) => ({ name: e.name, dir: path.join(root, e.name), label: e.name.endsWith('-int8') ? 'int8' : 'fp32' }))
     .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+}
+
+/** Refuses an export of the other kind, saying why (a reward model has no causal-LM head to score tokens with). */
+export function requireTask(info: ExportInfo, task: ExportTask): void {
+  if (info.task === task) return;
+  const file = path.join(info.dir, EXPORT_MANIFEST);
+  if (task === 'causal-lm-scoring') {
+    throw new ExportError(`${file}: a ${info.architecture} (sequence-classification) export has no causal-LM head, so it cannot score tokens; pick an export of a causal language model (a run's checkpoint)`);
+  }
+  throw new ExportError(`${file}: a ${info.architecture} export is a causal language model, not a reward model (sequence-classification)`);
 }

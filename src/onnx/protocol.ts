@@ -65,6 +65,8 @@ export interface ScoringMethods {
   score: { params: ScoreParams; result: ScoreResult };
   /** Tokenizes only: ids and UTF-16 ranges (for tests of the tokenizer and the offsets). */
   tokenize: { params: { exportDir: string; text: string }; result: { ids: number[]; starts: number[]; ends: number[] } };
+  /** A sequence-classification (reward model) export's scores, one row of `numLabels` per text. */
+  reward: { params: { exportDir: string; texts: string[] }; result: { scores: number[][] } };
   shutdown: { params: Record<string, never>; result: null };
 }
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
-import { ExportError, readExport, type ExportInfo } from './exportInfo';
+import { ExportError, readExport, requireTask, type ExportInfo } from './exportInfo';
 import type { ScoreParams, ScoreResult, ScoredText, ScoredToken } from './protocol';
 import { tokenRanges } from './tokenOffsets';
 import { windowsFor, type Window } from './windows';
@@ -66,6 +66,7 @@ export function ranges(loaded: LoadedExport, ids: number[], text: string): { sta
 }
 
 export async function score(loaded: LoadedExport, params: ScoreParams): Promise<ScoreResult> {
+  requireTask(loaded.info, 'causal-lm-scoring');
   const temperature = params.temperature ?? loaded.info.temperature ?? 1;
   if (!(temperature > 0)) throw new Error(`temperature ${temperature}: must be > 0`);
   const size = Math.max(3, Math.min(params.window?.size ?? WINDOW, loaded.info.maxLength ?? WINDOW));
@@ -145,4 +146,32 @@ async function runBatch(loaded: LoadedExport, batch: { ids: number[]; tokens: Sc
     }
   });
   for (const tensor of Object.values(out)) tensor.dispose();
+}
+
+/** Scores of a reward model: texts tokenized with the tokenizer's special tokens (as the trainer does), right-padded. */
+export async function reward(loaded: LoadedExport, texts: string[]): Promise<number[][]> {
+  requireTask(loaded.info, 'sequence-classification');
+  const rows = texts.map((text) => loaded.tokenizer.encode(text, { add_special_tokens: true }).ids);
+  // The head reads the last token before the first pad id (transformers' pooling): pad with that id.
+  const pad = BigInt(loaded.tokenizer.token_to_id(loaded.info.specialTokens.pad ?? '') ?? 0);
+  const scores: number[][] = [];
+  for (let i = 0; i < rows.length; i += 16) {
+    const batch = rows.slice(i, i + 16);
+    const width = Math.max(...batch.map((r) => r.length));
+    const ids = new BigInt64Array(batch.length * width).fill(pad);
+    const mask = new BigInt64Array(batch.length * width);
+    batch.forEach((row, r) => row.forEach((id, t) => {
+      ids[r * width + t] = BigInt(id);
+      mask[r * width + t] = 1n;
+    }));
+    const out = await loaded.session.run({
+      input_ids: new ort.Tensor('int64', ids, [batch.length, width]),
+      attention_mask: new ort.Tensor('int64', mask, [batch.length, width]),
+    });
+    const data = out.scores.data as Float32Array;
+    const labels = out.scores.dims[1];
+    batch.forEach((_, r) => scores.push(Array.from(data.subarray(r * labels, (r + 1) * labels))));
+    for (const tensor of Object.values(out)) tensor.dispose();
+  }
+  return scores;
 }

@@ -6,7 +6,7 @@ import { createMessageConnection, IPCMessageReader, IPCMessageWriter, ResponseEr
 import * as ort from 'onnxruntime-node';
 import { ExportError } from './exportInfo';
 import { SCORING_PROTOCOL, type ScoringMethods } from './protocol';
-import { encode, loadExport, ranges, score, type LoadedExport } from './scorer';
+import { encode, loadExport, ranges, reward, score, type LoadedExport } from './scorer';
 
 const KEEP = 2;
 const threads = Number(process.env.RLSTUDIO_SCORING_THREADS ?? 0) || 0;
@@ -54,6 +54,7 @@ connection.onRequest('tokenize', (params: ScoringMethods['tokenize']['params']) 
     return { ids, ...ranges(model, ids, params.text) };
   }),
 );
+connection.onRequest('reward', (params: ScoringMethods['reward']['params']) => handle(async () => ({ scores: await reward(await get(params.exportDir), params.texts) })));
 connection.onRequest('shutdown', () => {
   setImmediate(() => process.exit(0));
   return null;

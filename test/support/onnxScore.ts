@@ -3,7 +3,8 @@
 //
 //   node --import tsx test/support/onnxScore.ts < request.json > result.json
 //
-// request: {"requests": [ScoreParams, ...]}  →  result: {"results": [ScoreResult, ...], "pid": n}
+// request: {"requests": [ScoreParams, ...], "reward"?: {exportDir, texts}}
+//   →  {"results": [ScoreResult, ...], "scores"?: number[][], "scoreError"?: string}
 
 import { join } from 'node:path';
 import { ScoringClient } from '../../src/onnx/scoringClient';
@@ -12,7 +13,10 @@ import type { ScoreParams, ScoreResult } from '../../src/onnx/protocol';
 async function main(): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const { requests } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { requests: ScoreParams[] };
+  const { requests, reward } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+    requests: ScoreParams[];
+    reward?: { exportDir: string; texts: string[] };
+  };
   const client = new ScoringClient({
     script: join(__dirname, '..', '..', 'src', 'onnx', 'scoringProcess.ts'),
     execArgv: ['--import', 'tsx'],
@@ -21,7 +25,13 @@ async function main(): Promise<void> {
   try {
     const results: ScoreResult[] = [];
     for (const request of requests) results.push(await client.request('score', request));
-    process.stdout.write(JSON.stringify({ results, pid: client.pid }));
+    const out: { results: ScoreResult[]; scores?: number[][]; scoreError?: string } = { results };
+    if (reward) {
+      out.scores = (await client.request('reward', reward)).scores;
+      const refused = await client.request('score', { exportDir: reward.exportDir, inputs: [{ text: reward.texts[0] }] }).catch((e: Error) => e);
+      out.scoreError = refused instanceof Error ? refused.message : 'scored tokens with a reward model';
+    }
+    process.stdout.write(JSON.stringify(out));
   } finally {
     client.dispose();
   }

@@ -41,7 +41,7 @@ def main() -> None:
     from rlstudio.export.sources import load, resolve
 
     out = export(str((RUN / "checkpoints" / "checkpoint-3").relative_to(Path.cwd())))
-    model, tokenizer = load(resolve(str(RUN / "checkpoints" / "checkpoint-3")))
+    model, tokenizer, _ = load(resolve(str(RUN / "checkpoints" / "checkpoint-3")))
     graph = ScoringGraph(model).eval()
     texts = []
     for text in CORPUS:

@@ -18,11 +18,13 @@ from rlstudio.runfiles import onnx_export_dir
 REPO = Path(__file__).resolve().parents[2]
 
 
-def score_in_node(requests: list[dict]) -> list[dict]:
-    """The extension's scoring process (forked Node, onnxruntime-node) on `requests` (ScoreParams)."""
+def score_in_node(requests: list[dict], reward: dict | None = None) -> dict:
+    """The extension's scoring process (forked Node, onnxruntime-node): `requests` (ScoreParams) → their
+    results; `reward` ({exportDir, texts}) → its scores, and the error of scoring tokens with that export."""
     done = subprocess.run(["node", "--import", "tsx", "test/support/onnxScore.ts"], cwd=REPO, check=True,
-                          input=json.dumps({"requests": requests}), capture_output=True, text=True, timeout=300)
-    return json.loads(done.stdout)["results"]
+                          input=json.dumps({"requests": requests, "reward": reward}), capture_output=True, text=True,
+                          timeout=300)
+    return json.loads(done.stdout)
 
 
 def test_export_of_a_model_folder(tiny_model, tmp_path):
@@ -54,14 +56,40 @@ def test_int8_export_records_its_error(tiny_model, tmp_path):
     assert 0 < manifest["check"]["meanAbsLogprobDiff"] <= manifest["check"]["bound"]["meanAbsLogprobDiff"]
 
 
-def test_refuses_a_model_without_a_causal_lm_head(tiny_model, tmp_path):
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+def test_a_reward_model_exports_its_scores_and_node_gives_the_same_numbers(tiny_model, tmp_path):
+    """A sequence-classification model exports as a reward graph; the scoring process (onnxruntime-node)
+    gives onnxruntime (Python)'s scores to 1e-5, and refuses to score tokens with it."""
+    import numpy as np
+    import onnxruntime as ort
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
-    config = AutoConfig.from_pretrained(tiny_model, num_labels=1)
+    config = AutoConfig.from_pretrained(tiny_model, num_labels=1, architectures=["Qwen2ForSequenceClassification"])
     AutoModelForSequenceClassification.from_config(config).save_pretrained(tmp_path / "reward")
-    shutil.copy(tiny_model / "tokenizer.json", tmp_path / "reward")
-    with pytest.raises(ExportError, match=r"config.json: architectures \['Qwen2ForSequenceClassification'\].*causal"):
-        export(str(tmp_path / "reward"), out=str(tmp_path / "out"), progress=lambda _: None)
+    AutoTokenizer.from_pretrained(tiny_model).save_pretrained(tmp_path / "reward")
+    out = export(str(tmp_path / "reward"), out=str(tmp_path / "rm"), progress=lambda _: None)
+    manifest = json.loads((out / "export.json").read_text())
+    assert manifest["task"] == "sequence-classification" and manifest["outputs"] == ["scores"]
+    assert manifest["numLabels"] == 1 and manifest["check"]["maxAbsScoreDiff"] <= 1e-3
+
+    texts = ["What is 2 + 3? <answer>5</answer>", "short", "中文 and 🙂\ttabs"]
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "reward")
+    session = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    python = []
+    for ids in (tokenizer(t)["input_ids"] for t in texts):
+        feeds = {"input_ids": np.array([ids]), "attention_mask": np.ones((1, len(ids)), np.int64)}
+        python.append(session.run(None, feeds)[0][0])
+    node = score_in_node([], reward={"exportDir": str(out), "texts": texts})
+    assert np.abs(np.array(node["scores"]) - np.array(python)).max() <= 1e-5
+    assert "has no causal-LM head, so it cannot score tokens" in node["scoreError"]
+
+
+def test_refuses_a_model_without_a_head(tiny_model, tmp_path):
+    from transformers import AutoConfig, AutoModel
+
+    AutoModel.from_config(AutoConfig.from_pretrained(tiny_model)).save_pretrained(tmp_path / "bare")
+    shutil.copy(tiny_model / "tokenizer.json", tmp_path / "bare")
+    with pytest.raises(ExportError, match=r"config.json: architectures \['Qwen2Model'\] has neither a causal-LM head"):
+        export(str(tmp_path / "bare"), out=str(tmp_path / "out"), progress=lambda _: None)
     assert not (tmp_path / "out").exists() and not (tmp_path / ".out.tmp").exists()
 
 
@@ -105,7 +133,7 @@ def test_scoring_reproduces_the_recorded_logprobs_of_the_checkpoint_that_generat
                          "inputs": [{"text": r["prompt"], "appendIds": r["token_ids"]} for r in rows]})
         expected.append(rows)
     worst = 0.0
-    for result, rows in zip(score_in_node(requests), expected):
+    for result, rows in zip(score_in_node(requests)["results"], expected):
         for scored, row in zip(result["results"], rows):
             n = len(row["token_ids"])
             tokens = scored["tokens"][-n:]

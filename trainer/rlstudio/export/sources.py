@@ -57,31 +57,41 @@ def resolve(spec: str, cwd: Path | None = None) -> Source:
     return Source(spec, "folder", str(path), None, cwd / "onnx" / path.name, _weight_files(path), 1.0)
 
 
+CAUSAL_LM = "causal-lm-scoring"
+SEQUENCE_CLASSIFICATION = "sequence-classification"
+
+
 def load(source: Source):
-    """(model in eval mode, float32, LoRA merged; tokenizer)."""
+    """(model in eval mode, float32, LoRA merged; tokenizer; task: CAUSAL_LM or SEQUENCE_CLASSIFICATION)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
     if source.model_name.startswith("embedded:"):
         from rlstudio.embedded import load_embedded
 
         model, tokenizer = load_embedded(source.model_name, "float32")
+        task = CAUSAL_LM
     else:
         tokenizer_dir = source.adapter if source.adapter and (source.adapter / "tokenizer.json").exists() else None
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir or source.model_name, local_files_only=True)
-        config_dir = source.model_name
-        from transformers import AutoConfig
-
-        architectures = AutoConfig.from_pretrained(config_dir, local_files_only=True).architectures or []
-        if not any(a.endswith("ForCausalLM") for a in architectures):
-            raise ExportError(f"{config_dir}/config.json: architectures {architectures} has no causal-LM head "
-                              "(…ForCausalLM); only causal language models can be exported for scoring")
-        model = AutoModelForCausalLM.from_pretrained(source.model_name, dtype=torch.float32, local_files_only=True)
+        architectures = AutoConfig.from_pretrained(source.model_name, local_files_only=True).architectures or []
+        if any(a.endswith("ForCausalLM") for a in architectures):
+            task, auto = CAUSAL_LM, AutoModelForCausalLM
+        elif any(a.endswith("ForSequenceClassification") for a in architectures) and source.adapter is None:
+            task, auto = SEQUENCE_CLASSIFICATION, AutoModelForSequenceClassification  # a reward model
+        else:
+            raise ExportError(f"{source.model_name}/config.json: architectures {architectures} has neither a causal-LM "
+                              "head (…ForCausalLM) nor a sequence-classification head (…ForSequenceClassification)")
+        model = auto.from_pretrained(source.model_name, dtype=torch.float32, local_files_only=True)
     if source.adapter is not None:
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(model, str(source.adapter)).merge_and_unload()
-    return model.float().eval(), tokenizer
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if task == SEQUENCE_CLASSIFICATION and model.config.pad_token_id is None:
+        model.config.pad_token_id = tokenizer.pad_token_id  # pooling finds the last token before the padding
+    return model.float().eval(), tokenizer, task
 
 
 def checksum(paths: list[Path]) -> str | None:

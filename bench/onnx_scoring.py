@@ -62,24 +62,15 @@ def torch_scores(model_tokenizer, texts: list[str], threads: int):
 
 def node_scores(export_dir: Path, texts: list[str], selection: str, threads: int) -> dict:
     env = {**os.environ, "RLSTUDIO_SCORING_THREADS": str(threads)}
-    request = json.dumps({"exportDir": str(export_dir), "texts": texts, "selection": selection, "repeats": 5})
+    request = json.dumps({"exportDir": str(export_dir), "texts": texts, "selection": selection, "repeats": 5,
+                          "parity": texts + PARITY_EXTRA})
     done = subprocess.run(["node", "--import", "tsx", "bench/onnx_scoring.ts"], cwd=REPO, input=request, env=env,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
 
-def tokenizer_parity(export_dir: Path, tokenizer, texts: list[str]) -> tuple[int, int]:
-    corpus = texts + ["  two  spaces\n\n\ttabs\t", "中文文本，日本語のテキスト", "emoji 🙂👍🏽 👨‍👩‍👧",
-                      "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"]
-    script = ("import {readTokenizer} from './src/onnx/scorer';"
-              "const t = readTokenizer(process.argv[1]);"
-              "const texts = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              "console.log(JSON.stringify(texts.map((x: string) => t.encode(x, {add_special_tokens: false}).ids)));")
-    done = subprocess.run(["node", "--import", "tsx", "-e", script, str(export_dir / "tokenizer.json")], cwd=REPO,
-                          input=json.dumps(corpus), capture_output=True, text=True, check=True)
-    js = json.loads(done.stdout)
-    same = sum(a == tokenizer(t, add_special_tokens=False)["input_ids"] for a, t in zip(js, corpus))
-    return same, len(corpus)
+PARITY_EXTRA = ["  two  spaces\n\n\ttabs\t", "中文文本，日本語のテキスト", "emoji 🙂👍🏽 👨‍👩‍👧",
+                "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"]
 
 
 def main() -> int:
@@ -109,9 +100,11 @@ def main() -> int:
 
     reference, torch_times = torch_scores((model, tokenizer), texts, args.threads)
     torch_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    same, total = tokenizer_parity(exports["fp32"], tokenizer, texts)
     runs = {name: node_scores(path, texts, selection, args.threads) for name, path in exports.items()}
 
+    corpus = texts + PARITY_EXTRA
+    same = sum(ids == tokenizer(t, add_special_tokens=False)["input_ids"]
+               for ids, t in zip(runs["fp32"]["parityIds"], corpus))
     tokens = sum(len(r) + 1 for r in reference)
     torch_tps = tokens / sum(torch_times)
     rows = [("torch eager (fp32)", torch_tps, 1.0, torch_rss, "—", "—")]
@@ -128,7 +121,7 @@ def main() -> int:
     print(f"{'engine':<24} {'tokens/s':>9} {'vs torch':>9} {'peak RSS':>9}  {'|Δ logprob| vs torch':<28} 200-token selection")
     for name, tps, ratio, rss, error, latency in rows:
         print(f"{name:<24} {tps:>9.0f} {ratio:>8.2f}x {rss:>7.0f} MB  {error:<28} {latency}")
-    print(f"tokenizer parity (@huggingface/tokenizers vs Python): {same}/{total} texts identical")
+    print(f"tokenizer parity (@huggingface/tokenizers vs Python): {same}/{len(corpus)} texts identical")
     return 0
 
 

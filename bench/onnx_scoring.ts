@@ -13,6 +13,8 @@ interface Request {
   texts: string[];
   selection: string;
   repeats: number;
+  /** Texts to tokenize only (tokenizer parity with Python). */
+  parity: string[];
 }
 
 async function main(): Promise<void> {
@@ -40,9 +42,11 @@ async function main(): Promise<void> {
       selectionMs.push(performance.now() - started);
       selectionTokens = result.results[0].tokens.length;
     }
+    const parityIds: number[][] = [];
+    for (const text of request.parity) parityIds.push((await client.request('tokenize', { exportDir: request.exportDir, text })).ids);
     const status = readFileSync(`/proc/${client.pid}/status`, 'utf8');
     const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-    process.stdout.write(JSON.stringify({ loadMs, textMs, logprobs, selectionMs, selectionTokens, peakRssMb: peakKb / 1024 }));
+    process.stdout.write(JSON.stringify({ loadMs, textMs, logprobs, selectionMs, selectionTokens, peakRssMb: peakKb / 1024, parityIds }));
   } finally {
     client.dispose();
   }

@@ -80,6 +80,11 @@ def test_a_reward_model_exports_its_scores_and_node_gives_the_same_numbers(tiny_
         python.append(session.run(None, feeds)[0][0])
     node = score_in_node([], reward={"exportDir": str(out), "texts": texts})
     assert np.abs(np.array(node["scores"]) - np.array(python)).max() <= 1e-5
+    # The trainer's ONNX reward function (batched, padded) gives the same numbers.
+    from rlstudio.export.onnx_reward import OnnxReward
+
+    trainer = OnnxReward(out)(completions=[t[2:] for t in texts], prompts=[t[:2] for t in texts])
+    assert np.abs(np.array(trainer) - np.array(node["scores"])[:, 0]).max() <= 1e-5
     assert "has no causal-LM head, so it cannot score tokens" in node["scoreError"]
 
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { COMMANDS } from "../../src/commands";
+import { COMMANDS } from "../../src/wiring/commands";
 
 interface Manifest {
   main: string;

@@ -41,9 +41,9 @@ async function openInspector(handlers: Record<string, Handler>, options: { state
         const handler = handlers[m.method as string];
         try {
           if (!handler) throw new Error(`unhandled ${String(m.method)}`);
-          await app.sendToApp({ kind: 'response', id: m.id, result: await handler(m.params as Record<string, unknown>) });
+          await app.sendToApp({ kind: 'response', id: m.id as number, result: await handler(m.params as Record<string, unknown>) });
         } catch (error) {
-          await app.sendToApp({ kind: 'response', id: m.id, error: (error as Error).message }).catch(() => undefined);
+          await app.sendToApp({ kind: 'response', id: m.id as number, error: (error as Error).message }).catch(() => undefined);
         }
       }
       await new Promise((r) => setTimeout(r, 15));

@@ -119,7 +119,7 @@ export class RolloutReader {
         preview: r.completion.length > PREVIEW_CHARS ? r.completion.slice(0, PREVIEW_CHARS) : r.completion,
       };
     });
-    const step = raw.length > 0 ? Number(raw[0].step) : (stepOfShard(baseName(path)) ?? -1);
+    const step = raw.length > 0 ? toRow(raw[0], ['step'], path, 0).step : (stepOfShard(baseName(path)) ?? -1);
     return { step, file: path, prompts, rewardNames: [...rewardNames], rollouts };
   }
 

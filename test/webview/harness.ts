@@ -6,7 +6,7 @@
 //   - a strict CSP like the extension's (default-src 'none', scripts by nonce); violations are recorded.
 //
 //   const app = await openApp("inspector", { theme: "dark", initialState: {...} });
-//   await app.sendToApp({ method: "rollouts/step/didChange", params: {...} });
+//   await app.sendToApp({ kind: "notification", method: "inspector/steps/didChange", params: {...} }); // typed by the protocol
 //   await app.waitForPosted((m) => m.method === "ready");
 //   await app.screenshot("inspector-dark");
 //

@@ -16,7 +16,8 @@ from rlstudio import FORMAT, __version__
 from rlstudio.config import RunConfig, parse_config
 from rlstudio.control import Control
 from rlstudio.rewards import RewardAbort, error_triple
-from rlstudio.runfiles import RunWriter, last_checkpoint, read_manifest
+from rlstudio.runfiles import RunWriter, last_checkpoint
+from rlstudio.runformat import RunPaths, read_manifest
 
 
 def offline_environment() -> None:
@@ -73,7 +74,7 @@ def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> 
         except OSError as exc:
             print(f"rlstudio: cannot write the run directory {run_dir}: {exc}", file=sys.stderr)
             return 1
-        log_handler = _log_to_file(run_dir / "logs" / "trainer.log")
+        log_handler = _log_to_file(RunPaths(run_dir).trainer_log)
         print(f"rlstudio: run directory {run_dir}", file=sys.stderr)
 
     control = Control(run_dir, writer)
@@ -149,11 +150,11 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
     if resume:
         found = last_checkpoint(run_dir)
         if found is None:
-            raise FileNotFoundError(f"{run_dir / 'checkpoints'}: no checkpoint to resume from")
+            raise FileNotFoundError(f"{RunPaths(run_dir).checkpoints}: no checkpoint to resume from")
         step, checkpoint = found
         if writer is not None:
             writer.truncate_after(step)
-            rel = str(checkpoint.relative_to(run_dir))
+            rel = RunPaths(run_dir).relative(checkpoint)
             writer.write_manifest(resumedFrom={"step": step, "checkpoint": rel})
             writer.event("resume", step=step, checkpoint=rel)
 
@@ -172,7 +173,7 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
         peft_config=peft_config,
         recording=config.recording,
         reward_errors=reward_errors,
-        rollouts_dir=run_dir / "rollouts" if writer is not None else None,
+        rollouts_dir=RunPaths(run_dir).rollouts if writer is not None else None,
     )
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
@@ -189,7 +190,7 @@ def grpo_args(config: RunConfig, run_dir: Path, reward_weights: list[float]):
 
     algo = config.algorithm
     kwargs: dict[str, Any] = {
-        "output_dir": str(run_dir / "checkpoints"),
+        "output_dir": str(RunPaths(run_dir).checkpoints),
         "seed": config.seed,
         "loss_type": algo.loss_type,
         "num_generations": algo.num_generations,

@@ -3,8 +3,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RUN_FILES, runPaths } from '../runs/runFormat';
 
-export const EXPORT_MANIFEST = 'export.json';
+const EXPORT_MANIFEST = RUN_FILES.exportManifest;
 export const EXPORT_FORMAT = 'rlstudio.onnx-export/1';
 
 export interface ExportCheck {
@@ -91,7 +92,7 @@ export function checkpointExports(runDir: string, checkpointDir: string): RunExp
 
 /** `<run>/onnx/<name>` folders of a run that have an export.json, by name; half-written ones are skipped. */
 export function listRunExports(runDir: string): RunExport[] {
-  const root = path.join(runDir, 'onnx');
+  const root = runPaths(runDir).onnx;
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(root, { withFileTypes: true });

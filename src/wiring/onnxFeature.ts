@@ -11,7 +11,7 @@ import type { ScoredText } from '../onnx/protocol';
 import { ScoreView, type ScoredSpan } from '../onnx/scoreView';
 import { ScoringClient, ScoringCrashedError, ScoringInputError } from '../onnx/scoringClient';
 import { resolveInterpreter, trainerCli } from '../python/interpreter';
-import type { RunsFeature } from '../runs/runsFeature';
+import type { RunsFeature } from './runsFeature';
 import type { RunNode } from '../views/runTree';
 import type { Log } from '../log';
 

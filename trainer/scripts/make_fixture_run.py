@@ -11,6 +11,7 @@ Produces
 
 Each run is spawned through the CLI (`rlstudio train`) with stdout/stderr redirected to the run's
 logs/ folder, as the extension does. Runs are written to a temp folder and moved into place.
+Then completed-tiny's checkpoint is exported to ONNX (make_onnx_fixture.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rlstudio.runformat import RunPaths
+
 REPO = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = REPO / "test" / "fixtures" / "runs"
 
 REWARDS = '''\
 def brittle(completions, log_extra=None, **kwargs):
@@ -84,15 +88,16 @@ def make_workspace(root: Path, on_error: str, name: str) -> Path:
 
 
 def train(config: Path, run_dir: Path) -> int:
-    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+    paths = RunPaths(run_dir)
+    paths.logs.mkdir(parents=True, exist_ok=True)
     rlstudio = Path(sys.executable).parent / "rlstudio"
-    with open(run_dir / "logs" / "stdout.log", "wb") as out, open(run_dir / "logs" / "stderr.log", "wb") as err:
+    with open(paths.stdout_log, "wb") as out, open(paths.stderr_log, "wb") as err:
         return subprocess.call([str(rlstudio), "train", str(config), "--run-dir", str(run_dir)], stdout=out, stderr=err)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=REPO / "test" / "fixtures" / "runs")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rlstudio-fixture-") as tmp:
@@ -102,7 +107,7 @@ def main() -> int:
             run_dir = workspace / "run"
             code = train(config, run_dir)
             if code != expected:
-                print((run_dir / "logs" / "stderr.log").read_text()[-3000:], file=sys.stderr)
+                print(RunPaths(run_dir).stderr_log.read_text()[-3000:], file=sys.stderr)
                 print(f"{name}: exit code {code}, expected {expected}", file=sys.stderr)
                 return 1
             target = args.out / name
@@ -110,6 +115,8 @@ def main() -> int:
             shutil.copytree(run_dir, target)
             size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
             print(f"{target.relative_to(REPO)}: {size / 1024:.0f} KiB")
+    if args.out == DEFAULT_OUT:  # completed-tiny's ONNX export and the numbers the TypeScript tests check it against
+        subprocess.run([sys.executable, "trainer/scripts/make_onnx_fixture.py"], cwd=REPO, check=True)
     return 0
 
 

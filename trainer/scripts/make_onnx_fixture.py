@@ -39,9 +39,11 @@ def main() -> None:
     from rlstudio.export.onnx_export import export
     from rlstudio.export.scoring_graph import ScoringGraph
     from rlstudio.export.sources import load, resolve
+    from rlstudio.runformat import RunPaths
 
-    out = export(str((RUN / "checkpoints" / "checkpoint-3").relative_to(Path.cwd())))
-    model, tokenizer, _ = load(resolve(str(RUN / "checkpoints" / "checkpoint-3")))
+    checkpoint = RunPaths(RUN).checkpoint(3)
+    out = export(str(checkpoint.relative_to(Path.cwd())))
+    model, tokenizer, _ = load(resolve(str(checkpoint)))
     graph = ScoringGraph(model).eval()
     texts = []
     for text in CORPUS:

@@ -13,7 +13,7 @@ from conftest import load
 
 from rlstudio.export.onnx_export import export
 from rlstudio.export.sources import ExportError
-from rlstudio.runfiles import onnx_export_dir
+from rlstudio.runformat import RunPaths
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,8 +105,8 @@ def test_bad_sources_are_named(tmp_path):
     with pytest.raises(ExportError, match=r"empty: not a model folder \(no config.json\)"):
         export(str(tmp_path / "empty"), progress=lambda _: None)
     run_dir = tmp_path / "run"
-    (run_dir / "checkpoints").mkdir(parents=True)
-    (run_dir / "run.json").write_text(json.dumps({"config": {"model": {"name": "./model"}}}))
+    RunPaths(run_dir).checkpoints.mkdir(parents=True)
+    RunPaths(run_dir).manifest.write_text(json.dumps({"config": {"model": {"name": "./model"}}}))
     with pytest.raises(ExportError, match="no complete checkpoint"):
         export(f"{run_dir}:latest", progress=lambda _: None)
     with pytest.raises(ExportError, match="base model './model' not found"):
@@ -127,13 +127,13 @@ def test_scoring_reproduces_the_recorded_logprobs_of_the_checkpoint_that_generat
     run_dir = workspace / "run"
     assert run(config, run_dir) == 0
     base = export(f"{run_dir}:base", progress=lambda _: None)
-    first = export(str(run_dir / "checkpoints" / "checkpoint-1"), progress=lambda _: None)
-    assert first == onnx_export_dir(run_dir, "checkpoint-1") and base == onnx_export_dir(run_dir, "base")
+    first = export(str(RunPaths(run_dir).checkpoint(1)), progress=lambda _: None)
+    assert first == RunPaths(run_dir).onnx_export("checkpoint-1") and base == RunPaths(run_dir).onnx_export("base")
     assert json.loads((first / "export.json").read_text())["source"]["adapter"] == "checkpoints/checkpoint-1"
 
     requests, expected = [], []
     for step, export_dir in ((1, base), (2, first)):
-        rows = pq.read_table(run_dir / "rollouts" / f"step-{step:08d}.parquet").to_pylist()
+        rows = pq.read_table(RunPaths(run_dir).shard(step)).to_pylist()
         requests.append({"exportDir": str(export_dir), "temperature": 1.0,
                          "inputs": [{"text": r["prompt"], "appendIds": r["token_ids"]} for r in rows]})
         expected.append(rows)

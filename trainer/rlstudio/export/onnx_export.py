@@ -36,7 +36,8 @@ from rlstudio.export.scoring_graph import (
     ScoringGraph,
 )
 from rlstudio.export.self_check import CHECK_TEXTS, check_batch, check_reward, check_scoring
-from rlstudio.runfiles import EXPORT_MANIFEST, atomic_write_bytes
+from rlstudio.runfiles import atomic_write_bytes
+from rlstudio.runformat import EXPORT_MANIFEST
 
 EXPORT_FORMAT = "rlstudio.onnx-export/1"
 PACKAGES = ("torch", "transformers", "onnx", "onnxscript", "onnxruntime", "peft")

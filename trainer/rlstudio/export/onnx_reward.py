@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rlstudio.runfiles import EXPORT_MANIFEST
+from rlstudio.runformat import EXPORT_MANIFEST
 
 BATCH = 16
 

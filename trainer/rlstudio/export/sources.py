@@ -15,7 +15,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from rlstudio.runfiles import last_checkpoint, onnx_export_dir, read_manifest
+from rlstudio.runfiles import last_checkpoint, read_manifest
+from rlstudio.runformat import CHECKPOINTS, RunPaths
 
 
 class ExportError(Exception):
@@ -45,12 +46,12 @@ def resolve(spec: str, cwd: Path | None = None) -> Source:
             return _from_base(spec, base, run_dir, temperature)
         found = last_checkpoint(run_dir)
         if found is None:
-            raise ExportError(f"{run_dir / 'checkpoints'}: no complete checkpoint (one with trainer_state.json)")
+            raise ExportError(f"{RunPaths(run_dir).checkpoints}: no complete checkpoint (one with trainer_state.json)")
         return _from_checkpoint(spec, found[1])
     path = Path(spec).resolve()
     if not path.exists():
         raise ExportError(f"{path}: no such checkpoint or model folder")
-    if path.parent.name == "checkpoints" and (path.parent.parent / "run.json").exists():
+    if path.parent.name == CHECKPOINTS and RunPaths(path.parent.parent).manifest.exists():
         return _from_checkpoint(spec, path)
     if not (path / "config.json").exists():
         raise ExportError(f"{path}: not a model folder (no config.json)")
@@ -125,7 +126,7 @@ def _run_base(run_dir: Path) -> tuple[str, float]:
     config = manifest.get("config") or {}
     name = (config.get("model") or {}).get("name")
     if not name:
-        raise ExportError(f"{run_dir / 'run.json'}: config.model.name is missing")
+        raise ExportError(f"{RunPaths(run_dir).manifest}: config.model.name is missing")
     temperature = _run_temperature(run_dir)
     if name.startswith("embedded:"):
         return name, temperature
@@ -133,20 +134,20 @@ def _run_base(run_dir: Path) -> tuple[str, float]:
     base_dir = Path(config_path).parent if config_path else run_dir
     local = (base_dir / name) if not Path(name).is_absolute() else Path(name)
     if not local.exists():
-        raise ExportError(f"{run_dir / 'run.json'}: base model {name!r} not found at {local}")
+        raise ExportError(f"{RunPaths(run_dir).manifest}: base model {name!r} not found at {local}")
     return str(local.resolve()), temperature
 
 
 def _from_base(spec: str, base: str, run_dir: Path, temperature: float) -> Source:
     weights = [] if base.startswith("embedded:") else _weight_files(Path(base))
-    return Source(spec, "base", base, None, onnx_export_dir(run_dir, "base"), weights, temperature)
+    return Source(spec, "base", base, None, RunPaths(run_dir).onnx_export("base"), weights, temperature)
 
 
 def _from_checkpoint(spec: str, checkpoint: Path) -> Source:
     run_dir = checkpoint.parent.parent
     if not (checkpoint / "config.json").exists() and not (checkpoint / "adapter_config.json").exists():
         raise ExportError(f"{checkpoint}: no config.json or adapter_config.json (an incomplete checkpoint?)")
-    out = onnx_export_dir(run_dir, checkpoint.name)
+    out = RunPaths(run_dir).onnx_export(checkpoint.name)
     if (checkpoint / "adapter_config.json").exists():  # LoRA: merged into the run's base model
         base, temperature = _run_base(run_dir)
         return Source(spec, "checkpoint", base, checkpoint, out, _weight_files(checkpoint), temperature)

@@ -129,11 +129,20 @@ class DataConfig:
 @dataclass
 class RewardConfig:
     name: str = field(metadata={"help": "Name of this reward (metric `rewards/<name>/mean`, column `rewards.<name>`)."})
-    ref: str = field(
+    ref: str | None = field(
+        default=None,
         metadata={
             "help": "A built-in (exact_answer, format, length_penalty, reasoning_gym), "
-            "`path/to/file.py:function` relative to the config file, or `package.module:function`."
-        }
+            "`path/to/file.py:function` relative to the config file, or `package.module:function`. "
+            "Set either `ref` or `onnx`."
+        },
+    )
+    onnx: str | None = field(
+        default=None,
+        metadata={
+            "help": "Instead of `ref`: a reward model exported by `rlstudio export-onnx` (a sequence-classification "
+            "export folder, relative to the config file), scored with onnxruntime on prompt + completion."
+        },
     )
     weight: float = field(default=1.0, metadata={"help": "Weight in the total reward."})
     args: dict[str, Any] = field(default_factory=dict, metadata={"help": "Keyword arguments bound to the function."})
@@ -299,6 +308,10 @@ class RunConfig:
         for i, name in enumerate(names):
             if names.index(name) != i:
                 found.append((f"rewards[{i}].name", f"duplicate reward name {name!r}"))
+        for i, reward in enumerate(self.rewards):
+            if (reward.ref is None) == (reward.onnx is None):
+                found.append((f"rewards[{i}]", "set either `ref` (a reward function) or `onnx` (an exported reward "
+                                              "model folder), not both or neither"))
         if self.data.reasoning_gym is None:
             for i, reward in enumerate(self.rewards):
                 if reward.ref == "reasoning_gym":

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rlstudio.config_builder import did_you_mean
+from rlstudio.runformat import EXPORT_MANIFEST
 
 if TYPE_CHECKING:
     from rlstudio.config import RunConfig
@@ -49,7 +50,13 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
     if config.data.reasoning_gym is not None and importlib.util.find_spec("reasoning_gym") is None:
         found.append(("data.reasoning_gym", "the reasoning-gym package is not installed"))
     for i, reward in enumerate(config.rewards):
-        if reward.ref in BUILTINS:
+        if reward.onnx is not None:
+            manifest = config.resolve(reward.onnx) / EXPORT_MANIFEST
+            if not manifest.is_file():
+                found.append((f"rewards[{i}].onnx", f"{manifest} not found: export the reward model with "
+                                                    "`rlstudio export-onnx MODEL_DIR --out DIR`"))
+            continue
+        if reward.ref is None or reward.ref in BUILTINS:
             continue
         target, sep, func = reward.ref.rpartition(":")
         if not sep or not target or not func:

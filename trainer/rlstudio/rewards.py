@@ -253,7 +253,12 @@ def load_rewards(config, sink: Callable[[RewardError], None]) -> tuple[list[Call
     """(wrapped functions, weights) for config.rewards."""
     funcs, weights = [], []
     for entry in config.rewards:
-        func = load_function(entry.ref, config.base_dir)
+        if entry.onnx is not None:
+            from rlstudio.export.onnx_reward import OnnxReward
+
+            func = OnnxReward(config.resolve(entry.onnx))
+        else:
+            func = load_function(entry.ref, config.base_dir)
         funcs.append(wrap_reward(func, entry.name, entry.args, entry.on_error, sink))
         weights.append(entry.weight)
     return funcs, weights

@@ -56,23 +56,32 @@ def test_int8_export_records_its_error(tiny_model, tmp_path):
     assert 0 < manifest["check"]["meanAbsLogprobDiff"] <= manifest["check"]["bound"]["meanAbsLogprobDiff"]
 
 
-def test_a_reward_model_exports_its_scores_and_node_gives_the_same_numbers(tiny_model, tmp_path):
+@pytest.fixture(scope="module")
+def reward_export(tiny_model, tmp_path_factory) -> Path:
+    """A tiny sequence-classification (reward) model exported to ONNX."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+    tmp = tmp_path_factory.mktemp("reward")
+    config = AutoConfig.from_pretrained(tiny_model, num_labels=1, architectures=["Qwen2ForSequenceClassification"])
+    AutoModelForSequenceClassification.from_config(config).save_pretrained(tmp / "reward")
+    AutoTokenizer.from_pretrained(tiny_model).save_pretrained(tmp / "reward")
+    return export(str(tmp / "reward"), out=str(tmp / "rm"), progress=lambda _: None)
+
+
+def test_a_reward_model_exports_its_scores_and_node_gives_the_same_numbers(reward_export):
     """A sequence-classification model exports as a reward graph; the scoring process (onnxruntime-node)
     gives onnxruntime (Python)'s scores to 1e-5, and refuses to score tokens with it."""
     import numpy as np
     import onnxruntime as ort
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    config = AutoConfig.from_pretrained(tiny_model, num_labels=1, architectures=["Qwen2ForSequenceClassification"])
-    AutoModelForSequenceClassification.from_config(config).save_pretrained(tmp_path / "reward")
-    AutoTokenizer.from_pretrained(tiny_model).save_pretrained(tmp_path / "reward")
-    out = export(str(tmp_path / "reward"), out=str(tmp_path / "rm"), progress=lambda _: None)
+    out = reward_export
     manifest = json.loads((out / "export.json").read_text())
     assert manifest["task"] == "sequence-classification" and manifest["outputs"] == ["scores"]
     assert manifest["numLabels"] == 1 and manifest["check"]["maxAbsScoreDiff"] <= 1e-3
 
     texts = ["What is 2 + 3? <answer>5</answer>", "short", "中文 and 🙂\ttabs"]
-    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "reward")
+    tokenizer = AutoTokenizer.from_pretrained(out.parent / "reward")
     session = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
     python = []
     for ids in (tokenizer(t)["input_ids"] for t in texts):
@@ -86,6 +95,23 @@ def test_a_reward_model_exports_its_scores_and_node_gives_the_same_numbers(tiny_
     trainer = OnnxReward(out)(completions=[t[2:] for t in texts], prompts=[t[:2] for t in texts])
     assert np.abs(np.array(trainer) - np.array(node["scores"])[:, 0]).max() <= 1e-5
     assert "has no causal-LM head, so it cannot score tokens" in node["scoreError"]
+
+
+def test_an_onnx_reward_entry_in_a_run_config(workspace, reward_export):
+    from rlstudio.config import ConfigError
+    from rlstudio.export.onnx_reward import OnnxReward
+    from rlstudio.rewards import load_rewards
+
+    shutil.copytree(reward_export, workspace / "rm")
+    config = load(workspace, "rewards=[{name: rm, onnx: rm}, {name: exact, ref: exact_answer}]")
+    funcs, weights = load_rewards(config, lambda error: pytest.fail(str(error)))
+    prompts, completions = ["What is 1 + 2?", "What is 2 + 2?"], [" 3", " <answer>4</answer>"]
+    expected = OnnxReward(workspace / "rm")(completions=completions, prompts=prompts)
+    assert funcs[0](prompts=prompts, completions=completions) == expected and weights == [1.0, 1.0]
+    with pytest.raises(ConfigError, match=r"rewards\[0\]: set either `ref`"):
+        load(workspace, "rewards=[{name: rm, onnx: rm, ref: exact_answer}]")
+    with pytest.raises(ConfigError, match=r"rewards\[0\].onnx: .*nothing/export.json not found"):
+        load(workspace, "rewards=[{name: rm, onnx: nothing}]")
 
 
 def test_refuses_a_model_without_a_head(tiny_model, tmp_path):

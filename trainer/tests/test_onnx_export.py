@@ -170,4 +170,5 @@ def test_scoring_reproduces_the_recorded_logprobs_of_the_checkpoint_that_generat
             tokens = scored["tokens"][-n:]
             assert [t["id"] for t in tokens] == row["token_ids"]
             worst = max(worst, max(abs(t["logprob"] - lp) for t, lp in zip(tokens, row["logprobs"])))
+    print(f"recorded rollouts rescored from their exports: max |Δ logprob| {worst:.2e}")
     assert worst <= 1e-3

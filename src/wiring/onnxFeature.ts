@@ -146,7 +146,7 @@ export class OnnxFeature implements vscode.Disposable {
     type Item = vscode.QuickPickItem & { dir?: string };
     const items: Item[] = found
       .filter((e) => e.dir !== exclude)
-      .sort((a, b) => (recent.indexOf(b.dir) >>> 0) - (recent.indexOf(a.dir) >>> 0))
+      .sort((a, b) => (recent.indexOf(a.dir) >>> 0) - (recent.indexOf(b.dir) >>> 0)) // most recently used first (-1 >>> 0 is last)
       .map((e) => ({ label: `${e.run} · ${e.name}`, description: e.label, detail: e.dir, dir: e.dir }));
     items.push({ label: '$(folder-opened) Choose an export folder…' });
     const picked = await vscode.window.showQuickPick(items, { title, placeHolder: found.length ? undefined : 'No exports in the Runs view: choose a folder, or export a checkpoint first' });

@@ -114,3 +114,12 @@ export function requireTask(info: ExportInfo, task: ExportTask): void {
   }
   throw new ExportError(`${file}: a ${info.architecture} export is a causal language model, not a reward model (sequence-classification)`);
 }
+
+/** Exports ordered for a picker: the recently used ones first (most recent first), then the rest as they were. */
+export function byRecentUse<T extends { dir: string }>(exports: T[], recent: string[]): T[] {
+  const rank = (e: T) => {
+    const i = recent.indexOf(e.dir);
+    return i < 0 ? recent.length : i;
+  };
+  return exports.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i).map(({ e }) => e);
+}

@@ -5,7 +5,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ExportError, listRunExports, readExport } from '../onnx/exportInfo';
+import { byRecentUse, ExportError, listRunExports, readExport } from '../onnx/exportInfo';
 import { ExportCancelledError, runExport } from '../onnx/exportRunner';
 import type { ScoredText } from '../onnx/protocol';
 import { ScoreView, type ScoredSpan } from '../onnx/scoreView';
@@ -144,9 +144,8 @@ export class OnnxFeature implements vscode.Disposable {
     const recent = this.extension.workspaceState.get<string[]>(LAST_EXPORTS, []);
     const found = this.runs.store.runs().flatMap((run) => listRunExports(run.dir).map((e) => ({ run: run.name(), ...e })));
     type Item = vscode.QuickPickItem & { dir?: string };
-    const items: Item[] = found
+    const items: Item[] = byRecentUse(found, recent)
       .filter((e) => e.dir !== exclude)
-      .sort((a, b) => (recent.indexOf(a.dir) >>> 0) - (recent.indexOf(b.dir) >>> 0)) // most recently used first (-1 >>> 0 is last)
       .map((e) => ({ label: `${e.run} · ${e.name}`, description: e.label, detail: e.dir, dir: e.dir }));
     items.push({ label: '$(folder-opened) Choose an export folder…' });
     const picked = await vscode.window.showQuickPick(items, { title, placeHolder: found.length ? undefined : 'No exports in the Runs view: choose a folder, or export a checkpoint first' });

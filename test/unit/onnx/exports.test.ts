@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkpointExports, listRunExports, readExport } from '../../../src/onnx/exportInfo';
+import { byRecentUse, checkpointExports, listRunExports, readExport } from '../../../src/onnx/exportInfo';
 import { ExportCancelledError, runExport } from '../../../src/onnx/exportRunner';
 import { windowsFor } from '../../../src/onnx/windows';
 
@@ -25,6 +25,12 @@ test('windows: one window when the text fits; else every token scored once with 
     assert.ok(w.end - w.start <= 16);
   }
   assert.throws(() => windowsFor(40, 16, 15), /overlap 15/);
+});
+
+test('the export picker lists recently used exports first', () => {
+  const exports = ['a', 'b', 'c', 'd'].map((dir) => ({ dir }));
+  assert.deepEqual(byRecentUse(exports, ['c', 'a']).map((e) => e.dir), ['c', 'a', 'b', 'd']);
+  assert.deepEqual(byRecentUse(exports, []).map((e) => e.dir), ['a', 'b', 'c', 'd']);
 });
 
 test('exports of a run: listed per checkpoint, half-written ones skipped', () => {

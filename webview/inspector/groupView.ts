@@ -2,7 +2,7 @@
 
 import type { GroupCompletion } from '../../src/webviews/inspector/protocol';
 import { clear, el, formatNumber } from '../shared/dom';
-import { visibleSegments } from './tokenUnits';
+import { visibleSegments } from '../../src/common/tokenUnits';
 
 export class GroupView {
   readonly element = el('div', { class: 'group-view' });

@@ -3,7 +3,7 @@
 
 import type { RolloutFilter, RolloutSummary, SortKey, StepRollouts } from '../../src/webviews/inspector/protocol';
 import { el, formatNumber } from '../shared/dom';
-import { visibleSegments } from './tokenUnits';
+import { visibleSegments } from '../../src/common/tokenUnits';
 
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 10;

@@ -3,7 +3,7 @@
 
 import type { StepStats } from '../../src/webviews/inspector/protocol';
 import { clear, el, formatNumber } from '../shared/dom';
-import { visibleSegments } from './tokenUnits';
+import { visibleSegments } from '../../src/common/tokenUnits';
 
 export class StatsView {
   readonly element = el('div', { class: 'stats-view' });

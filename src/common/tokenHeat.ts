@@ -53,3 +53,11 @@ export function unitStyle(values: TokenValues, unit: { start: number; end: numbe
 export const FORKING_OUTLINE_COLOR = 'editorWarning.foreground';
 /** Opacity of tokens that received no gradient. */
 export const NO_GRADIENT_OPACITY = 0.45;
+
+/** A token's number as stored (float32 shown to 6 significant digits, which round-trips it). */
+export function exact(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) {
+    return '—';
+  }
+  return Number.isFinite(value) ? String(Number(value.toPrecision(6))) : String(value);
+}

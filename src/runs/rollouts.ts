@@ -11,10 +11,10 @@ import { compressors } from 'hyparquet-compressors';
 import { RUN_FORMAT } from './model';
 import { PromptIndex, promptsInFooter } from './promptIndex';
 import { PROMPT_SIDECAR, PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
-import type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
+import type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
 import { baseName, mean, parseExtras, toNumber, toNumbers, toRewards, toStrings } from './rolloutValues';
 
-export type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens };
+export type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens };
 
 export class RolloutShardError extends Error {
   constructor(
@@ -133,6 +133,24 @@ export class RolloutReader {
     });
     const step = rows.length > 0 ? Number(rows[0].step) : (stepOfShard(baseName(path)) ?? -1);
     return { step, file: path, prompts, rewardNames: [...rewardNames], rollouts };
+  }
+
+  /** Per-row scores with the prompt text, no completion and no token arrays (cheap: scalar columns). */
+  async readScores(path: string): Promise<RolloutScore[]> {
+    const shard = await this.shard(path);
+    const optional = shard.columns.has('reward_error') ? ['reward_error'] : [];
+    const rows = await this.read(path, shard, ['prompt_index', 'group_index', 'prompt', 'advantage', 'reward', 'rewards', 'truncated', ...optional]);
+    return rows.map((r, row) => ({
+      row,
+      promptIndex: Number(r.prompt_index),
+      groupIndex: Number(r.group_index),
+      prompt: String(r.prompt ?? ''),
+      reward: toNumber(r.reward),
+      rewards: toRewards(r.rewards),
+      advantage: toNumber(r.advantage),
+      truncated: Boolean(r.truncated),
+      rewardError: r.reward_error == null ? null : String(r.reward_error),
+    }));
   }
 
   async readRollout(path: string, row: number): Promise<RolloutDetail> {

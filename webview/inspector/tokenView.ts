@@ -6,9 +6,12 @@
 import type { Measure, RolloutDetail } from '../../src/webviews/inspector/protocol';
 import { append, clear, el, formatNumber } from '../shared/dom';
 import { SCALES } from '../../src/common/colorScale';
-import { isForking, unitStyle } from '../../src/common/tokenHeat';
+import { exact, isForking, unitStyle } from '../../src/common/tokenHeat';
 import { renderMarkdown } from './markdown';
 import { tokenUnits, visibleSegments, type TokenUnit } from '../../src/common/tokenUnits';
+
+/** Re-exported for the inspector's tests, which compare the card with the shard's numbers. */
+export { exact };
 
 export interface TokenViewOptions {
   measure: Measure;
@@ -286,14 +289,6 @@ export class TokenView {
   private hideCard(): void {
     this.card.hidden = true;
   }
-}
-
-/** Numbers as stored (float32 shown to 6 significant digits, which round-trips them). */
-export function exact(value: number | undefined): string {
-  if (value === undefined || Number.isNaN(value)) {
-    return '—';
-  }
-  return Number.isFinite(value) ? String(Number(value.toPrecision(6))) : String(value);
 }
 
 function appendVisible(parent: HTMLElement, text: string, showWhitespace: boolean): void {

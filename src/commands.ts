@@ -1,5 +1,6 @@
 import type * as vscode from "vscode";
 import type { Ctx } from "./ctx";
+import { INLINE_COMMANDS, NAVIGATION_COMMANDS } from "./wiring/inline/commandIds";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take whatever VS Code passes.
 type Handler = (...args: any[]) => unknown;
@@ -32,4 +33,6 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
   "rlstudio.worker.showOutput": (ctx) => () => ctx.rewards.worker.showOutput(),
   "rlstudio.kp.openEditor": (ctx) => (uri?: vscode.Uri) => ctx.knowledge.openEditor(uri),
   "rlstudio.kp.findMinimalSubsets": (ctx) => (uri?: vscode.Uri) => ctx.knowledge.findMinimalSubsets(uri),
+  // Inline rollout inspection: the feature maps each of its ids to a handler.
+  ...Object.fromEntries([...Object.values(INLINE_COMMANDS), ...Object.values(NAVIGATION_COMMANDS)].map((id) => [id, (ctx: Ctx) => ctx.inline.handlers()[id] as Handler])),
 };

@@ -6,6 +6,7 @@ import { KnowledgeFeature } from "./knowledge/knowledgeFeature";
 import { RewardsFeature } from "./rewards/rewardsFeature";
 import { RunsFeature } from "./runs/runsFeature";
 import { WebviewsFeature } from "./webviews/webviewsFeature";
+import { InlineFeature } from "./wiring/inlineFeature";
 
 /**
  * The extension's context: owns every disposable, process and store for the lifetime of the
@@ -22,6 +23,8 @@ export class Ctx implements vscode.Disposable {
   readonly runs: RunsFeature;
   /** The dashboard and the rollout inspector. */
   readonly webviews: WebviewsFeature;
+  /** Rollouts as editor documents, dataset line annotations, reward CodeLens numbers. */
+  readonly inline: InlineFeature;
   private currentConfig: Config;
 
   constructor(
@@ -39,6 +42,9 @@ export class Ctx implements vscode.Disposable {
     this.subscriptions.push(this.knowledge);
     this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.webviews);
+    const inspect = (runId: string, step: number, row: number) => this.webviews.inspector.show(runId, step, row);
+    this.inline = new InlineFeature(this.runs.store, extension.workspaceState, this.runs.tree, inspect, this.log);
+    this.subscriptions.push(this.inline);
   }
 
   get config(): Config {

@@ -8,7 +8,7 @@ import type { Run } from '../runs/model';
 import type { RolloutReader } from '../runs/rollouts';
 import type { RolloutScore } from '../runs/rolloutTypes';
 import { annotationText, correctnessReward, flags, promptStats, type Correctness, type Flags, type PromptStats } from './annotationText';
-import { PromptSteps, StepScoresCache, dataSpec, learnWrapper, lineText, type DataSpec, type Wrapper } from './datasetIndex';
+import { PromptSteps, type StepScoresCache, dataSpec, learnWrapper, lineText, type DataSpec, type Wrapper } from './datasetIndex';
 
 export interface LineAnnotation {
   line: number;

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Run, RunStore } from '../runs/model';
 import { DashboardPanels } from './dashboard/dashboardPanel';
 import { InspectorPanels } from './inspector/inspectorPanel';
+import { INLINE_COMMANDS } from '../wiring/inline/commandIds';
 
 interface Log {
   error(message: string, ...args: unknown[]): void;
@@ -23,7 +24,8 @@ export class WebviewsFeature implements vscode.Disposable {
     private readonly store: RunStore,
     log: Log,
   ) {
-    this.inspector = new InspectorPanels(extensionUri, store, log);
+    // "Open in Editor" in the inspector: the inline feature's command (registered by the Ctx).
+    this.inspector = new InspectorPanels(extensionUri, store, log, (target) => void vscode.commands.executeCommand(INLINE_COMMANDS.openFromInspector, target));
     this.dashboard = new DashboardPanels(extensionUri, store, (runId, step) => this.inspector.show(runId, step), log);
     this.subscriptions.push(this.inspector, this.dashboard, this.inspector.registerSerializer(), this.dashboard.registerSerializer());
   }

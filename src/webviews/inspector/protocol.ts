@@ -69,6 +69,8 @@ export interface InspectorProtocol {
   commands: {
     /** Logged on the host, e.g. a request that failed in the app. */
     'inspector/log/error': { message: string };
+    /** Open the rollout as a read-only editor document (rlstudio-rollout:). */
+    'inspector/openInEditor': { runId: string; step: number; promptIndex: number; groupIndex: number };
   };
   requests: {
     'inspector/run/get': { params: { runId: string }; result: RunSteps };

@@ -94,3 +94,15 @@ export function rewardLensText(name: string, rows: readonly RolloutScore[], step
   parts.push(`${errors.length} error${errors.length === 1 ? '' : 's'} at step ${step} (run ${runName})`);
   return { text: parts.join(' · '), errors };
 }
+
+/** Mean total reward of the rows that have one, as text ('—' when none has). */
+export function meanRewardText(rows: readonly RolloutScore[]): string {
+  const values = rows.map((r) => r.reward).filter((v): v is number => v !== null);
+  return values.length ? formatNumber(values.reduce((a, b) => a + b, 0) / values.length) : '—';
+}
+
+/** The first non-blank line of a text, cut at `max` characters. */
+export function firstLine(text: string, max: number): string {
+  const line = text.split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '';
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}

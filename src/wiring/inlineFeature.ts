@@ -4,6 +4,7 @@
 // logic lives in src/inline/. Owned by the Ctx.
 
 import type * as vscode from 'vscode';
+import { meanRewardText } from '../inline/annotationText';
 import type { RolloutAddress } from '../inline/rolloutAddress';
 import { RolloutSource } from '../inline/rolloutSource';
 import type { Run, RunStore } from '../runs/model';
@@ -87,7 +88,7 @@ export class InlineFeature implements vscode.Disposable {
         return [...groups].map(([promptIndex, group]) => ({
           promptIndex,
           label: `prompt ${promptIndex}`,
-          description: `mean reward ${mean(group)} · ${group.length} samples`,
+          description: `mean reward ${meanRewardText(group)} · ${group.length} samples`,
         }));
       },
       samples: async (run, step, promptIndex) =>
@@ -100,9 +101,4 @@ export class InlineFeature implements vscode.Disposable {
   dispose(): void {
     for (const s of this.subscriptions.splice(0).reverse()) s.dispose();
   }
-}
-
-function mean(group: RolloutScore[]): string {
-  const values = group.map((r) => r.reward).filter((v): v is number => v !== null);
-  return values.length ? formatNumber(values.reduce((a, b) => a + b, 0) / values.length) : '—';
 }

@@ -5,6 +5,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { firstLine } from '../../inline/annotationText';
 import { DatasetAnnotator, type LineAnnotation } from '../../inline/datasetAnnotator';
 import { StepScoresCache, dataSpec } from '../../inline/datasetIndex';
 import { escapeMarkdown } from '../../inline/hoverText';
@@ -195,7 +196,7 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
       const link = this.links.link(address);
       commands.push(link.command);
       const summary = summaries.get(sample.row);
-      const first = summary ? escapeMarkdown(firstLine(summary.preview)) : '';
+      const first = summary ? escapeMarkdown(firstLine(summary.preview, 80)) : '';
       const reward = sample.reward === null ? '—' : formatNumber(sample.reward);
       md.appendMarkdown(`- [sample ${sample.groupIndex}](${link.uri}) · reward ${reward}${summary ? ` · ${summary.length} tokens` : ''}${first ? ` · ${first}` : ''}\n`);
     }
@@ -209,9 +210,4 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
     for (const t of this.timers.values()) clearTimeout(t);
     for (const s of this.subscriptions.splice(0).reverse()) s.dispose();
   }
-}
-
-function firstLine(text: string): string {
-  const line = text.split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '';
-  return line.length > 80 ? `${line.slice(0, 80)}…` : line;
 }

@@ -1,6 +1,7 @@
 // "RL Studio: Open Rollout…": run → step → prompt → sample, with rewards in every item.
 
 import * as vscode from 'vscode';
+import { firstLine, meanRewardText } from '../../inline/annotationText';
 import type { RolloutSource } from '../../inline/rolloutSource';
 import type { Run, RunStore } from '../../runs/model';
 import type { RolloutScore } from '../../runs/rolloutTypes';
@@ -32,8 +33,8 @@ export async function pickAndOpenRollout(store: RunStore, source: RolloutSource,
   const prompt = await pick(
     [...groups].map(([index, group]) => ({
       label: `prompt ${index}`,
-      description: `mean reward ${meanText(group)} · ${group.length} samples`,
-      detail: firstLine(group[0].prompt),
+      description: `mean reward ${meanRewardText(group)} · ${group.length} samples`,
+      detail: promptLine(group[0].prompt),
       value: index,
     })),
     `Step ${step}: which prompt?`,
@@ -70,12 +71,8 @@ async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], title: st
   return chosen?.value;
 }
 
-function meanText(group: RolloutScore[]): string {
-  const values = group.map((r) => r.reward).filter((v): v is number => v !== null);
-  return values.length ? formatNumber(values.reduce((a, b) => a + b, 0) / values.length) : '—';
-}
-
-function firstLine(text: string): string {
-  const line = text.split(/\r\n|\r|\n/).find((l) => l.trim() !== '') ?? '';
-  return line.length > 120 ? `${line.slice(0, 120)}…` : line;
+/** The longest line of a prompt (its question, usually, rather than a chat template's role markers). */
+function promptLine(prompt: string): string {
+  const longest = prompt.split(/\r\n|\r|\n/).reduce((a, b) => (b.length > a.length ? b : a), '');
+  return firstLine(longest, 120);
 }

@@ -86,6 +86,7 @@ export class RewardLens implements vscode.CodeLensProvider, vscode.Disposable {
         const { text, errors } = rewardLensText(name, rows, step, run.name());
         const id = this.nextId++;
         this.targets.set(id, { run, step, name, errors });
+        if (this.targets.size > 1000) this.targets.delete(this.targets.keys().next().value as number); // lenses are redrawn often
         const range = new vscode.Range(line, 0, line, 0);
         lenses.push(
           new vscode.CodeLens(range, errors.length > 0

@@ -30,6 +30,7 @@ export class DatasetAnnotator {
   readonly correctness: Correctness | undefined;
   private readonly promptSteps: PromptSteps;
   private wrapper: Promise<Wrapper | undefined> | undefined;
+  private readonly generations: number | undefined;
 
   constructor(
     readonly run: Run,
@@ -39,6 +40,8 @@ export class DatasetAnnotator {
     this.spec = dataSpec(run);
     this.correctness = correctnessReward(run.manifest?.config?.rewards);
     this.promptSteps = new PromptSteps(run);
+    const algorithm = run.manifest?.config?.algorithm as { num_generations?: unknown } | undefined;
+    this.generations = typeof algorithm?.num_generations === 'number' ? algorithm.num_generations : undefined;
   }
 
   /**
@@ -63,7 +66,11 @@ export class DatasetAnnotator {
     this.wrapper = undefined;
   }
 
-  async annotate(lines: readonly { line: number; text: string }[], allLines: () => readonly string[]): Promise<LineAnnotation[]> {
+  /**
+   * Annotations of these lines. `since` false skips the first step that sampled each prompt (one
+   * shard per line instead of two): a quick first paint, completed by a second call.
+   */
+  async annotate(lines: readonly { line: number; text: string }[], allLines: () => readonly string[], since = true): Promise<LineAnnotation[]> {
     const spec = this.spec;
     if (!spec) return [];
     const wrapper = await this.prepare(allLines);
@@ -80,7 +87,7 @@ export class DatasetAnnotator {
     const out: LineAnnotation[] = [];
     await forEachLimited(wanted, PARALLEL_READS, async ({ line, steps, key }) => {
       const last = steps[steps.length - 1];
-      const [latestRows, firstRows] = await Promise.all([this.rows(last, key), steps.length > 1 ? this.rows(steps[0], key) : undefined]);
+      const [latestRows, firstRows] = await Promise.all([this.rows(last, key), since && steps.length > 1 ? this.rows(steps[0], key) : undefined]);
       if (!latestRows || latestRows.length === 0) return;
       const latest = promptStats(last, latestRows, this.correctness);
       const first = firstRows && firstRows.length > 0 ? promptStats(steps[0], firstRows, this.correctness) : undefined;
@@ -92,7 +99,7 @@ export class DatasetAnnotator {
   private async rows(step: number, key: number): Promise<RolloutScore[] | undefined> {
     if (!this.run.recordedSteps().includes(step)) return undefined; // a shard named in prompts.jsonl but gone
     try {
-      return (await this.scores.get(this.run, step)).get(key);
+      return await this.scores.get(this.run, step, key, this.promptSteps.keysOf(step), this.generations);
     } catch {
       return undefined; // an unreadable shard: that line shows nothing (the inspector names the file)
     }

@@ -103,10 +103,11 @@ export function learnWrapper(prompts: readonly string[], texts: Iterable<string>
   return undefined;
 }
 
-/** The steps that sampled each prompt, from a run's rollouts/prompts.jsonl. */
+/** The steps that sampled each prompt, and each step's prompts in order, from a run's rollouts/prompts.jsonl. */
 export class PromptSteps {
   private readonly sidecar: PromptSidecar;
   private readonly steps = new Map<number, number[]>();
+  private stepKeys = new Map<number, Float64Array>();
   private seen = new Map<number, number>();
 
   constructor(run: Run) {
@@ -121,6 +122,7 @@ export class PromptSteps {
     if (!changed) return;
     this.steps.clear();
     this.seen = new Map(lines.map((l) => [l.step, l.bytes]));
+    this.stepKeys = new Map(lines.map((l) => [l.step, l.keys]));
     for (const { step, keys } of lines.sort((a, b) => a.step - b.step)) {
       for (const key of keys) {
         const list = this.steps.get(key);
@@ -135,32 +137,91 @@ export class PromptSteps {
     return this.steps.get(key) ?? [];
   }
 
+  /** A step's distinct prompts in the order of their first row. */
+  keysOf(step: number): Float64Array | undefined {
+    return this.stepKeys.get(step);
+  }
+
   get size(): number {
     return this.steps.size;
   }
 }
 
-/** Per-step rows grouped by prompt number, for the most recently used steps. */
+/**
+ * The rows of one prompt at one step. Rows are sorted by (prompt_index, group_index): when a step
+ * has as many rows as its distinct prompts in prompts.jsonl times num_generations, the k-th prompt
+ * there holds rows [k·G, (k+1)·G). The first time a shard is asked about, only those rows are read
+ * (a quick first paint); the second time, its score columns are read whole and kept per prompt
+ * (one read then serves every prompt of the step). Without that layout (a prompt sampled twice in
+ * a batch, a truncated shard) the step's prompts are read and hashed. Steps kept: up to `maxRows`
+ * rows in all.
+ */
 export class StepScoresCache {
   private readonly steps = new Map<string, Promise<Map<number, RolloutScore[]>>>();
+  private readonly rowsOf = new Map<string, number>();
+  private readonly touched = new Set<string>();
+  private rows = 0;
 
   constructor(
     private readonly reader: RolloutReader,
-    private readonly max = 1024,
+    private readonly maxRows = 300_000,
   ) {}
 
-  get(run: Run, step: number): Promise<Map<number, RolloutScore[]>> {
+  /** `keys`: the step's prompts in prompts.jsonl order; `generations`: the run's num_generations. */
+  async get(run: Run, step: number, key: number, keys?: Float64Array, generations?: number): Promise<RolloutScore[] | undefined> {
     const file = run.rolloutsFile(step);
-    let entry = this.steps.get(file);
-    if (entry) {
-      this.steps.delete(file);
-    } else {
-      entry = this.reader.readScores(file).then(groupByPrompt);
-      entry.catch(() => this.steps.delete(file));
+    const known = this.steps.get(file);
+    if (known) {
+      this.steps.delete(file); // most recently used last
+      this.steps.set(file, known);
+      return (await known).get(key);
     }
+    const k = keys ? keys.indexOf(key) : -1;
+    const layout = keys && k >= 0 && generations !== undefined && (await this.reader.rowCount(file)) === keys.length * generations;
+    if (layout && !this.touched.has(file)) {
+      this.touch(file);
+      const rows = await this.reader.readScores(file, false, k * generations, (k + 1) * generations);
+      if (rows.every((r) => r.promptIndex === k)) return rows;
+    }
+    return (await this.step(file, layout ? keys : undefined)).get(key);
+  }
+
+  private step(file: string, keys: Float64Array | undefined): Promise<Map<number, RolloutScore[]>> {
+    const entry = this.readStep(file, keys);
+    entry.catch(() => this.steps.delete(file));
     this.steps.set(file, entry);
-    while (this.steps.size > this.max) this.steps.delete(this.steps.keys().next().value as string);
+    void entry.then((groups) => {
+      const n = [...groups.values()].reduce((sum, rows) => sum + rows.length, 0);
+      this.rowsOf.set(file, n);
+      this.rows += n;
+      while (this.rows > this.maxRows && this.steps.size > 1) {
+        const oldest = this.steps.keys().next().value as string;
+        this.steps.delete(oldest);
+        this.rows -= this.rowsOf.get(oldest) ?? 0;
+        this.rowsOf.delete(oldest);
+      }
+    }, () => undefined);
     return entry;
+  }
+
+  private async readStep(file: string, keys: Float64Array | undefined): Promise<Map<number, RolloutScore[]>> {
+    if (keys) {
+      const byIndex = new Map<number, RolloutScore[]>();
+      for (const row of await this.reader.readScores(file, false)) {
+        const list = byIndex.get(row.promptIndex);
+        if (list) list.push(row);
+        else byIndex.set(row.promptIndex, [row]);
+      }
+      if (byIndex.size === keys.length && [...byIndex.keys()].every((index) => index >= 0 && index < keys.length)) {
+        return new Map([...byIndex].map(([index, rows]) => [keys[index], rows]));
+      }
+    }
+    return groupByPrompt(await this.reader.readScores(file, true));
+  }
+
+  private touch(file: string): void {
+    this.touched.add(file);
+    if (this.touched.size > 100_000) this.touched.delete(this.touched.values().next().value as string);
   }
 }
 

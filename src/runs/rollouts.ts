@@ -135,13 +135,17 @@ export class RolloutReader {
     return { step, file: path, prompts, rewardNames: [...rewardNames], rollouts };
   }
 
-  /** Per-row scores with the prompt text, no completion and no token arrays (cheap: scalar columns). */
-  async readScores(path: string): Promise<RolloutScore[]> {
+  /**
+   * Per-row scores of rows [rowStart, rowEnd) (default: all), no completion and no token arrays
+   * (scalar columns: cheap). With `withPrompt` false the prompt column is not read (`prompt` is '').
+   */
+  async readScores(path: string, withPrompt = true, rowStart?: number, rowEnd?: number): Promise<RolloutScore[]> {
     const shard = await this.shard(path);
     const optional = shard.columns.has('reward_error') ? ['reward_error'] : [];
-    const rows = await this.read(path, shard, ['prompt_index', 'group_index', 'prompt', 'advantage', 'reward', 'rewards', 'truncated', ...optional]);
-    return rows.map((r, row) => ({
-      row,
+    const columns = ['prompt_index', 'group_index', 'advantage', 'reward', 'rewards', 'truncated', ...optional, ...(withPrompt ? ['prompt'] : [])];
+    const rows = await this.read(path, shard, columns, rowStart, rowEnd);
+    return rows.map((r, i) => ({
+      row: (rowStart ?? 0) + i,
       promptIndex: Number(r.prompt_index),
       groupIndex: Number(r.group_index),
       prompt: String(r.prompt ?? ''),

@@ -12,6 +12,7 @@ import { escapeMarkdown } from '../../inline/hoverText';
 import type { RolloutAddress } from '../../inline/rolloutAddress';
 import type { RolloutSource } from '../../inline/rolloutSource';
 import type { Run, RunStore } from '../../runs/model';
+import { RolloutReader } from '../../runs/rollouts';
 import { formatNumber } from '../../views/format';
 import { INLINE_COMMANDS } from './commandIds';
 import type { RolloutLinks } from './rolloutLinks';
@@ -47,7 +48,8 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
     private readonly links: RolloutLinks,
     private readonly log: { error(m: string): void },
   ) {
-    this.scores = new StepScoresCache(source.reader);
+    // A reader of its own: annotations touch many shards, whose footers it keeps for the rows asked next.
+    this.scores = new StepScoresCache(new RolloutReader(32));
     this.status.name = 'RL Studio: dataset run';
     this.status.command = INLINE_COMMANDS.pickDatasetRun;
     this.subscriptions.push(
@@ -141,16 +143,30 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
     }
     const annotator = this.annotator(run);
     const version = document.version;
-    const lines: { line: number; text: string }[] = [];
-    for (const range of editor.visibleRanges) {
-      const from = Math.max(0, range.start.line - MARGIN);
-      const to = Math.min(document.lineCount - 1, range.end.line + MARGIN);
-      for (let line = from; line <= to; line++) lines.push({ line, text: document.lineAt(line).text });
+    const allLines = () => document.getText().split(/\r?\n/);
+    const linesOf = (margin: number) => {
+      const lines: { line: number; text: string }[] = [];
+      for (const range of editor.visibleRanges) {
+        const from = Math.max(0, range.start.line - margin);
+        const to = Math.min(document.lineCount - 1, range.end.line + margin);
+        for (let line = from; line <= to; line++) lines.push({ line, text: document.lineAt(line).text });
+      }
+      return lines;
+    };
+    // First the visible lines with their latest step (one shard each), then the change since the
+    // first step and the lines just outside the view.
+    let found: LineAnnotation[] = [];
+    for (const [margin, since] of [[0, false], [MARGIN, true]] as const) {
+      found = await annotator.annotate(linesOf(margin), allLines, since);
+      if (document.version !== version || editor.document !== document) return found; // edited meanwhile: the next pass redoes it
+      this.show(editor, found);
     }
-    const found = await annotator.annotate(lines, () => document.getText().split(/\r?\n/));
-    if (document.version !== version || editor.document !== document) return found; // edited meanwhile: the next pass redoes it
-    const byLine = new Map(found.map((a) => [a.line, a]));
-    this.shown.set(document.uri.toString(), byLine);
+    return found;
+  }
+
+  private show(editor: vscode.TextEditor, found: LineAnnotation[]): void {
+    const document = editor.document;
+    this.shown.set(document.uri.toString(), new Map(found.map((a) => [a.line, a])));
     const options = (list: LineAnnotation[]) =>
       list.map((a): vscode.DecorationOptions => {
         const end = document.lineAt(a.line).range.end;
@@ -158,7 +174,6 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
       });
     editor.setDecorations(this.plain, options(found.filter((a) => !a.flags.unsolved && !a.flags.noSignal)));
     editor.setDecorations(this.flagged, options(found.filter((a) => a.flags.unsolved || a.flags.noSignal)));
-    return found;
   }
 
   private annotator(run: Run): DatasetAnnotator {

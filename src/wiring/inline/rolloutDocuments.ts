@@ -161,7 +161,9 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
 
   /** The tracebacks the trainer logged for this sample (events.jsonl reward_error). */
   private rewardErrorHover(run: Run, step: number, promptIndex: number, groupIndex: number, groupSize: number): vscode.Hover | undefined {
-    const index = promptIndex * groupSize + groupIndex;
+    // events.jsonl indices are prompt_index * num_generations + group_index (docs/run-format.md).
+    const generations = (run.manifest?.config?.algorithm as { num_generations?: unknown } | undefined)?.num_generations;
+    const index = promptIndex * (typeof generations === 'number' ? generations : groupSize) + groupIndex;
     const markdown = new vscode.MarkdownString();
     markdown.isTrusted = false;
     for (const event of run.recentEvents()) {

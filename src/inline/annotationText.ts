@@ -3,7 +3,7 @@
 // that sampled the prompt. Pure: unit-tested without VS Code.
 
 import type { RolloutScore } from '../runs/rolloutTypes';
-import { formatNumber } from '../views/format';
+import { formatNumber } from '../common/format';
 
 /** The reward entry that says whether a sample is correct, chosen from the run's config. */
 export interface Correctness {
@@ -11,6 +11,9 @@ export interface Correctness {
   /** Why this entry: its built-in ref, or its name. */
   because: string;
 }
+
+/** Decimals of rewards on dataset lines and above reward code (as in the Runs view). */
+const DIGITS = 2;
 
 /** Built-in rewards that check an answer against the data (rlstudio.rewards.BUILTINS). */
 const CORRECTNESS_REFS = ['exact_answer', 'reasoning_gym'];
@@ -69,10 +72,10 @@ export function annotationText(latest: PromptStats, first: PromptStats | undefin
   if (latest.solved !== undefined) parts.push(`${latest.solved}/${latest.samples} solved`);
   else parts.push(`${latest.samples} samples`);
   if (latest.reward !== undefined) {
-    let reward = `reward ${formatNumber(latest.reward)}`;
+    let reward = `reward ${formatNumber(latest.reward, DIGITS)}`;
     if (first && first.step !== latest.step && first.reward !== undefined) {
       const delta = latest.reward - first.reward;
-      const arrow = Math.abs(delta) < 5e-4 ? '±0' : `${delta > 0 ? '↑' : '↓'}${formatNumber(Math.abs(delta))}`;
+      const arrow = Math.abs(delta) < 5e-4 ? '±0' : `${delta > 0 ? '↑' : '↓'}${formatNumber(Math.abs(delta), DIGITS)}`;
       reward += ` ${arrow} since step ${first.step}`;
     }
     parts.push(reward);
@@ -90,7 +93,7 @@ export function rewardLensText(name: string, rows: readonly RolloutScore[], step
   const errors = rows.filter((r) => r.rewardError !== null && r.rewardError.split('\n').some((line) => line.startsWith(`${name}:`)));
   const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
   const std = mean === undefined ? undefined : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
-  const parts = mean === undefined ? ['no values'] : [`mean ${formatNumber(mean)}`, `std ${formatNumber(std!)}`];
+  const parts = mean === undefined ? ['no values'] : [`mean ${formatNumber(mean, DIGITS)}`, `std ${formatNumber(std, DIGITS)}`];
   parts.push(`${errors.length} error${errors.length === 1 ? '' : 's'} at step ${step} (run ${runName})`);
   return { text: parts.join(' · '), errors };
 }
@@ -98,7 +101,7 @@ export function rewardLensText(name: string, rows: readonly RolloutScore[], step
 /** Mean total reward of the rows that have one, as text ('—' when none has). */
 export function meanRewardText(rows: readonly RolloutScore[]): string {
   const values = rows.map((r) => r.reward).filter((v): v is number => v !== null);
-  return values.length ? formatNumber(values.reduce((a, b) => a + b, 0) / values.length) : '—';
+  return values.length ? formatNumber(values.reduce((a, b) => a + b, 0) / values.length, DIGITS) : '—';
 }
 
 /** The first non-blank line of a text, cut at `max` characters. */

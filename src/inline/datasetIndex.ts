@@ -6,9 +6,10 @@
 // line's shard prompt is rebuilt and looked up by its key in rollouts/prompts.jsonl, read once per
 // run and then only what was appended. No `vscode` import.
 
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Run } from '../runs/model';
-import { PROMPT_SIDECAR, PromptSidecar, promptNumber } from '../runs/promptSidecar';
+import { PromptSidecar, promptNumber } from '../runs/promptSidecar';
+import { runPaths } from '../runs/runFormat';
 import type { RolloutReader } from '../runs/rollouts';
 import type { RolloutScore } from '../runs/rolloutTypes';
 
@@ -111,7 +112,7 @@ export class PromptSteps {
   private seen = new Map<number, number>();
 
   constructor(run: Run) {
-    this.sidecar = new PromptSidecar(join(dirname(run.rolloutsFile(0)), PROMPT_SIDECAR), Number.MAX_SAFE_INTEGER);
+    this.sidecar = new PromptSidecar(runPaths(run.dir).promptIndex, Number.MAX_SAFE_INTEGER);
   }
 
   /** Reads what was appended; rebuilds the map when lines changed (a redone step). */

@@ -4,7 +4,7 @@
 
 import { LineIndex, layoutTokens, unitAtOffset, unitRanges, type TextRange, type TokenLayout } from '../common/tokenRanges';
 import type { RolloutDetail } from '../runs/rolloutTypes';
-import { formatNumber } from '../views/format';
+import { formatNumber } from '../common/format';
 
 export interface RolloutDocument {
   text: string;
@@ -39,12 +39,12 @@ export function buildRolloutDocument(detail: RolloutDetail, context: HeaderConte
 
 function headerLines(detail: RolloutDetail, context: HeaderContext): string[] {
   const of = context.groupSize ? ` of ${context.groupSize}` : '';
-  const rewards = Object.entries(detail.rewards).map(([name, value]) => `${name} ${value === null ? '—' : formatNumber(value)}`);
+  const rewards = Object.entries(detail.rewards).map(([name, value]) => `${name} ${formatNumber(value)}`);
   const lines = [
     `RL Studio rollout · run ${oneLine(context.runName)} · ${context.source} · prompt ${detail.promptIndex} · sample ${detail.groupIndex}${of}`,
     [
-      `reward ${detail.reward === null ? '—' : formatNumber(detail.reward)}${rewards.length ? ` (${rewards.join(' · ')})` : ''}`,
-      `advantage ${detail.advantage === null ? '—' : formatNumber(detail.advantage)}`,
+      `reward ${formatNumber(detail.reward)}${rewards.length ? ` (${rewards.join(' · ')})` : ''}`,
+      `advantage ${formatNumber(detail.advantage)}`,
       `${detail.tokens.length} tokens`,
       detail.truncated ? 'truncated' : 'not truncated',
       detail.entropyThreshold === null ? 'no forking mask' : `forking: entropy ≥ ${formatNumber(detail.entropyThreshold)}`,

@@ -9,9 +9,9 @@ import type { RolloutAddress } from '../inline/rolloutAddress';
 import { RolloutSource } from '../inline/rolloutSource';
 import type { Run, RunStore } from '../runs/model';
 import type { RolloutScore } from '../runs/rolloutTypes';
-import { formatNumber } from '../views/format';
+import { formatNumber } from '../common/format';
 import type { RolloutBrowser, RunNode, RunTreeProvider } from '../views/runTree';
-import { INLINE_COMMANDS } from './inline/commandIds';
+import { COMMAND_IDS } from '../commandIds';
 import { DatasetAnnotations } from './inline/datasetAnnotations';
 import { pickAndOpenRollout } from './inline/openRollout';
 import { RewardLens } from './inline/rewardLens';
@@ -49,39 +49,37 @@ export class InlineFeature implements vscode.Disposable {
     this.subscriptions.push(this.documents, this.navigation, this.datasets, this.rewards);
   }
 
-  /** Handlers by command id, for the command map (src/commands.ts). */
-  handlers(): Record<string, (...args: never[]) => unknown> {
-    const c = INLINE_COMMANDS;
-    return {
-      ...this.navigation.handlers(),
-      [c.open]: (node?: RunNode) =>
-        pickAndOpenRollout(this.store, this.source, this.documents, node && 'run' in node ? { run: node.run, step: node.kind === 'rolloutStep' ? node.step : undefined } : undefined),
-      [c.openFromInspector]: (target: { runId: string; step: number; promptIndex: number; groupIndex: number }) => {
-        const run = this.store.get(target.runId);
-        if (run) return this.show({ kind: 'step', runDir: run.dir, runName: run.name(), step: target.step, prompt: target.promptIndex, sample: target.groupIndex });
-      },
-      [c.openFromTree]: (node: RunNode) => {
-        if (node?.kind === 'rolloutSample') {
-          return this.show({ kind: 'step', runDir: node.run.dir, runName: node.run.name(), step: node.step, prompt: node.promptIndex, sample: node.groupIndex });
-        }
-      },
-      [c.openLinked]: (id: number) => {
-        const address = this.links.resolve(id);
-        if (address) return this.show(address);
-      },
-      [c.openRewardErrors]: (id: number) => this.rewards.openErrors(id),
-      [c.pickDatasetRun]: () => this.datasets.pickRun(),
-    };
-  }
+  // --- commands ---
 
-  private show(address: RolloutAddress): Promise<vscode.TextEditor> {
-    return this.documents.show(address, { preview: false });
+  /** "RL Studio: Open Rollout…"; from a step of the Runs view, that step. */
+  openRollout = (node?: RunNode) =>
+    pickAndOpenRollout(this.store, this.source, this.documents, node && 'run' in node ? { run: node.run, step: node.kind === 'rolloutStep' ? node.step : undefined } : undefined);
+
+  openFromInspector = async (target: { runId: string; step: number; promptIndex: number; groupIndex: number }) => {
+    const run = this.store.get(target.runId);
+    if (run) await this.show({ kind: 'step', runDir: run.dir, runName: run.name(), step: target.step, prompt: target.promptIndex, sample: target.groupIndex });
+  };
+
+  openFromTree = async (node?: RunNode) => {
+    if (node?.kind === 'rolloutSample') {
+      await this.show({ kind: 'step', runDir: node.run.dir, runName: node.run.name(), step: node.step, prompt: node.promptIndex, sample: node.groupIndex });
+    }
+  };
+
+  /** A hover link's target (the id RolloutLinks handed out). */
+  openLinked = async (id?: number) => {
+    const address = this.links.resolve(id);
+    if (address) await this.show(address);
+  };
+
+  private async show(address: RolloutAddress): Promise<void> {
+    await this.documents.show(address, { preview: false });
   }
 
   private browser(): RolloutBrowser {
     const rows = (run: Run, step: number) => this.source.stepScores(run, step);
     return {
-      openSampleCommand: INLINE_COMMANDS.openFromTree,
+      openSampleCommand: COMMAND_IDS.openRolloutFromTree,
       prompts: async (run, step) => {
         const groups = new Map<number, RolloutScore[]>();
         for (const r of await rows(run, step)) groups.set(r.promptIndex, [...(groups.get(r.promptIndex) ?? []), r]);
@@ -94,7 +92,7 @@ export class InlineFeature implements vscode.Disposable {
       samples: async (run, step, promptIndex) =>
         (await rows(run, step))
           .filter((r) => r.promptIndex === promptIndex)
-          .map((r) => ({ groupIndex: r.groupIndex, label: `sample ${r.groupIndex}`, description: `reward ${r.reward === null ? '—' : formatNumber(r.reward)}${r.rewardError ? ' · reward error' : ''}` })),
+          .map((r) => ({ groupIndex: r.groupIndex, label: `sample ${r.groupIndex}`, description: `reward ${formatNumber(r.reward)}${r.rewardError ? ' · reward error' : ''}` })),
     };
   }
 

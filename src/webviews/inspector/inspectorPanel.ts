@@ -2,6 +2,7 @@
 // answers the app's requests with what it shows (summaries for lists, one rollout's tokens at a time).
 
 import * as vscode from 'vscode';
+import type { Log } from '../../log';
 import type { Run, RunStore } from '../../runs/model';
 import { RolloutReader, nearestStep, type StepRollouts } from '../../runs/rollouts';
 import { WebviewPanelHost } from '../shared/webviewPanel';
@@ -15,10 +16,6 @@ import {
   type RunSteps,
 } from './protocol';
 import { computeStepStats, type StepStats } from './stepStats';
-
-interface Logger {
-  error(message: string, ...args: unknown[]): void;
-}
 
 /** Opens a rollout in an editor tab (the inline feature's rollout documents). */
 export type OpenInEditor = (target: { runId: string; step: number; promptIndex: number; groupIndex: number }) => void;
@@ -37,7 +34,7 @@ export class InspectorPanels implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: RunStore,
-    private readonly log: Logger,
+    private readonly log: Log,
     private readonly openInEditor: OpenInEditor = () => undefined,
   ) {
     this.storeListener = store.onDidChangeRuns(() => {

@@ -13,8 +13,8 @@ import type { RolloutAddress } from '../../inline/rolloutAddress';
 import type { RolloutSource } from '../../inline/rolloutSource';
 import type { Run, RunStore } from '../../runs/model';
 import { RolloutReader } from '../../runs/rollouts';
-import { formatNumber } from '../../views/format';
-import { INLINE_COMMANDS } from './commandIds';
+import { formatNumber } from '../../common/format';
+import { COMMAND_IDS } from '../../commandIds';
 import type { RolloutLinks } from './rolloutLinks';
 
 const SETTLE_MS = 150;
@@ -51,7 +51,7 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
     // A reader of its own: annotations touch many shards, whose footers it keeps for the rows asked next.
     this.scores = new StepScoresCache(new RolloutReader(32));
     this.status.name = 'RL Studio: dataset run';
-    this.status.command = INLINE_COMMANDS.pickDatasetRun;
+    this.status.command = COMMAND_IDS.pickDatasetRun;
     this.subscriptions.push(
       this.plain,
       this.flagged,
@@ -212,7 +212,7 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
       commands.push(link.command);
       const summary = summaries.get(sample.row);
       const first = summary ? escapeMarkdown(firstLine(summary.preview, 80)) : '';
-      const reward = sample.reward === null ? '—' : formatNumber(sample.reward);
+      const reward = formatNumber(sample.reward);
       md.appendMarkdown(`- [sample ${sample.groupIndex}](${link.uri}) · reward ${reward}${summary ? ` · ${summary.length} tokens` : ''}${first ? ` · ${first}` : ''}\n`);
     }
     md.appendMarkdown(`\nsampled at step${annotation.steps.length > 1 ? 's' : ''} ${annotation.steps.join(', ')}`);

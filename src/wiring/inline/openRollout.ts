@@ -5,7 +5,7 @@ import { firstLine, meanRewardText } from '../../inline/annotationText';
 import type { RolloutSource } from '../../inline/rolloutSource';
 import type { Run, RunStore } from '../../runs/model';
 import type { RolloutScore } from '../../runs/rolloutTypes';
-import { formatNumber } from '../../views/format';
+import { formatNumber } from '../../common/format';
 import type { RolloutDocuments } from './rolloutDocuments';
 
 export async function pickAndOpenRollout(store: RunStore, source: RolloutSource, documents: RolloutDocuments, preset?: { run?: Run; step?: number }): Promise<void> {
@@ -43,7 +43,7 @@ export async function pickAndOpenRollout(store: RunStore, source: RolloutSource,
   const sample = await pick(
     groups.get(prompt)!.map((r) => ({
       label: `sample ${r.groupIndex}`,
-      description: `reward ${r.reward === null ? '—' : formatNumber(r.reward)} (${Object.entries(r.rewards).map(([n, v]) => `${n} ${v === null ? '—' : formatNumber(v)}`).join(' · ')})`,
+      description: `reward ${formatNumber(r.reward)} (${Object.entries(r.rewards).map(([n, v]) => `${n} ${formatNumber(v)}`).join(' · ')})`,
       detail: [r.advantage === null ? '' : `advantage ${formatNumber(r.advantage)}`, r.truncated ? 'truncated' : '', r.rewardError ? 'reward error' : ''].filter(Boolean).join(' · '),
       value: r.groupIndex,
     })),

@@ -11,11 +11,11 @@ import type { RolloutSource } from '../../inline/rolloutSource';
 import type { Run, RunStore } from '../../runs/model';
 import type { RolloutScore } from '../../runs/rolloutTypes';
 import { findRewardFunctions, refFile } from '../../rewards/rewardFunctions';
-import { formatNumber } from '../../views/format';
-import { INLINE_COMMANDS } from './commandIds';
+import { formatNumber } from '../../common/format';
+import { COMMAND_IDS } from '../../commandIds';
 import type { RolloutDocuments } from './rolloutDocuments';
 
-const OPEN_REWARD_ERRORS_COMMAND = INLINE_COMMANDS.openRewardErrors;
+const OPEN_REWARD_ERRORS_COMMAND = COMMAND_IDS.openRewardErrors;
 
 interface ErrorTarget {
   run: Run;
@@ -110,7 +110,7 @@ export class RewardLens implements vscode.CodeLensProvider, vscode.Disposable {
     const pick = await vscode.window.showQuickPick(
       target.errors.map((r) => ({
         label: `prompt ${r.promptIndex} · sample ${r.groupIndex}`,
-        description: `reward ${r.reward === null ? '—' : formatNumber(r.reward)}`,
+        description: `reward ${formatNumber(r.reward)}`,
         detail: (r.rewardError ?? '').split('\n').find((l) => l.startsWith(`${target.name}:`)),
         row: r,
       })),

@@ -4,9 +4,9 @@
 
 import type { RolloutAddress } from '../../inline/rolloutAddress';
 
-import { INLINE_COMMANDS } from './commandIds';
+import { COMMAND_IDS } from '../../commandIds';
 
-const OPEN_LINKED_COMMAND = INLINE_COMMANDS.openLinked;
+const OPEN_LINKED_COMMAND = COMMAND_IDS.openLinkedRollout;
 
 /** Addresses kept for links (the oldest are forgotten first). */
 const MAX_LINKS = 4096;

@@ -5,8 +5,8 @@
 import * as vscode from 'vscode';
 import { nextForkingUnit } from '../../inline/heat';
 import { ROLLOUT_SCHEME, type RolloutAddress } from '../../inline/rolloutAddress';
-import { formatNumber } from '../../views/format';
-import { NAVIGATION_COMMANDS } from './commandIds';
+import { formatNumber } from '../../common/format';
+import { COMMAND_IDS as ID } from '../../commandIds';
 import { rolloutUri, type OpenRollout, type RolloutDocuments } from './rolloutDocuments';
 
 type StepAddress = Extract<RolloutAddress, { kind: 'step' }>;
@@ -23,43 +23,30 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
     this.subscriptions.push(this.lensesChanged, vscode.languages.registerCodeLensProvider({ scheme: ROLLOUT_SCHEME }, this));
   }
 
-  /** Handlers by command id (registered by the feature). */
-  handlers(): Record<string, () => unknown> {
-    const c = NAVIGATION_COMMANDS;
-    return {
-      [c.nextSample]: () => this.sample(1),
-      [c.previousSample]: () => this.sample(-1),
-      [c.nextStep]: () => this.step(1),
-      [c.previousStep]: () => this.step(-1),
-      [c.nextForking]: () => this.forking(1),
-      [c.previousForking]: () => this.forking(-1),
-      [c.switchMeasure]: () => {
-        this.documents.cycleMeasure();
-        this.lensesChanged.fire();
-      },
-      [c.openInInspector]: () => {
-        const open = this.active()?.open;
-        if (open) this.inspect(open.loaded.run.id, open.loaded.detail.step, open.loaded.detail.row);
-      },
-      [c.diffWithSample]: () => this.diff(),
-    };
+  switchMeasure(): void {
+    this.documents.cycleMeasure();
+    this.lensesChanged.fire();
+  }
+
+  openInInspector(): void {
+    const open = this.active()?.open;
+    if (open) this.inspect(open.loaded.run.id, open.loaded.detail.step, open.loaded.detail.row);
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const open = this.documents.get(document);
     if (!open) return [];
     const range = new vscode.Range(0, 0, 0, 0);
-    const c = NAVIGATION_COMMANDS;
     const lens = (title: string, command: string, tooltip: string) => new vscode.CodeLens(range, { title, command, tooltip });
     return [
-      lens('$(arrow-left) Sample', c.previousSample, 'Previous sample of this group (Alt+Left)'),
-      lens('Sample $(arrow-right)', c.nextSample, 'Next sample of this group (Alt+Right)'),
-      lens('$(arrow-up) Step', c.previousStep, 'This prompt at the previous step that sampled it (Alt+Up)'),
-      lens('Step $(arrow-down)', c.nextStep, 'This prompt at the next step that sampled it (Alt+Down)'),
-      lens('Next Forking Token', c.nextForking, 'Go to the next token in the forking (high-entropy) mask (F8)'),
-      lens(`Colour: ${this.documents.measure}`, c.switchMeasure, 'Switch the colour: entropy, probability, advantage (Alt+C)'),
-      lens('Diff with Sample…', c.diffWithSample, 'Compare with another sample of this group in the diff editor'),
-      lens('Open in Inspector', c.openInInspector, 'Show this rollout in the rollout inspector'),
+      lens('$(arrow-left) Sample', ID.previousSample, 'Previous sample of this group (Alt+Left)'),
+      lens('Sample $(arrow-right)', ID.nextSample, 'Next sample of this group (Alt+Right)'),
+      lens('$(arrow-up) Step', ID.previousStep, 'This prompt at the previous step that sampled it (Alt+Up)'),
+      lens('Step $(arrow-down)', ID.nextStep, 'This prompt at the next step that sampled it (Alt+Down)'),
+      lens('Next Forking Token', ID.nextForkingToken, 'Go to the next token in the forking (high-entropy) mask (F8)'),
+      lens(`Colour: ${this.documents.measure}`, ID.switchColorMode, 'Switch the colour: entropy, probability, advantage (Alt+C)'),
+      lens('Diff with Sample…', ID.diffWithSample, 'Compare with another sample of this group in the diff editor'),
+      lens('Open in Inspector', ID.openRolloutInInspector, 'Show this rollout in the rollout inspector'),
     ];
   }
 
@@ -73,7 +60,7 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
     return { editor, open };
   }
 
-  private async sample(direction: 1 | -1): Promise<void> {
+  async sample(direction: 1 | -1): Promise<void> {
     const open = this.active()?.open;
     if (!open || open.address.kind !== 'step') return;
     const group = open.loaded.group;
@@ -82,7 +69,7 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
     await this.documents.show({ ...open.address, sample: next.groupIndex });
   }
 
-  private async step(direction: 1 | -1): Promise<void> {
+  async step(direction: 1 | -1): Promise<void> {
     const open = this.active()?.open;
     if (!open || open.address.kind !== 'step') return;
     const address: StepAddress = open.address;
@@ -99,7 +86,7 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
     await this.documents.show({ ...address, step: target, prompt: same.promptIndex, sample: same.groupIndex });
   }
 
-  private forking(direction: 1 | -1): void {
+  forking(direction: 1 | -1): void {
     const active = this.active();
     if (!active) return;
     const { editor, open } = active;
@@ -126,7 +113,7 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
-  private async diff(): Promise<void> {
+  async diff(): Promise<void> {
     const open = this.active()?.open;
     if (!open || open.address.kind !== 'step') return;
     const address = open.address;
@@ -136,7 +123,7 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
       return;
     }
     const pick = await vscode.window.showQuickPick(
-      others.map((r) => ({ label: `sample ${r.groupIndex}`, description: `reward ${r.reward === null ? '—' : formatNumber(r.reward)}`, sample: r.groupIndex })),
+      others.map((r) => ({ label: `sample ${r.groupIndex}`, description: `reward ${formatNumber(r.reward)}`, sample: r.groupIndex })),
       { title: 'Diff with which sample?' },
     );
     if (!pick) return;

@@ -1,19 +1,18 @@
 import * as vscode from "vscode";
-import { COMMANDS } from "./commands";
-import { readConfig, type Config } from "./config";
-import type { Log } from "./log";
-import { KnowledgeFeature } from "./knowledge/knowledgeFeature";
-import { RewardsFeature } from "./rewards/rewardsFeature";
-import { RunsFeature } from "./runs/runsFeature";
-import { WebviewsFeature } from "./webviews/webviewsFeature";
-import { InlineFeature } from "./wiring/inlineFeature";
+import { COMMANDS, type Features } from "./commands";
+import type { Log } from "../log";
+import { KnowledgeFeature } from "./knowledgeFeature";
+import { RewardsFeature } from "./rewardsFeature";
+import { RunsFeature } from "./runsFeature";
+import { InlineFeature } from "./inlineFeature";
+import { WebviewsFeature } from "./webviewsFeature";
 
 /**
  * The extension's context: owns every disposable, process and store for the lifetime of the
  * extension, and hands dependencies to the features it creates. Features register what they
  * create with `ctx.subscriptions.push(...)`.
  */
-export class Ctx implements vscode.Disposable {
+export class Ctx implements Features, vscode.Disposable {
   readonly subscriptions: vscode.Disposable[] = [];
   /** Reward functions in the editor: CodeLens, Reward Lab, the worker. */
   readonly rewards: RewardsFeature;
@@ -25,7 +24,6 @@ export class Ctx implements vscode.Disposable {
   readonly webviews: WebviewsFeature;
   /** Rollouts as editor documents, dataset line annotations, reward CodeLens numbers. */
   readonly inline: InlineFeature;
-  private currentConfig: Config;
 
   constructor(
     readonly extension: vscode.ExtensionContext,
@@ -33,22 +31,18 @@ export class Ctx implements vscode.Disposable {
     readonly log: Log,
   ) {
     this.subscriptions.push(log);
-    this.currentConfig = readConfig();
     this.runs = new RunsFeature(extension, this.log);
     this.subscriptions.push(this.runs);
     this.rewards = new RewardsFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.rewards);
     this.knowledge = new KnowledgeFeature(extension.extensionUri, extension.workspaceState, this.rewards.worker);
     this.subscriptions.push(this.knowledge);
-    this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log);
+    // The inspector's "Open in Editor" reaches the inline feature, created next.
+    this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log, (target) => void this.inline.openFromInspector(target));
     this.subscriptions.push(this.webviews);
     const inspect = (runId: string, step: number, row: number) => this.webviews.inspector.show(runId, step, row);
     this.inline = new InlineFeature(this.runs.store, extension.workspaceState, this.runs.tree, inspect, this.log);
     this.subscriptions.push(this.inline);
-  }
-
-  get config(): Config {
-    return this.currentConfig;
   }
 
   /** Whether this workspace may execute code (trainer, worker, reward functions). */
@@ -61,11 +55,6 @@ export class Ctx implements vscode.Disposable {
     for (const [id, makeHandler] of Object.entries(COMMANDS)) {
       this.subscriptions.push(vscode.commands.registerCommand(id, makeHandler(this)));
     }
-    this.subscriptions.push(
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration("rlstudio")) this.currentConfig = readConfig();
-      }),
-    );
     const version = String(this.extension.extension.packageJSON.version);
     this.log.info(`RL Studio ${version} activated (workspace ${this.isTrusted ? "trusted" : "untrusted"})`);
   }

@@ -181,8 +181,11 @@ export class StepScoresCache {
     const layout = keys && k >= 0 && generations !== undefined && (await this.reader.rowCount(file)) === keys.length * generations;
     if (layout && !this.touched.has(file)) {
       this.touch(file);
-      const rows = await this.reader.readScores(file, false, k * generations, (k + 1) * generations);
-      if (rows.every((r) => r.promptIndex === k)) return rows;
+      // The prompts of these few rows are read too: they must be the prompt asked for.
+      const rows = await this.reader.readScores(file, true, k * generations, (k + 1) * generations);
+      if (rows.every((r) => r.promptIndex === k && r.prompt === rows[0].prompt) && promptNumber(rows[0].prompt) === key) {
+        return rows.map((r) => ({ ...r, prompt: '' }));
+      }
     }
     return (await this.step(file, layout ? keys : undefined)).get(key);
   }

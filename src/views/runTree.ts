@@ -31,8 +31,6 @@ const ICONS: Record<RunStatus, vscode.ThemeIcon> = {
 export interface RolloutBrowser {
   prompts(run: Run, step: number): Promise<{ promptIndex: number; label: string; description: string }[]>;
   samples(run: Run, step: number, promptIndex: number): Promise<{ groupIndex: number; label: string; description: string }[]>;
-  /** The command a sample item runs (it receives the node). */
-  readonly openSampleCommand: string;
 }
 
 /** The "Runs" view: one item per run, with checkpoints, rollouts, config and logs below it. */
@@ -142,7 +140,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
         item.description = node.description;
         item.iconPath = new vscode.ThemeIcon('file-text');
         item.tooltip = 'Open as a read-only document with its token heat';
-        item.command = { command: this.rollouts?.openSampleCommand ?? '', title: 'Open Rollout', arguments: [node] };
+        item.command = { command: COMMAND_IDS.openRolloutFromTree, title: 'Open Rollout', arguments: [node] };
         return item;
       }
       case 'config': {

@@ -11,7 +11,6 @@ import type { Run, RunStore } from '../runs/model';
 import type { RolloutScore } from '../runs/rolloutTypes';
 import { formatNumber } from '../common/format';
 import type { RolloutBrowser, RunNode, RunTreeProvider } from '../views/runTree';
-import { COMMAND_IDS } from '../commandIds';
 import { DatasetAnnotations } from './inline/datasetAnnotations';
 import { pickAndOpenRollout } from './inline/openRollout';
 import { RewardLens } from './inline/rewardLens';
@@ -79,7 +78,6 @@ export class InlineFeature implements vscode.Disposable {
   private browser(): RolloutBrowser {
     const rows = (run: Run, step: number) => this.source.stepScores(run, step);
     return {
-      openSampleCommand: COMMAND_IDS.openRolloutFromTree,
       prompts: async (run, step) => {
         const groups = new Map<number, RolloutScore[]>();
         for (const r of await rows(run, step)) groups.set(r.promptIndex, [...(groups.get(r.promptIndex) ?? []), r]);

@@ -7,6 +7,7 @@ import type * as vscode from 'vscode';
 import { meanRewardText } from '../inline/annotationText';
 import type { RolloutAddress } from '../inline/rolloutAddress';
 import { RolloutSource } from '../inline/rolloutSource';
+import type { Log } from '../log';
 import type { Run, RunStore } from '../runs/model';
 import type { RolloutScore } from '../runs/rolloutTypes';
 import { formatNumber } from '../common/format';
@@ -17,11 +18,6 @@ import { RewardLens } from './inline/rewardLens';
 import { RolloutDocuments } from './inline/rolloutDocuments';
 import { RolloutLinks } from './inline/rolloutLinks';
 import { RolloutNavigation } from './inline/rolloutNavigation';
-
-interface Log {
-  info(m: string): void;
-  error(m: string): void;
-}
 
 export class InlineFeature implements vscode.Disposable {
   readonly source: RolloutSource;

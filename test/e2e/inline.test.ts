@@ -133,7 +133,7 @@ test("screenshots of a rollout document in light, dark and high-contrast themes"
 
 test("diff two samples of a group, heat on both sides", { timeout: 120_000 }, () =>
   vs.step("diff", async () => {
-    await vs.runCommand("RL Studio: Rollout: Diff with Another Sample…");
+    await vs.runCommand("RL Studio: Rollout: Diff with Another Sample or Step…");
     await choose("sample 2");
     const diff = vs.page.locator(".monaco-diff-editor").first();
     await diff.waitFor({ timeout: 30_000 });
@@ -200,4 +200,24 @@ test("Open in Editor from the inspector opens the rollout it shows", { timeout: 
     const tab = vs.page.locator(".tab.active", { hasText: /^step 3 · prompt \d+ · sample \d+\.rollout/ }).first();
     await tab.waitFor({ timeout: 30_000 });
     assert.match(await editorText(), /RL Studio rollout · run completed-tiny · step 3 · prompt \d+ · sample \d+ of 4/);
+  }));
+
+test("the Runs view lists a step's prompts and samples; a sample opens as a rollout document", { timeout: 120_000 }, () =>
+  vs.step("runs-view", async () => {
+    await vs.openViewContainer("RL Studio");
+    const expand = async (label: string | RegExp) => {
+      const row = vs.treeItem("Runs", label);
+      await row.waitFor({ timeout: 30_000 });
+      if ((await row.getAttribute("aria-expanded")) !== "true") await row.locator(".monaco-tl-twistie").click();
+    };
+    await expand("completed-tiny");
+    await expand(/^Rollouts/);
+    await expand(/^step 3$/);
+    await expand(/^prompt 0/);
+    const sample = vs.treeItem("Runs", /^sample 2/);
+    await sample.waitFor({ timeout: 30_000 });
+    assert.match(await sample.innerText(), /reward \d/);
+    await sample.click();
+    await vs.page.locator(".tab.active", { hasText: "step 3 · prompt 0 · sample 2.rollout" }).first().waitFor({ timeout: 30_000 });
+    assert.match(await editorText(), /step 3 · prompt 0 · sample 2 of 4/);
   }));

@@ -45,7 +45,7 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
   constructor(
     readonly source: RolloutSource,
     private readonly state: vscode.Memento,
-    private readonly log: { info(m: string): void },
+    private readonly log: { debug(m: string): void },
   ) {
     this.currentMeasure = MEASURES.find((m) => m === state.get(MEASURE_KEY)) ?? 'entropy';
     // The inspector's colours: translucent, so the theme's text stays readable on light, dark and
@@ -135,7 +135,7 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
     editor.setDecorations(this.noGradient, heat ? toRanges(heat.noGradient) : []);
     if (open) {
       const ms = performance.now() - started;
-      this.log.info(`rollout document: ${open.loaded.detail.tokens.length} tokens decorated by ${this.currentMeasure} in ${ms.toFixed(1)} ms`);
+      this.log.debug(`rollout document: ${open.loaded.detail.tokens.length} tokens decorated by ${this.currentMeasure} in ${ms.toFixed(1)} ms`);
     }
   }
 

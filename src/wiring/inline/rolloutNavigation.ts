@@ -45,7 +45,7 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
       lens('Step $(arrow-down)', ID.nextStep, 'This prompt at the next step that sampled it (Alt+Down)'),
       lens('Next Forking Token', ID.nextForkingToken, 'Go to the next token in the forking (high-entropy) mask (F8)'),
       lens(`Colour: ${this.documents.measure}`, ID.switchColorMode, 'Switch the colour: entropy, probability, advantage (Alt+C)'),
-      lens('Diff with Sample…', ID.diffWithSample, 'Compare with another sample of this group in the diff editor'),
+      lens('Diff with…', ID.diffWithSample, 'Compare with another sample of this group, or this prompt at another step, in the diff editor'),
       lens('Open in Inspector', ID.openRolloutInInspector, 'Show this rollout in the rollout inspector'),
     ];
   }
@@ -80,10 +80,15 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
       void vscode.window.showInformationMessage(`RL Studio: no ${direction > 0 ? 'later' : 'earlier'} recorded step sampled this prompt.`);
       return;
     }
-    const rows = await this.documents.source.stepScores(run, target);
-    const group = rows.filter((r) => r.prompt === detail.prompt);
+    await this.documents.show(await this.atStep(open, target));
+  }
+
+  /** The same prompt (and sample index, when that step has it) at another step. */
+  private async atStep(open: OpenRollout, step: number): Promise<RolloutAddress> {
+    const { run, detail } = open.loaded;
+    const group = (await this.documents.source.stepScores(run, step)).filter((r) => r.prompt === detail.prompt);
     const same = group.find((r) => r.groupIndex === detail.groupIndex) ?? group[0];
-    await this.documents.show({ ...address, step: target, prompt: same.promptIndex, sample: same.groupIndex });
+    return { ...(open.address as StepAddress), step, prompt: same.promptIndex, sample: same.groupIndex };
   }
 
   forking(direction: 1 | -1): void {
@@ -113,21 +118,27 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
+  /** Diff with another sample of the group, or with this prompt at another step that sampled it. */
   async diff(): Promise<void> {
     const open = this.active()?.open;
     if (!open || open.address.kind !== 'step') return;
     const address = open.address;
-    const others = open.loaded.group.filter((r) => r.groupIndex !== open.loaded.detail.groupIndex);
-    if (others.length === 0) {
-      void vscode.window.showInformationMessage('RL Studio: this group has no other sample.');
+    const { run, detail, group } = open.loaded;
+    const steps = (await this.documents.source.stepsWithPrompt(run, detail.prompt)).filter((s) => s !== address.step);
+    type Item = vscode.QuickPickItem & { target?: () => Promise<RolloutAddress> };
+    const items: Item[] = [
+      ...group
+        .filter((r) => r.groupIndex !== detail.groupIndex)
+        .map((r): Item => ({ label: `sample ${r.groupIndex}`, description: `reward ${formatNumber(r.reward)}`, target: async () => ({ ...address, sample: r.groupIndex }) })),
+      { label: 'this prompt at another step', kind: vscode.QuickPickItemKind.Separator },
+      ...steps.reverse().map((s): Item => ({ label: `step ${s}`, description: 'same prompt, same sample index', target: () => this.atStep(open, s) })),
+    ];
+    if (!items.some((i) => i.target)) {
+      void vscode.window.showInformationMessage('RL Studio: no other sample of this group and no other step with this prompt.');
       return;
     }
-    const pick = await vscode.window.showQuickPick(
-      others.map((r) => ({ label: `sample ${r.groupIndex}`, description: `reward ${formatNumber(r.reward)}`, sample: r.groupIndex })),
-      { title: 'Diff with which sample?' },
-    );
-    if (!pick) return;
-    await diffRollouts(address, { ...address, sample: pick.sample });
+    const pick = await vscode.window.showQuickPick(items, { title: 'Diff with which rollout?' });
+    if (pick?.target) await diffRollouts(address, await pick.target());
   }
 
   dispose(): void {

@@ -97,6 +97,9 @@ async function decorations(): Promise<void> {
     }
     const doc = buildRolloutDocument(detail, { runName: 'bench', source: 'step 1' });
     await time('32k-token rollout: switch colour (heat only)', '≤ 200 ms', () => heatRanges(doc, detail, 'probability').bins.length);
+    // What an editor decorates: its viewport ± 150 lines, in the middle of the document.
+    const middle = Math.floor(doc.completionLine + doc.lines.lineCount / 2);
+    await time('32k-token rollout: heat of a viewport ± 150 lines', '≤ 200 ms', () => heatRanges(doc, detail, 'entropy', middle - 150, middle + 200).bins.length);
   }
 }
 

@@ -14,13 +14,18 @@ export interface HeatRanges {
   noGradient: TextRange[];
 }
 
-export function heatRanges(doc: RolloutDocument, values: TokenValues, measure: Measure): HeatRanges {
+/**
+ * The heat of the units that touch lines [fromLine, toLine] (default: all). An editor decorates the
+ * lines around its viewport, so a 32k-token rollout costs the decorations of a screenful or two.
+ */
+export function heatRanges(doc: RolloutDocument, values: TokenValues, measure: Measure, fromLine = 0, toLine = Infinity): HeatRanges {
   const bins: TextRange[][] = SCALES[measure].colors.map(() => []);
   const forking: TextRange[] = [];
   const noGradient: TextRange[] = [];
   const units = doc.layout.units;
-  for (let u = 0; u < units.length; u++) {
+  for (let u = firstUnitEndingAtOrAfter(doc, fromLine); u < units.length; u++) {
     const range = doc.ranges[u];
+    if (range.start.line > toLine) break;
     if (range.start.line === range.end.line && range.start.character === range.end.character) continue;
     const style = unitStyle(values, units[u], measure);
     if (style.bin >= 0) bins[style.bin].push(range);
@@ -28,6 +33,34 @@ export function heatRanges(doc: RolloutDocument, values: TokenValues, measure: M
     if (!style.gradient) noGradient.push(range);
   }
   return { bins, forking, noGradient };
+}
+
+/** The lines holding a forking token, once each (for the overview ruler's marks of the whole document). */
+export function forkingLines(doc: RolloutDocument, values: TokenValues): number[] {
+  const lines: number[] = [];
+  doc.layout.units.forEach((unit, u) => {
+    const line = doc.ranges[u].start.line;
+    if (lines.at(-1) === line) return;
+    for (let t = unit.start; t < unit.end; t++) {
+      if (isForking(values, t)) {
+        lines.push(line);
+        return;
+      }
+    }
+  });
+  return lines;
+}
+
+/** Binary search: ranges are in document order. */
+function firstUnitEndingAtOrAfter(doc: RolloutDocument, line: number): number {
+  let lo = 0;
+  let hi = doc.ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (doc.ranges[mid].end.line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The first unit after `unit` (or before it, `direction` -1) holding a forking token; wraps around; -1 if none. */

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { SCALES, type Measure } from '../../common/colorScale';
 import { FORKING_OUTLINE_COLOR, NO_GRADIENT_OPACITY } from '../../common/tokenHeat';
 import type { TextRange } from '../../common/tokenRanges';
-import { heatRanges } from '../../inline/heat';
+import { forkingLines, heatRanges } from '../../inline/heat';
 import { escapeMarkdown, tokenHoverMarkdown } from '../../inline/hoverText';
 import { ROLLOUT_SCHEME, formatAddress, parseAddress, type RolloutAddress } from '../../inline/rolloutAddress';
 import { buildRolloutDocument, errorDocument, unitAt, type RolloutDocument } from '../../inline/rolloutDocument';
@@ -22,6 +22,8 @@ export interface OpenRollout {
 
 const MEASURES: readonly Measure[] = ['entropy', 'probability', 'advantage'];
 const MEASURE_KEY = 'rlstudio.rolloutDocuments.measure';
+/** Lines decorated above and below the viewport. */
+const DECORATED_MARGIN = 150;
 
 export function rolloutUri(address: RolloutAddress): vscode.Uri {
   const { path, query } = formatAddress(address);
@@ -39,6 +41,9 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
   private readonly bins: Record<Measure, vscode.TextEditorDecorationType[]>;
   private readonly forking: vscode.TextEditorDecorationType;
   private readonly noGradient: vscode.TextEditorDecorationType;
+  private readonly forkingRuler: vscode.TextEditorDecorationType;
+  /** Lines each rollout editor has decorated, so scrolling within them does nothing. */
+  private readonly decorated = new WeakMap<vscode.TextEditor, { from: number; to: number; measure: Measure; doc: RolloutDocument }>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private currentMeasure: Measure;
 
@@ -54,21 +59,20 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
       MEASURES.map((m) => [m, SCALES[m].colors.map((color) => vscode.window.createTextEditorDecorationType({ light: { backgroundColor: color }, dark: { backgroundColor: color } }))]),
     ) as Record<Measure, vscode.TextEditorDecorationType[]>;
     const warning = new vscode.ThemeColor(FORKING_OUTLINE_COLOR);
-    this.forking = vscode.window.createTextEditorDecorationType({
-      outline: '1px solid',
-      outlineColor: warning,
-      overviewRulerColor: warning,
-      overviewRulerLane: vscode.OverviewRulerLane.Right,
-    });
+    this.forking = vscode.window.createTextEditorDecorationType({ outline: '1px solid', outlineColor: warning });
+    // The whole document's forking tokens in the overview ruler, one mark per line.
+    this.forkingRuler = vscode.window.createTextEditorDecorationType({ overviewRulerColor: warning, overviewRulerLane: vscode.OverviewRulerLane.Right });
     this.noGradient = vscode.window.createTextEditorDecorationType({ opacity: String(NO_GRADIENT_OPACITY) });
     this.subscriptions.push(
       this.changed,
       this.forking,
+      this.forkingRuler,
       this.noGradient,
       ...Object.values(this.bins).flat(),
       vscode.workspace.registerTextDocumentContentProvider(ROLLOUT_SCHEME, this),
       vscode.languages.registerHoverProvider({ scheme: ROLLOUT_SCHEME }, this),
       vscode.window.onDidChangeVisibleTextEditors((editors) => this.decorateAll(editors)),
+      vscode.window.onDidChangeTextEditorVisibleRanges(({ textEditor }) => isRolloutDocument(textEditor.document) && this.decorate(textEditor)),
       vscode.workspace.onDidCloseTextDocument((d) => isRolloutDocument(d) && this.open.delete(d.uri.toString())),
     );
   }
@@ -124,19 +128,36 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
     }
   }
 
+  /**
+   * Decorates the lines around the editor's viewport (a screenful or two of a long rollout, not all
+   * of it); scrolling past them decorates the new lines. Forking tokens get overview-ruler marks over
+   * the whole document.
+   */
   decorate(editor: vscode.TextEditor): void {
     const open = this.get(editor.document);
+    const visible = editor.visibleRanges;
+    const first = visible[0]?.start.line ?? 0;
+    const last = visible.at(-1)?.end.line ?? 0;
+    const done = this.decorated.get(editor);
+    if (open && done && done.doc === open.doc && done.measure === this.currentMeasure && first >= done.from && last <= done.to) return;
     const started = performance.now();
-    const heat = open ? heatRanges(open.doc, open.loaded.detail, this.currentMeasure) : undefined;
+    const from = Math.max(0, first - DECORATED_MARGIN);
+    const to = last + DECORATED_MARGIN;
+    const heat = open ? heatRanges(open.doc, open.loaded.detail, this.currentMeasure, from, to) : undefined;
     for (const measure of MEASURES) {
       this.bins[measure].forEach((type, bin) => editor.setDecorations(type, heat && measure === this.currentMeasure ? toRanges(heat.bins[bin]) : []));
     }
     editor.setDecorations(this.forking, heat ? toRanges(heat.forking) : []);
     editor.setDecorations(this.noGradient, heat ? toRanges(heat.noGradient) : []);
-    if (open) {
-      const ms = performance.now() - started;
-      this.log.debug(`rollout document: ${open.loaded.detail.tokens.length} tokens decorated by ${this.currentMeasure} in ${ms.toFixed(1)} ms`);
+    if (!open) {
+      editor.setDecorations(this.forkingRuler, []);
+      this.decorated.delete(editor);
+      return;
     }
+    if (done?.doc !== open.doc) editor.setDecorations(this.forkingRuler, forkingLines(open.doc, open.loaded.detail).map((line) => new vscode.Range(line, 0, line, 0)));
+    this.decorated.set(editor, { from, to, measure: this.currentMeasure, doc: open.doc });
+    const ms = performance.now() - started;
+    this.log.debug(`rollout document: lines ${from}-${to} of ${open.loaded.detail.tokens.length} tokens decorated by ${this.currentMeasure} in ${ms.toFixed(1)} ms`);
   }
 
   // --- hovers --------------------------------------------------------------------------------

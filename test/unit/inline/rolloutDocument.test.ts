@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { SCALES } from '../../../src/common/colorScale';
 import { exact, unitStyle } from '../../../src/common/tokenHeat';
 import { LineIndex } from '../../../src/common/tokenRanges';
-import { heatRanges, nextForkingUnit } from '../../../src/inline/heat';
+import { forkingLines, heatRanges, nextForkingUnit } from '../../../src/inline/heat';
 import { escapeMarkdown, tokenHoverMarkdown } from '../../../src/inline/hoverText';
 import { COMPLETION_RULE, PROMPT_RULE, buildRolloutDocument, errorDocument, unitAt } from '../../../src/inline/rolloutDocument';
 import { RolloutReader, type RolloutDetail } from '../../../src/runs/rollouts';
@@ -55,6 +55,27 @@ describe('rollout documents', () => {
     const first = forking.indexOf(true);
     assert.equal(nextForkingUnit(doc, detail, -1, 1), first);
     assert.equal(nextForkingUnit(doc, detail, first, -1), forking.lastIndexOf(true));
+  });
+
+  it('decorates only the lines asked for (an editor asks for its viewport), and marks every forking line', () => {
+    const tokens = Array.from({ length: 3000 }, (_, i) => (i % 10 === 9 ? '\n' : ` w${i}`));
+    const values = {
+      tokens,
+      logprobs: tokens.map(() => -0.5),
+      entropies: tokens.map((_, i) => (i % 7) / 2),
+      lossMask: tokens.map((_, i) => i % 2),
+      advantage: 1,
+      entropyThreshold: 2.5,
+    };
+    const long = { ...detail, ...values, tokenIds: tokens.map((_, i) => i), completion: tokens.join('') };
+    const doc = buildRolloutDocument(long, { runName: 'r', source: 'step 1' });
+    const all = heatRanges(doc, long, 'entropy');
+    const part = heatRanges(doc, long, 'entropy', 100, 120);
+    const inLines = (r: { start: { line: number }; end: { line: number } }) => r.end.line >= 100 && r.start.line <= 120;
+    assert.deepEqual(part.bins.map((b) => b.length), all.bins.map((b) => b.filter(inLines).length));
+    assert.deepEqual(part.forking, all.forking.filter(inLines));
+    assert.deepEqual(part.noGradient, all.noGradient.filter(inLines));
+    assert.deepEqual(forkingLines(doc, long), [...new Set(all.forking.map((r) => r.start.line))]);
   });
 
   it('hovers with the exact numbers of the shard, escaping the piece', () => {

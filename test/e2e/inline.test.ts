@@ -179,6 +179,15 @@ test("the dataset's lines show how the run did on each prompt; a non-JSON line s
     for (const a of annotations) assert.match(a, /^step [123] · \d\/4 solved · reward \d/);
     await vs.page.locator(".statusbar-item", { hasText: "completed-tiny" }).first().waitFor();
     await vs.screenshot("dataset-annotations");
+
+    // The hover of an annotated line lists the samples; a link opens one as a rollout document.
+    const line = vs.page.locator(".editor-instance .view-line", { hasText: "What is" }).first();
+    await line.locator("span span").first().hover();
+    const hover = vs.page.locator(".monaco-hover", { hasText: "RL Studio" }).first();
+    await hover.waitFor({ state: "visible", timeout: 20_000 });
+    assert.match(await hover.innerText(), /solved = reward exact ≥ 1 \(the correctness reward: built-in exact_answer\)/);
+    await hover.getByText(/^sample 1$/).first().click();
+    await vs.page.locator(".tab.active", { hasText: /^step \d · prompt \d · sample 1\.rollout/ }).first().waitFor({ timeout: 30_000 });
   }));
 
 test("reward code shows the function's numbers at the latest step", { timeout: 120_000 }, () =>

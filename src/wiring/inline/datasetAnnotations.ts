@@ -195,7 +195,7 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
     md.appendMarkdown(`**RL Studio** · run ${escapeMarkdown(run.name())} · step ${step}\n\n`);
     md.appendMarkdown(
       annotator.correctness
-        ? `solved = reward \`${escapeMarkdown(annotator.correctness.name)}\` ≥ 1 (the correctness reward: ${escapeMarkdown(annotator.correctness.because)})\n\n`
+        ? `solved = reward ${escapeMarkdown(annotator.correctness.name)} ≥ 1 (the correctness reward: ${escapeMarkdown(annotator.correctness.because)})\n\n`
         : 'solved: the run has no correctness reward (exact_answer, reasoning_gym, or a name like "correct"), so only rewards are shown\n\n',
     );
     let summaries: Map<number, { preview: string; length: number }> = new Map();

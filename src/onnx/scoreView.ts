@@ -1,10 +1,11 @@
-// Scored text in ordinary editors: one decoration type per colour bin (the inspector's colour
-// scale: probability for one checkpoint, a diverging scale for Δlogprob between two) and a hover
+// Scored text in ordinary editors: one decoration type per colour bin (the shared colour scale of
+// src/common/colorScale.ts that the inspector and rollout documents use: probability for one
+// checkpoint, the diverging advantage colours for Δlogprob between two) and a hover
 // per token with the exact numbers. Model text in hovers goes through appendText/code blocks only,
 // never trusted markdown. Scores are dropped when their document is edited (ranges would drift).
 
 import * as vscode from 'vscode';
-import { SCALES, binOf, type ColorScale } from '../../webview/inspector/colorScale';
+import { SCALES, binOf, type ColorScale } from '../common/colorScale';
 import type { ScoredToken } from './protocol';
 
 export interface ScoredSpan {

@@ -8,7 +8,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { ExportError, readExport, requireTask, type ExportInfo } from './exportInfo';
 import type { ScoreParams, ScoreResult, ScoredText, ScoredToken } from './protocol';
-import { tokenRanges } from './tokenOffsets';
+import { layoutTokens } from '../common/tokenRanges';
 import { windowsFor, type Window } from './windows';
 
 /** Tokens per window (capped by the model's context) and context tokens kept between windows. */
@@ -61,8 +61,15 @@ export function decode(loaded: LoadedExport, ids: number[]): string {
   return loaded.tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
 }
 
+/**
+ * UTF-16 ranges of the tokens in `text`, through the shared token → text mapping (src/common/tokenRanges.ts,
+ * as rollout documents use it): tokens that together make one character share its range.
+ */
 export function ranges(loaded: LoadedExport, ids: number[], text: string): { starts: number[]; ends: number[] } {
-  return tokenRanges({ decode: (part) => decode(loaded, part) }, ids, text);
+  const layout = layoutTokens(ids.map((id) => decode(loaded, [id])), text);
+  const starts = ids.map((_, t) => layout.unitOffsets[layout.tokenUnit[t]]);
+  const ends = ids.map((_, t) => layout.unitOffsets[layout.tokenUnit[t] + 1]);
+  return { starts, ends };
 }
 
 export async function score(loaded: LoadedExport, params: ScoreParams): Promise<ScoreResult> {

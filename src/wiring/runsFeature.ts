@@ -22,6 +22,7 @@ import { FsRunStore } from '../runs/runStore';
 export class RunsFeature implements vscode.Disposable {
   readonly store = new FsRunStore();
   readonly manager: RunManager;
+  /** The Runs view's tree (the inline feature lets its step items expand to prompts and samples). */
   readonly tree: RunTreeProvider;
   private readonly subscriptions: vscode.Disposable[] = [];
 

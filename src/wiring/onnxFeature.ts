@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { byRecentUse, ExportError, listRunExports, readExport } from '../onnx/exportInfo';
 import { ExportCancelledError, runExport } from '../onnx/exportRunner';
 import type { ScoredText } from '../onnx/protocol';
-import { ScoreView, type ScoredSpan } from '../onnx/scoreView';
+import { ScoreView, type ScoredSpan } from './onnx/scoreDecorations';
 import { ScoringClient, ScoringCrashedError, ScoringInputError } from '../onnx/scoringClient';
 import { resolveInterpreter, trainerCli } from '../python/interpreter';
 import type { RunsFeature } from './runsFeature';

@@ -5,8 +5,8 @@
 // never trusted markdown. Scores are dropped when their document is edited (ranges would drift).
 
 import * as vscode from 'vscode';
-import { SCALES, binOf, type ColorScale } from '../common/colorScale';
-import type { ScoredToken } from './protocol';
+import { SCALES, binOf, type ColorScale } from '../../common/colorScale';
+import type { ScoredToken } from '../../onnx/protocol';
 
 export interface ScoredSpan {
   range: vscode.Range;

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import yaml
 
+from rlstudio.evals.config import EvalConfig
 from rlstudio.hints import HintsConfig
 
 # ---------------------------------------------------------------------------------------------
@@ -256,6 +257,9 @@ class RunConfig:
         default=None,
         metadata={"help": "Folder for run directories (default `.rlstudio/runs` beside the config file)."},
     )
+    eval: EvalConfig | None = field(
+        default=None, metadata={"help": "Checkpoint evaluation (`rlstudio eval`): prompts, samples, pass@k."}
+    )
 
     # Not part of the YAML: where the config came from (for relative paths).
     base_dir: str = field(default=".", metadata={"internal": True})
@@ -273,6 +277,8 @@ class RunConfig:
             for i, reward in enumerate(self.rewards):
                 if reward.ref == "reasoning_gym":
                     found.append((f"rewards[{i}].ref", "the reasoning_gym reward needs `data.reasoning_gym`"))
+        if self.eval is not None:
+            found.extend(self.eval.problems_in(self))
         return found
 
     def resolve(self, path: str) -> Path:

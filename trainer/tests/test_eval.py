@@ -164,13 +164,13 @@ def test_k_larger_than_n_is_said_once(trained, capsys):
 
 def _spawn(run_dir: Path, eval_id: str, log: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "rlstudio", "eval", str(run_dir), "--eval-id", eval_id, "--checkpoints",
-           "base,checkpoint-1,checkpoint-2", "--prompts", "4", "--samples", "16", "--batch-size", "1",
-           "--max-new-tokens", "24"]
+           "base,checkpoint-1,checkpoint-2", "--prompts", "2", "--samples", "8", "--batch-size", "1",
+           "--max-new-tokens", "16"]
     with open(log, "w") as err:
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
 
 
-def _wait(predicate, proc: subprocess.Popen, log: Path, seconds: float = 180) -> None:
+def _wait(predicate, proc: subprocess.Popen, log: Path, seconds: float = 300) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline and not predicate():
         assert proc.poll() is None, log.read_text()
@@ -216,13 +216,13 @@ def test_sigterm_stops_then_kill_then_resume_skips_finished_checkpoints(trained,
     assert cli(["eval", str(trained), "--eval-id", "resumable"]) == 0  # same eval: its checkpoints, its params
     assert "base: already evaluated, skipped" in capsys.readouterr().err
     manifest = read_eval_manifest(eval_dir)
-    assert manifest["status"] == "completed" and manifest["params"]["samples"] == 16
+    assert manifest["status"] == "completed" and manifest["params"]["samples"] == 8
     assert [c["status"] for c in manifest["checkpoints"]] == ["done"] * 3
     assert (eval_dir / "base.parquet").stat().st_mtime_ns == base_mtime
     summary = json.loads((eval_dir / "summary.json").read_text())
     assert list(summary["checkpoints"]) == ["base", "checkpoint-1", "checkpoint-2"]
-    assert cli(["eval", str(trained), "--eval-id", "resumable", "--samples", "8"]) == 2
-    assert "was made with samples=16" in capsys.readouterr().err
+    assert cli(["eval", str(trained), "--eval-id", "resumable", "--samples", "4"]) == 2
+    assert "was made with samples=8" in capsys.readouterr().err
 
 
 def test_stop_file_ends_as_stopped(trained):
@@ -233,3 +233,21 @@ def test_stop_file_ends_as_stopped(trained):
     manifest = read_eval_manifest(eval_dir)
     assert manifest["status"] == "stopped" and manifest["checkpoints"][0]["status"] == "pending"
     assert not (eval_dir / "control" / "stop").exists() and not (eval_dir / "base.parquet").exists()
+
+
+def test_worker_method_scores_like_the_cli(evaluated):
+    from rlstudio.worker.client import WorkerProcess
+
+    run_dir = evaluated.parent.parent
+    worker = WorkerProcess()
+    try:
+        params = {"runDir": str(run_dir), "evalId": "e1", "checkpoint": "base", "by": "checkpoint-2"}
+        result = worker.request("eval/score", params, timeout=180)["result"]
+        assert result["rows"] == 12 and (evaluated / "base.scored-by-checkpoint-2.parquet").exists()
+        error = worker.request("eval/score", {**params, "by": "checkpoint-9"}, timeout=180)["error"]
+        assert error["code"] == -32602 and "unknown checkpoint 'checkpoint-9'" in error["message"]
+    finally:
+        worker.close()
+    scored = pq.read_table(result["path"]).to_pylist()
+    samples = pq.read_table(evaluated / "base.parquet").to_pylist()
+    assert [s["token_ids"] for s in scored] == [s["token_ids"] for s in samples]

@@ -17,8 +17,9 @@ class PassWhenConfig:
 
 @dataclass
 class EvalReasoningGymConfig:
-    seed: int = field(metadata={"help": "Generator seed of the eval problems; must differ from "
-                                        "data.reasoning_gym.seed when the task is the training task."})
+    seed: int = field(metadata={"help": "Generator seed of the eval problems. reasoning-gym draws problem i from "
+                                        "seed + i: with the training task, keep [seed, seed + size) clear of the "
+                                        "training range [data.reasoning_gym.seed, + data.reasoning_gym.size)."})
     task: str | None = field(default=None, metadata={"help": "reasoning-gym task (default: the training task)."})
     size: int | None = field(default=None, metadata={"help": "Problems generated (default: eval.prompts)."})
 
@@ -80,9 +81,14 @@ class EvalConfig:
         if rg is not None:
             if rg.task is None and train_rg is None:
                 found.append(("eval.reasoning_gym.task", "name a reasoning-gym task (training data is not one)"))
-            elif train_rg is not None and (rg.task or train_rg.task) == train_rg.task and rg.seed == train_rg.seed:
-                found.append(("eval.reasoning_gym.seed", f"is the training seed ({train_rg.seed}): the eval would "
-                                                         "repeat training problems; pick another seed"))
+            elif train_rg is not None and (rg.task or train_rg.task) == train_rg.task:
+                # reasoning-gym draws problem i from Random(seed + i): the two seed ranges must not overlap
+                size = rg.size or self.prompts
+                if rg.seed < train_rg.seed + train_rg.size and train_rg.seed < rg.seed + size:
+                    found.append(("eval.reasoning_gym.seed", (
+                        f"reasoning-gym draws problem i from seed + i, so seeds {train_rg.seed}…"
+                        f"{train_rg.seed + train_rg.size - 1} give training problems and this eval would repeat "
+                        f"some; use a seed >= {train_rg.seed + train_rg.size} (or <= {train_rg.seed - size})")))
         if self.split is not None and config.data.eval_fraction not in (0.0, self.split):
             found.append(("eval.split", f"data.eval_fraction ({config.data.eval_fraction}) already holds rows out; "
                                         "set only one of them"))

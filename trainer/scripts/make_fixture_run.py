@@ -8,7 +8,7 @@ Produces
                     returns NaN for one completion per batch (reward_error rows and events) and
                     logs an extra column; one checkpoint (step 3); status completed.
                     Plus a small real eval, evals/<YYYYMMDD-HHMMSS>-fixture/: base vs checkpoint-3, 4
-                    prompts × 4 samples, solved = brittle >= 0.2 (so some samples are correct and the
+                    prompts × 4 samples, solved = brittle >= 0.33 (so some samples are correct and the
                     second sample of each prompt is a reward error), and checkpoint-3's samples
                     scored by base.
   failed-abort/     the same with `brittle` on_error=abort: status failed with an error object.
@@ -72,7 +72,7 @@ checkpoints:
   every_n_steps: 3
   keep_last: 1
 eval:
-  pass_when: {{reward: brittle, at_least: 0.2}}
+  pass_when: {{reward: brittle, at_least: 0.33}}
 """
 
 

@@ -203,7 +203,7 @@ def test_sigterm_stops_then_kill_then_resume_skips_finished_checkpoints(trained,
 
     proc = _spawn(trained, "resumable", log)  # kill -9 after the first checkpoint is done
     try:
-        _wait(lambda: (eval_dir / "base.parquet").exists(), proc, log)
+        _wait(lambda: (eval_dir / "summary.json").exists(), proc, log)  # written last for a checkpoint
     finally:
         proc.kill()
         proc.wait()
@@ -251,3 +251,25 @@ def test_worker_method_scores_like_the_cli(evaluated):
     scored = pq.read_table(result["path"]).to_pylist()
     samples = pq.read_table(evaluated / "base.parquet").to_pylist()
     assert [s["token_ids"] for s in scored] == [s["token_ids"] for s in samples]
+
+
+def test_periodic_eval_during_training(workspace):
+    config = load(workspace, REWARD_LIST, "algorithm.max_steps=2", "checkpoints.every_n_steps=100",
+                  "eval={pass_when: {reward: length, at_least: 0.25}, every_n_steps: 1, prompts: 2, samples: 4, "
+                  "max_new_tokens: 6}")
+    assert run(config, workspace / "run") == 0
+    metrics = read_jsonl(workspace / "run" / "metrics.jsonl")
+    assert [m["step"] for m in metrics] == [1, 2]
+    (eval_dir,) = (workspace / "run" / "evals").glob("*-training")
+    summary = json.loads((eval_dir / "summary.json").read_text())
+    assert list(summary["checkpoints"]) == ["policy-step-1", "policy-step-2"]
+    for line in metrics:
+        values, name = line["values"], f"policy-step-{line['step']}"
+        for k in ("1", "2", "4"):
+            assert values[f"eval/pass@{k}"] == pytest.approx(summary["checkpoints"][name]["passAtK"][k])
+        rows = pq.read_table(eval_dir / f"{name}.parquet").to_pylist()
+        assert len(rows) == 8 and all(len(r["token_ids"]) <= 6 for r in rows)
+        assert values["eval/mean_reward"] == pytest.approx(sum(r["reward"] for r in rows) / 8)
+        assert "reward" in values and "loss" in values  # the same line as TRL's metrics
+    manifest = read_eval_manifest(eval_dir)
+    assert manifest["status"] == "completed" and [c["status"] for c in manifest["checkpoints"]] == ["done", "done"]

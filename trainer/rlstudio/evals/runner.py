@@ -213,7 +213,6 @@ def _evaluate_checkpoint(target: Target, settings: EvalConfig, eval_dir: Path, c
                          writer: EvalWriter, control) -> bool:
     """Generate, score and write one checkpoint's samples; False when a stop request came first."""
     from rlstudio.evals.generate import generate_samples
-    from rlstudio.rollouts import token_pieces
 
     print(f"rlstudio eval: {checkpoint}: loading", file=sys.stderr)
     writer.checkpoint(checkpoint, status="running", samplesDone=0)
@@ -230,6 +229,16 @@ def _evaluate_checkpoint(target: Target, settings: EvalConfig, eval_dir: Path, c
     gc.collect()
     if rows is None:
         return False
+    out = write_checkpoint_samples(eval_dir, checkpoint, rows, prompts, judge, tokenizer, settings)
+    writer.checkpoint(checkpoint, status="done", samplesDone=len(out))
+    return True
+
+
+def write_checkpoint_samples(eval_dir: Path, checkpoint: str, rows: list[dict[str, Any]], prompts, judge, tokenizer,
+                             settings: EvalConfig) -> list[dict[str, Any]]:
+    """Score generated rows (prompt-major, `settings.samples` per prompt) and write `<checkpoint>.parquet`."""
+    from rlstudio.rollouts import token_pieces
+
     out = []
     for pid in range(len(prompts.rows)):
         group = rows[pid * settings.samples:(pid + 1) * settings.samples]
@@ -240,10 +249,8 @@ def _evaluate_checkpoint(target: Target, settings: EvalConfig, eval_dir: Path, c
             out.append({**row, **verdict, "prompt": prompts.texts[pid], "completion": "".join(tokens),
                         "tokens": tokens})
     metadata = {"rlstudio.checkpoint": checkpoint, "rlstudio.temperature": str(settings.temperature)}
-    write_table(samples_file(eval_dir, checkpoint), out, samples_schema(judge.names, metadata),
-                STATISTICS_COLUMNS)
-    writer.checkpoint(checkpoint, status="done", samplesDone=len(out))
-    return True
+    write_table(samples_file(eval_dir, checkpoint), out, samples_schema(judge.names, metadata), STATISTICS_COLUMNS)
+    return out
 
 
 def _print_table(eval_dir: Path, names: list[str], k: list[int]) -> None:

@@ -21,8 +21,7 @@ from rlstudio.evals.files import read_eval_manifest
 from rlstudio.evals.passk import pass_at_k
 from rlstudio.evals.runner import run_eval
 from rlstudio.evals.score import score_eval
-from rlstudio.rollouts import schema as rollout_schema
-from rlstudio.runfiles import read_jsonl
+from rlstudio.runformat import EVAL_SHARED_COLUMNS, read_jsonl, shard_schema
 from rlstudio.train import run
 
 pytestmark = pytest.mark.slow
@@ -74,11 +73,12 @@ def test_files_follow_the_contract(evaluated):
     assert [p["prompt_id"] for p in prompts] == [0, 1, 2] and prompts[0]["answer"] == "3"
     assert prompts[0]["prompt"].startswith("<|im_start|>user\nWhat is 1 + 2?")
 
-    shard = rollout_schema(["exact", "length", "flaky"])
+    shard = shard_schema(["exact", "length", "flaky"])
+    assert set(EVAL_SHARED_COLUMNS) >= {"prompt", "completion", "token_ids", "tokens", "logprobs", "entropies",
+                                        "reward", "rewards", "truncated", "reward_error", "completion_tokens"}
     for name in ("base", "checkpoint-2"):
         table = pq.read_table(evaluated / f"{name}.parquet")
-        for column in ("prompt", "completion", "token_ids", "tokens", "logprobs", "entropies", "reward", "rewards",
-                       "truncated", "reward_error"):
+        for column in EVAL_SHARED_COLUMNS:
             assert table.schema.field(column).type == shard.field(column).type, column
         assert str(table.schema.field("prompt_id").type) == "int32"
         assert str(table.schema.field("correct").type) == "bool"
@@ -88,6 +88,8 @@ def test_files_follow_the_contract(evaluated):
         for r in rows:
             n = len(r["token_ids"])
             assert 0 < n <= 10 and len(r["tokens"]) == len(r["logprobs"]) == len(r["entropies"]) == n
+            assert r["completion_tokens"] == n and r["preview"] == r["completion"][:160]
+            assert r["mean_entropy"] == pytest.approx(sum(r["entropies"]) / n, rel=1e-5)
             assert "".join(r["tokens"]) == r["completion"] and r["prompt"] == prompts[r["prompt_id"]]["prompt"]
             assert all(lp <= 0 for lp in r["logprobs"]) and all(e >= 0 for e in r["entropies"])
             assert r["truncated"] == (n == 10 and r["token_ids"][-1] != 2)  # <|im_end|> is id 2

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from rlstudio.config import RunConfig
+from rlstudio.runformat import BASE_CHECKPOINT as BASE
+from rlstudio.runformat import RunPaths, checkpoint_step
 
-BASE = "base"
 LATEST = "latest"
 
 
@@ -19,10 +20,10 @@ def available(run_dir: Path | None) -> list[str]:
     """`base` and the checkpoints that hold weights (full model or LoRA adapter), oldest first."""
     found = []
     if run_dir is not None:
-        for path in (Path(run_dir) / "checkpoints").glob("checkpoint-*"):
-            step = path.name.rpartition("-")[2]
-            if step.isdigit() and ((path / "config.json").exists() or (path / "adapter_config.json").exists()):
-                found.append((int(step), path.name))
+        for path in RunPaths(run_dir).checkpoints.glob("checkpoint-*"):
+            step = checkpoint_step(path.name)
+            if step is not None and ((path / "config.json").exists() or (path / "adapter_config.json").exists()):
+                found.append((step, path.name))
     return [BASE] + [name for _, name in sorted(found)]
 
 
@@ -58,7 +59,7 @@ def load(config: RunConfig, run_dir: Path | None, name: str):
 
     model, tokenizer, _ = load_model(config)  # the run's tokenizer and base weights
     if name != BASE:
-        folder = Path(run_dir) / "checkpoints" / name
+        folder = RunPaths(run_dir).checkpoints / name
         if (folder / "adapter_config.json").exists():
             from peft import PeftModel
 

@@ -1,21 +1,13 @@
-"""The files of one evaluation, `<run>/evals/<eval-id>/` (docs/run-format.md, "Evaluations").
+"""Writing one evaluation's files, `<run>/evals/<eval-id>/` (docs/run-format.md, "evals/").
 
-    eval.json                        manifest (format rlstudio.eval/1), rewritten atomically
-    events.jsonl                     status / heartbeat / checkpoint / warning events
-    prompts.jsonl                    one line per eval prompt
-    <checkpoint>.parquet             one row per sample, written atomically when the checkpoint is done
-    <checkpoint>.scored-by-<other>.parquet   teacher-forced log-probs of those samples under another checkpoint
-    summary.json                     pass@k and means per checkpoint, c/n per prompt (rewritten after each checkpoint)
-    control/stop                     stop request (extension → eval process)
-
-The sample files share the rollout shards' per-token columns, with their types taken from
-rlstudio.rollouts.schema, and their row-group and compression settings.
+Names, columns and schemas come from rlstudio.runformat (EvalPaths, eval_schema, ...); this module
+writes them: eval.json and events.jsonl (EvalWriter), prompts.jsonl, the sample and score files
+(atomic, with the rollout shards' row groups and compression), and summary.json (summarize).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import socket
@@ -29,73 +21,51 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from rlstudio import runformat
 from rlstudio.evals.passk import mean_pass_at_k
-from rlstudio.rollouts import ROW_GROUP_SIZE
-from rlstudio.rollouts import schema as rollout_schema
-from rlstudio.runfiles import TERMINAL_STATUSES, atomic_write_bytes, read_jsonl, utc_now
-
-FORMAT = "rlstudio.eval/1"
-SUMMARY_FORMAT = "rlstudio.eval-summary/1"
-MANIFEST, EVENTS, PROMPTS, SUMMARY = "eval.json", "events.jsonl", "prompts.jsonl", "summary.json"
-EVALS_DIR = "evals"
-# Columns shared with the rollout shards (same names and types), then the eval's own.
-SHARED_COLUMNS = ("prompt", "completion", "token_ids", "tokens", "logprobs", "entropies", "reward", "rewards",
-                  "truncated", "reward_error")
-EVAL_COLUMNS = (("prompt_id", pa.int32()), ("sample_index", pa.int32()), ("correct", pa.bool_()))
-STATISTICS_COLUMNS = ["prompt_id", "sample_index", "reward", "truncated", "correct"]
+from rlstudio.runfiles import TERMINAL_STATUSES, atomic_write_bytes, utc_now
+from rlstudio.runformat import EvalPaths, read_jsonl
 
 
 def new_eval_id(name: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name) or "eval"
-    return f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}-{safe}"
+    return runformat.eval_id(name, dt.datetime.now().strftime("%Y%m%d-%H%M%S"))
 
 
-def valid_eval_id(eval_id: str) -> bool:
-    return bool(eval_id) and all(c.isalnum() or c in "-_." for c in eval_id) and not eval_id.startswith(".")
-
-
-def samples_file(eval_dir: Path, checkpoint: str) -> Path:
-    return Path(eval_dir) / f"{checkpoint}.parquet"
-
-
-def scored_file(eval_dir: Path, checkpoint: str, by: str) -> Path:
-    return Path(eval_dir) / f"{checkpoint}.scored-by-{by}.parquet"
-
-
-def samples_schema(reward_names: list[str], metadata: dict[str, str]) -> pa.Schema:
-    shared = rollout_schema(reward_names)
-    fields = [*EVAL_COLUMNS, *(shared.field(name) for name in SHARED_COLUMNS)]
-    return pa.schema(fields, metadata={"rlstudio.format": FORMAT, **metadata})
-
-
-def scores_schema(metadata: dict[str, str]) -> pa.Schema:
-    shared = rollout_schema([])
-    fields = [*EVAL_COLUMNS[:2], *(shared.field(name) for name in ("token_ids", "logprobs", "entropies"))]
-    return pa.schema(fields, metadata={"rlstudio.format": FORMAT, **metadata})
-
-
-def write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema, statistics: list[str]) -> None:
+def write_table(path: Path, rows: list[dict[str, Any]], schema: pa.Schema, statistics: tuple[str, ...]) -> None:
     table = pa.Table.from_pylist(rows, schema=schema)
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE, write_statistics=statistics)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, runformat.shard_bytes(table, statistics))
+
+
+def write_samples(eval_dir: Path, checkpoint: str, rows: list[dict[str, Any]], reward_names: list[str],
+                  metadata: dict[str, str]) -> Path:
+    path = EvalPaths(eval_dir).samples(checkpoint)
+    write_table(path, [runformat.eval_row(row) for row in rows], runformat.eval_schema(reward_names, metadata),
+                runformat.EVAL_STATISTICS_COLUMNS)
+    return path
+
+
+def write_scores(eval_dir: Path, checkpoint: str, by: str, rows: list[dict[str, Any]],
+                 metadata: dict[str, str]) -> Path:
+    path = EvalPaths(eval_dir).scores(checkpoint, by)
+    write_table(path, rows, runformat.eval_scores_schema(metadata), ("prompt_id", "sample_index"))
+    return path
 
 
 def write_prompts(eval_dir: Path, lines: list[dict[str, Any]]) -> None:
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
-    atomic_write_bytes(Path(eval_dir) / PROMPTS, text.encode("utf-8"))
+    atomic_write_bytes(EvalPaths(eval_dir).prompts, text.encode("utf-8"))
 
 
 def read_prompts(eval_dir: Path) -> list[dict[str, Any]]:
-    return read_jsonl(Path(eval_dir) / PROMPTS)
+    return read_jsonl(EvalPaths(eval_dir).prompts)
 
 
 def read_eval_manifest(eval_dir: Path) -> dict[str, Any]:
-    path = Path(eval_dir) / MANIFEST
+    path = EvalPaths(eval_dir).manifest
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: not an eval directory (no {MANIFEST})") from None
+        raise FileNotFoundError(f"{path}: not an eval directory (no {path.name})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: invalid JSON ({exc})") from None
 
@@ -110,17 +80,18 @@ class EvalWriter:
 
     def __init__(self, eval_dir: Path, manifest: dict[str, Any]):
         self.dir = Path(eval_dir)
-        (self.dir / "control").mkdir(parents=True, exist_ok=True)
+        self.paths = EvalPaths(eval_dir)
+        self.paths.control.mkdir(parents=True, exist_ok=True)
         self.manifest = manifest
         self._lock = threading.Lock()
         self._pending: deque[str] = deque()
         self._last_progress = 0.0
-        self._events = open(self.dir / EVENTS, "a", encoding="utf-8")  # noqa: SIM115 (lives with the eval)
+        self._events = open(self.paths.events, "a", encoding="utf-8")  # noqa: SIM115 (lives with the eval)
 
     @classmethod
     def create(cls, eval_dir: Path, eval_id: str, name: str, **fields: Any) -> EvalWriter:
         now = utc_now()
-        manifest = {"format": FORMAT, "id": eval_id, "name": name, "createdAt": now, "updatedAt": now,
+        manifest = {"format": runformat.EVAL_FORMAT, "id": eval_id, "name": name, "createdAt": now, "updatedAt": now,
                     "status": "running", "endedAt": None, "error": None, "pid": os.getpid(),
                     "host": socket.gethostname(), **fields}
         writer = cls(eval_dir, manifest)
@@ -132,7 +103,7 @@ class EvalWriter:
         with self._lock:
             self.manifest.update(updates)
             self.manifest["updatedAt"] = utc_now()
-            atomic_write_bytes(self.dir / MANIFEST, json.dumps(self.manifest, indent=2, default=str).encode("utf-8"))
+            atomic_write_bytes(self.paths.manifest, json.dumps(self.manifest, indent=2, default=str).encode("utf-8"))
             self._drain()
 
     def set_status(self, status: str, error: dict[str, str] | None = None) -> None:
@@ -183,7 +154,7 @@ def summarize(eval_dir: Path, checkpoints: list[str], k: list[int], reward_names
     per_checkpoint: dict[str, Any] = {}
     per_prompt: dict[int, dict[str, dict[str, int]]] = {}
     for name in checkpoints:
-        table = pq.read_table(samples_file(eval_dir, name),
+        table = pq.read_table(EvalPaths(eval_dir).samples(name),
                               columns=["prompt_id", "correct", "rewards", "token_ids", "entropies", "truncated",
                                        "reward_error"])
         prompt_ids = table["prompt_id"].to_pylist()
@@ -211,8 +182,8 @@ def summarize(eval_dir: Path, checkpoints: list[str], k: list[int], reward_names
             "rewardErrors": len(table) - table["reward_error"].null_count,
         }
     prompts = [{"prompt_id": pid, **per_prompt[pid]} for pid in sorted(per_prompt)]
-    return {"format": SUMMARY_FORMAT, "k": k, "checkpoints": per_checkpoint, "prompts": prompts}
+    return {"format": runformat.EVAL_SUMMARY_FORMAT, "k": k, "checkpoints": per_checkpoint, "prompts": prompts}
 
 
 def write_summary(eval_dir: Path, summary: dict[str, Any]) -> None:
-    atomic_write_bytes(Path(eval_dir) / SUMMARY, json.dumps(summary, indent=2).encode("utf-8"))
+    atomic_write_bytes(EvalPaths(eval_dir).summary, json.dumps(summary, indent=2).encode("utf-8"))

@@ -21,7 +21,6 @@ from transformers import TrainerCallback
 
 from rlstudio.config import RunConfig
 from rlstudio.evals.files import (
-    EVALS_DIR,
     EvalWriter,
     new_eval_id,
     read_eval_manifest,
@@ -30,6 +29,7 @@ from rlstudio.evals.files import (
     write_summary,
 )
 from rlstudio.evals.passk import default_k, split_k
+from rlstudio.runformat import EVAL_MANIFEST, EVALS, policy_step_name
 
 TRAINING_EVAL_NAME = "training"
 
@@ -59,13 +59,13 @@ class EvalCallback(TrainerCallback):
         pass_when, _ = resolve_pass_when(self.config, settings)
         self.judge = Judge(self.config, pass_when)
         self.prompts = load_eval_prompts(self.config, settings, self.trainer.processing_class, settings.prompts)
-        existing = sorted((self.run_dir / EVALS_DIR).glob(f"*-{TRAINING_EVAL_NAME}/eval.json"))
+        existing = sorted((self.run_dir / EVALS).glob(f"*-{TRAINING_EVAL_NAME}/{EVAL_MANIFEST}"))
         if existing:  # a resumed run continues its periodic eval
             eval_dir = existing[-1].parent
             self.writer = EvalWriter(eval_dir, read_eval_manifest(eval_dir))
             self.writer.write_manifest(status="running", endedAt=None, error=None)
             return
-        eval_dir = self.run_dir / EVALS_DIR / new_eval_id(TRAINING_EVAL_NAME)
+        eval_dir = self.run_dir / EVALS / new_eval_id(TRAINING_EVAL_NAME)
         eval_dir.mkdir(parents=True)
         max_new_tokens = settings.max_new_tokens or self.config.algorithm.max_completion_length
         write_prompts(eval_dir, [{"prompt_id": i, "prompt": text, "answer": self.prompts.answer(i), "token_ids": ids}
@@ -104,7 +104,7 @@ class EvalCallback(TrainerCallback):
         from rlstudio.evals.generate import generate_samples
         from rlstudio.evals.runner import write_checkpoint_samples
 
-        name = f"policy-step-{step}"
+        name = policy_step_name(step)
         settings, writer = self.settings, self.writer
         total = settings.samples * len(self.prompts.rows)
         entries = [c for c in writer.manifest["checkpoints"] if c["name"] != name]

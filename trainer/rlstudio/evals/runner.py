@@ -23,22 +23,17 @@ from rlstudio.config import ConfigError, RunConfig, load_config
 from rlstudio.evals import checkpoints as ckpts
 from rlstudio.evals.config import EvalConfig
 from rlstudio.evals.files import (
-    EVALS_DIR,
-    MANIFEST,
-    STATISTICS_COLUMNS,
     EvalWriter,
     new_eval_id,
     read_eval_manifest,
     read_prompts,
-    samples_file,
-    samples_schema,
     summarize,
-    valid_eval_id,
     write_prompts,
+    write_samples,
     write_summary,
-    write_table,
 )
 from rlstudio.evals.passk import default_k, split_k
+from rlstudio.runformat import EVALS, EvalPaths, is_eval_id
 
 # eval.json `params` key ← EvalConfig field; these must match when an eval is resumed.
 PARAMS = {"samples": "samples", "temperature": "temperature", "maxNewTokens": "max_new_tokens", "seed": "seed",
@@ -57,14 +52,14 @@ class Target:
 
 
 def load_target(path: str) -> Target:
-    from rlstudio.runfiles import read_manifest
+    from rlstudio.runformat import read_manifest
     from rlstudio.train import config_from_manifest
 
     p = Path(path).resolve()
     try:
         if p.is_dir():
-            return Target(config_from_manifest(read_manifest(p)), p, p / EVALS_DIR)
-        return Target(load_config(p), None, p.parent / ".rlstudio" / EVALS_DIR)
+            return Target(config_from_manifest(read_manifest(p)), p, p / EVALS)
+        return Target(load_config(p), None, p.parent / ".rlstudio" / EVALS)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         raise EvalInputError(str(exc)) from None
 
@@ -95,10 +90,10 @@ def run_eval(target_path: str, checkpoints: list[str] | None, overrides: dict[st
              eval_id: str | None) -> int:
     try:
         target = load_target(target_path)
-        if eval_id is not None and not valid_eval_id(eval_id):
+        if eval_id is not None and not is_eval_id(eval_id):
             raise EvalInputError(f"--eval-id {eval_id!r}: use letters, digits, '-', '_' and '.' only")
         eval_dir = target.evals_root / (eval_id or new_eval_id(name or "eval"))
-        previous = read_eval_manifest(eval_dir) if (eval_dir / MANIFEST).exists() else None
+        previous = read_eval_manifest(eval_dir) if EvalPaths(eval_dir).manifest.exists() else None
         settings = settings_for(target, overrides, previous)
         known = [c["name"] for c in previous["checkpoints"]] if previous else []
         requested = checkpoints or known or [ckpts.BASE, ckpts.LATEST if target.run_dir else ckpts.BASE]
@@ -154,7 +149,7 @@ def _evaluate(target: Target, settings: EvalConfig, eval_dir: Path, names: list[
               "seed": settings.seed, "prompts": len(prompts.rows), "k": k, "batchSize": settings.batch_size}
     total = n * len(prompts.rows)
     done = {c["name"] for c in (previous or {}).get("checkpoints", [])
-            if c["status"] == "done" and samples_file(eval_dir, c["name"]).exists()}
+            if c["status"] == "done" and EvalPaths(eval_dir).samples(c["name"]).exists()}
     entries = [{"name": c, "status": "done" if c in done else "pending", "samplesDone": total if c in done else 0,
                 "samplesTotal": total, "error": None} for c in names]
     fields = {"params": params, "promptSource": prompts.source, "passWhen": pass_when.to_json(),
@@ -189,7 +184,7 @@ def _evaluate(target: Target, settings: EvalConfig, eval_dir: Path, names: list[
             done.add(checkpoint)
             finished = [c for c in names if c in done]
             write_summary(eval_dir, summarize(eval_dir, finished, k, judge.names))
-            writer.event("checkpoint", checkpoint=checkpoint, path=samples_file(eval_dir, checkpoint).name)
+            writer.event("checkpoint", checkpoint=checkpoint, path=EvalPaths(eval_dir).samples(checkpoint).name)
             current = None
         writer.set_status("completed")
         _print_table(eval_dir, names, k)
@@ -249,14 +244,14 @@ def write_checkpoint_samples(eval_dir: Path, checkpoint: str, rows: list[dict[st
             out.append({**row, **verdict, "prompt": prompts.texts[pid], "completion": "".join(tokens),
                         "tokens": tokens})
     metadata = {"rlstudio.checkpoint": checkpoint, "rlstudio.temperature": str(settings.temperature)}
-    write_table(samples_file(eval_dir, checkpoint), out, samples_schema(judge.names, metadata), STATISTICS_COLUMNS)
+    write_samples(eval_dir, checkpoint, out, judge.names, metadata)
     return out
 
 
 def _print_table(eval_dir: Path, names: list[str], k: list[int]) -> None:
     import json
 
-    summary = json.loads((eval_dir / "summary.json").read_text())
+    summary = json.loads(EvalPaths(eval_dir).summary.read_text())
     header = f"{'checkpoint':<24}" + "".join(f"{'pass@' + str(x):>10}" for x in k) + f"{'errors':>8}"
     print(header)
     for name in names:

@@ -16,15 +16,8 @@ from typing import Any
 
 import torch
 
-from rlstudio.evals.files import (
-    EVALS_DIR,
-    read_eval_manifest,
-    read_prompts,
-    samples_file,
-    scored_file,
-    scores_schema,
-    write_table,
-)
+from rlstudio.evals.files import read_eval_manifest, read_prompts, write_scores
+from rlstudio.runformat import EVALS, EvalPaths
 
 
 @torch.no_grad()
@@ -58,12 +51,12 @@ def score_eval(run_dir: Path, eval_id: str, checkpoint: str, by: str, temperatur
     import pyarrow.parquet as pq
 
     from rlstudio.evals import checkpoints as ckpts
-    from rlstudio.runfiles import read_manifest
+    from rlstudio.runformat import read_manifest
     from rlstudio.train import config_from_manifest, offline_environment
 
     offline_environment()
     run_dir = Path(run_dir).resolve()
-    eval_dir = run_dir / EVALS_DIR / eval_id
+    eval_dir = run_dir / EVALS / eval_id
     manifest = read_eval_manifest(eval_dir)
     done = [c["name"] for c in manifest["checkpoints"] if c["status"] == "done"]
     if checkpoint not in done:
@@ -71,15 +64,14 @@ def score_eval(run_dir: Path, eval_id: str, checkpoint: str, by: str, temperatur
     (by,) = ckpts.resolve(run_dir, [by])
     config = config_from_manifest(read_manifest(run_dir))
     prompt_ids = {line["prompt_id"]: line["token_ids"] for line in read_prompts(eval_dir)}
-    table = pq.read_table(samples_file(eval_dir, checkpoint), columns=["prompt_id", "sample_index", "token_ids"])
+    table = pq.read_table(EvalPaths(eval_dir).samples(checkpoint), columns=["prompt_id", "sample_index", "token_ids"])
     rows = table.to_pylist()
     model, tokenizer = ckpts.load(config, run_dir, by)
     scores = teacher_forced(model, tokenizer.pad_token_id, [prompt_ids[r["prompt_id"]] for r in rows],
                             [r["token_ids"] for r in rows], temperature, batch_size, should_stop)
     out = [{**row, **score} for row, score in zip(rows, scores, strict=True)]
-    path = scored_file(eval_dir, checkpoint, by)
     metadata = {"rlstudio.checkpoint": checkpoint, "rlstudio.scoredBy": by, "rlstudio.temperature": str(temperature)}
-    write_table(path, out, scores_schema(metadata), ["prompt_id", "sample_index"])
+    path = write_scores(eval_dir, checkpoint, by, out, metadata)
     return {"path": str(path), "rows": len(out)}
 
 

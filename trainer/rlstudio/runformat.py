@@ -193,11 +193,14 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
-    path = RunPaths(run_dir).manifest
+    return _read_json(RunPaths(run_dir).manifest, "a run directory")
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: not a run directory (no run.json)") from None
+        raise FileNotFoundError(f"{path}: not {what} (no {path.name})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: invalid JSON ({exc})") from None
 
@@ -389,6 +392,10 @@ def eval_id(name: str, stamp: str) -> str:
 def is_eval_id(text: str) -> bool:
     """A folder name an eval may have: letters, digits, `-`, `_`, `.` (not first)."""
     return _EVAL_ID.fullmatch(text) is not None
+
+
+def read_eval_manifest(eval_dir: Path) -> dict[str, Any]:
+    return _read_json(EvalPaths(eval_dir).manifest, "an eval directory")
 
 
 def policy_step_name(step: int) -> str:

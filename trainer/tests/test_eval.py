@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,14 +13,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import BASE_CONFIG, REWARDS, ROWS, load
+from conftest import load, make_workspace
 
 from rlstudio.cli import main as cli
-from rlstudio.evals.files import read_eval_manifest
 from rlstudio.evals.passk import pass_at_k
 from rlstudio.evals.runner import run_eval
 from rlstudio.evals.score import score_eval
-from rlstudio.runformat import EVAL_SHARED_COLUMNS, read_jsonl, shard_schema
+from rlstudio.runformat import EVAL_SHARED_COLUMNS, read_eval_manifest, read_jsonl, shard_schema
 from rlstudio.train import run
 
 pytestmark = pytest.mark.slow
@@ -36,11 +34,7 @@ REWARD_LIST = ("rewards=[{name: exact, ref: exact_answer}, {name: length, ref: '
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, tiny_model):
     """A 2-step run with checkpoints 1 and 2."""
-    ws = tmp_path_factory.mktemp("ws")
-    shutil.copytree(tiny_model, ws / "model")
-    (ws / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
-    (ws / "rewards.py").write_text(REWARDS)
-    (ws / "t.rlstudio.yaml").write_text(BASE_CONFIG)
+    ws = make_workspace(tmp_path_factory.mktemp("ws"), tiny_model)
     config = load(ws, REWARD_LIST, EVAL_SECTION, "algorithm.max_steps=2", "checkpoints.every_n_steps=1",
                   "checkpoints.keep_last=null", "algorithm.learning_rate=0.01")
     assert run(config, ws / "run") == 0
@@ -162,6 +156,9 @@ def test_k_larger_than_n_is_said_once(trained, capsys):
     assert err.count("k = 8, 16 need(s) more than n = 2 samples; computing k = 1, 2") == 1
     summary = json.loads((trained / "evals" / "small-n" / "summary.json").read_text())
     assert summary["k"] == [1, 2] and list(summary["checkpoints"]["base"]["passAtK"]) == ["1", "2"]
+    assert cli(["eval", str(trained), "--checkpoints", "base", "--prompts", "1", "--samples", "2", "--k", "8",
+                "--eval-id", "no-k"]) == 0  # no requested k fits: the default k values, said so
+    assert "computing k = 1, 2" in capsys.readouterr().err
 
 
 def _spawn(run_dir: Path, eval_id: str, log: Path) -> subprocess.Popen:
@@ -225,6 +222,8 @@ def test_sigterm_stops_then_kill_then_resume_skips_finished_checkpoints(trained,
     assert list(summary["checkpoints"]) == ["base", "checkpoint-1", "checkpoint-2"]
     assert cli(["eval", str(trained), "--eval-id", "resumable", "--samples", "4"]) == 2
     assert "was made with samples=8" in capsys.readouterr().err
+    assert cli(["eval", str(trained), "--eval-id", "resumable", "--prompts", "3"]) == 2
+    assert "was made with prompts=2" in capsys.readouterr().err
 
 
 def test_stop_file_ends_as_stopped(trained):

@@ -60,16 +60,6 @@ def read_prompts(eval_dir: Path) -> list[dict[str, Any]]:
     return read_jsonl(EvalPaths(eval_dir).prompts)
 
 
-def read_eval_manifest(eval_dir: Path) -> dict[str, Any]:
-    path = EvalPaths(eval_dir).manifest
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: not an eval directory (no {path.name})") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: invalid JSON ({exc})") from None
-
-
 class EvalWriter:
     """eval.json and events.jsonl of one eval directory (duck-types RunWriter for Control).
 

@@ -23,13 +23,12 @@ from rlstudio.config import RunConfig
 from rlstudio.evals.files import (
     EvalWriter,
     new_eval_id,
-    read_eval_manifest,
     summarize,
     write_prompts,
     write_summary,
 )
 from rlstudio.evals.passk import default_k, split_k
-from rlstudio.runformat import EVAL_MANIFEST, EVALS, policy_step_name
+from rlstudio.runformat import EVAL_MANIFEST, EVALS, policy_step_name, read_eval_manifest
 
 TRAINING_EVAL_NAME = "training"
 

@@ -25,7 +25,6 @@ from rlstudio.evals.config import EvalConfig
 from rlstudio.evals.files import (
     EvalWriter,
     new_eval_id,
-    read_eval_manifest,
     read_prompts,
     summarize,
     write_prompts,
@@ -33,7 +32,7 @@ from rlstudio.evals.files import (
     write_summary,
 )
 from rlstudio.evals.passk import default_k, split_k
-from rlstudio.runformat import EVALS, EvalPaths, is_eval_id
+from rlstudio.runformat import EVALS, EvalPaths, is_eval_id, read_eval_manifest
 
 # eval.json `params` key ← EvalConfig field; these must match when an eval is resumed.
 PARAMS = {"samples": "samples", "temperature": "temperature", "maxNewTokens": "max_new_tokens", "seed": "seed",
@@ -116,6 +115,7 @@ def _evaluate(target: Target, settings: EvalConfig, eval_dir: Path, names: list[
     config = target.config
     n = settings.samples
     k, too_large = split_k(settings.k or default_k(n), n)
+    k = k or default_k(n)  # none of the requested k can be computed: the defaults
     pass_when, pass_warning = resolve_pass_when(config, settings)
     max_new_tokens = settings.max_new_tokens or config.algorithm.max_completion_length
     settings = dataclasses.replace(settings, max_new_tokens=max_new_tokens)
@@ -140,6 +140,10 @@ def _evaluate(target: Target, settings: EvalConfig, eval_dir: Path, names: list[
         return 2
     prompt_lines = [{"prompt_id": i, "prompt": text, "answer": prompts.answer(i), "token_ids": ids}
                     for i, (text, ids) in enumerate(zip(prompts.texts, prompts.token_ids, strict=True))]
+    if previous is not None and previous["params"].get("prompts") != len(prompts.rows):
+        print(f"rlstudio eval: eval {previous['id']} was made with prompts={previous['params'].get('prompts')}; "
+              "rerun with the same value or use another --eval-id", file=sys.stderr)
+        return 2
     if previous is not None and [p["prompt"] for p in read_prompts(eval_dir)] != prompts.texts:
         print(f"rlstudio eval: the prompts of eval {previous['id']} changed since it started "
               "(data or config edited); use another --eval-id", file=sys.stderr)

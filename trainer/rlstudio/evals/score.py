@@ -16,8 +16,8 @@ from typing import Any
 
 import torch
 
-from rlstudio.evals.files import read_eval_manifest, read_prompts, write_scores
-from rlstudio.runformat import EVALS, EvalPaths
+from rlstudio.evals.files import read_prompts, write_scores
+from rlstudio.runformat import EVALS, EvalPaths, read_eval_manifest
 
 
 @torch.no_grad()

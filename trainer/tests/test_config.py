@@ -100,6 +100,25 @@ def test_invalid_yaml_reports_line():
     assert found[0].line is not None and "invalid YAML" in found[0].message
 
 
+def test_yaml_syntax_error_names_the_file_and_the_real_position(tmp_path):
+    # An unclosed quote used to be reported at the end of the file, in "<unicode string>".
+    path = tmp_path / "c.rlstudio.yaml"
+    path.write_text('name: t\nmodel:\n  name: "./model\ndata:\n  path: d.jsonl\nrewards: []\n')
+    result = _cli("validate", str(path), "--json")
+    assert result.returncode == 2
+    [problem] = json.loads(result.stdout)["problems"]
+    assert (problem["line"], problem["column"]) == (3, 9)
+    assert "<unicode string>" not in problem["message"] and "quoted scalar" in problem["message"]
+    text = _cli("validate", str(path)).stderr
+    assert f"{path}:line 3, column 9" in text and "<unicode string>" not in text
+    # A mapping error has no opening construct: its own position is the real one.
+    path.write_text("name: t\nmodel:\n name: a\n  x: 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert (info.value.problems[0].line, info.value.problems[0].column) == (4, 4)
+    assert "<unicode string>" not in str(info.value)
+
+
 def test_missing_files_are_reported_before_loading(tmp_path):
     (tmp_path / "c.rlstudio.yaml").write_text(
         "model: {name: ./nope}\ndata: {path: missing.jsonl}\n"

@@ -140,6 +140,42 @@ def test_reward_file_without_the_function(workspace):
     assert "defines no top-level function `nope`" in info.value.problems[0].message
 
 
+def test_validate_names_the_line_of_a_malformed_jsonl_dataset(workspace):
+    """A malformed line used to pass `validate` and fail `train` with a DatasetGenerationError naming nothing."""
+    lines = (workspace / "data.jsonl").read_text().splitlines()
+    lines[2] = '{"question": "What is 3 + 4?", "answer": }'
+    (workspace / "data.jsonl").write_text("\n".join(lines) + "\n")
+    result = _cli("validate", str(workspace / "t.rlstudio.yaml"), "--json")
+    assert result.returncode == 2
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["path"] == "data.path" and problem["line"] == 6
+    assert f"{workspace / 'data.jsonl'} line 3: not JSON (Expecting value at column 42)" in problem["message"]
+    from rlstudio.data import DataError, load_dataset  # a config read without the checks (resume) says the same
+
+    with pytest.raises(DataError) as info:
+        load_dataset(load_config(workspace / "t.rlstudio.yaml", check_files=False))
+    assert "data.jsonl line 3: not JSON" in str(info.value)
+
+
+def test_validate_catches_broken_reward_files_and_missing_template_columns(workspace):
+    (workspace / "broken.py").write_text("def f(completions, **kw):\n    return [1.0 for c in completions\n")
+    (workspace / "imports.py").write_text("import os\nimport no_such_module_xyz\n\ndef f(completions, **kw):\n"
+                                          "    return [0.0] * len(completions)\n")
+    (workspace / "helper.py").write_text("X = 1\n")
+    (workspace / "sibling.py").write_text("import helper\ntry:\n    import optional_thing\nexcept ImportError:\n"
+                                          "    pass\n\ndef f(completions, **kw):\n"
+                                          "    return [0.0] * len(completions)\n")
+    with pytest.raises(ConfigError) as info:
+        load(workspace, "rewards=[{name: a, ref: 'broken.py:f'}, {name: b, ref: 'imports.py:f'}, "
+                        "{name: c, ref: 'sibling.py:f'}]", "data.template='Solve: {questoin}'")
+    messages = {p.path: p.message for p in info.value.problems}
+    assert "broken.py line 2: SyntaxError:" in messages["rewards[0].ref"]
+    assert "imports.py line 2: imports `no_such_module_xyz`, which is not installed" in messages["rewards[1].ref"]
+    assert "rewards[2].ref" not in messages  # a sibling module and a guarded optional import are fine
+    assert "{questoin} names no column of" in messages["data.template"]
+    assert "did you mean `question`" in messages["data.template"]
+
+
 def test_schema_is_generated_from_the_dataclasses():
     schema = json_schema()
     assert schema["required"] == ["model", "data", "rewards"]

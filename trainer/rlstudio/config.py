@@ -144,6 +144,16 @@ class RewardConfig:
             "rows, ignored by TRL), zero (reward 0.0) or abort (the run fails)."
         },
     )
+    timeout_s: float = field(
+        default=120.0,
+        metadata={
+            "help": "Seconds one call (one batch) may take in training; a call that runs longer is interrupted "
+            "and handled by `on_error` like an exception."
+        },
+    )
+
+    def problems(self) -> list[tuple[str, str]]:
+        return [("timeout_s", "must be > 0, e.g. 120")] if self.timeout_s <= 0 else []
 
 
 @dataclass

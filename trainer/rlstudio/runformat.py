@@ -14,6 +14,8 @@ shard columns. The TypeScript side has its own one module (src/) tested against 
     <run>/control/stop, control/save        CONTROL / STOP_REQUEST, SAVE_REQUEST
     <run>/logs/stdout.log, stderr.log, trainer.log
     <run>/evals/                            EVALS (evaluation results)
+    <run>/trainer.lock                      LOCK (held by the live trainer, rank 0)
+    <run>/.disk-reserve.tmp                 RESERVE (space kept to record a failure on a full disk)
 
 Nothing here imports pyarrow at module level: `rlstudio validate` stays fast.
 """
@@ -50,6 +52,10 @@ STDOUT_LOG = "stdout.log"
 STDERR_LOG = "stderr.log"
 TRAINER_LOG = "trainer.log"
 EVALS = "evals"
+LOCK = "trainer.lock"
+RESERVE = ".disk-reserve.tmp"  # a temporary by the reader rules (readers skip it)
+HEARTBEAT_STALE_S = 15.0  # a run whose last heartbeat is older than this has no live trainer
+BEFORE_START = (LOGS, CONTROL)  # what may be in a run directory before its trainer starts (the spawner's)
 SUBFOLDERS = (ROLLOUTS, CHECKPOINTS, CONTROL, LOGS)  # created with the run
 
 
@@ -106,6 +112,14 @@ class RunPaths:
     @property
     def evals(self) -> Path:
         return self.dir / EVALS
+
+    @property
+    def lock(self) -> Path:
+        return self.dir / LOCK
+
+    @property
+    def reserve(self) -> Path:
+        return self.dir / RESERVE
 
     def shard(self, step: int) -> Path:
         return self.dir / ROLLOUTS / shard_name(step)

@@ -108,6 +108,9 @@ def test_an_onnx_reward_entry_in_a_run_config(workspace, reward_export):
     prompts, completions = ["What is 1 + 2?", "What is 2 + 2?"], [" 3", " <answer>4</answer>"]
     expected = OnnxReward(workspace / "rm")(completions=completions, prompts=prompts)
     assert funcs[0](prompts=prompts, completions=completions) == expected and weights == [1.0, 1.0]
+    from rlstudio.evals.judge import Judge  # evaluations score with the same entries
+
+    assert Judge(config, None).funcs[0](prompts=prompts, completions=completions) == expected
     with pytest.raises(ConfigError, match=r"rewards\[0\]: set either `ref`"):
         load(workspace, "rewards=[{name: rm, onnx: rm, ref: exact_answer}]")
     with pytest.raises(ConfigError, match=r"rewards\[0\].onnx: .*nothing/export.json not found"):

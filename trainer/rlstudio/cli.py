@@ -4,6 +4,7 @@
     rlstudio resume RUN_DIR [--set key=value ...]
     rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
     rlstudio schema                                                  JSON Schema of the config
+    rlstudio select-subset RUN_DIR --method limr --size N|--threshold T   a training subset (LIMR)
     rlstudio demo [...]                                              the embedded default run
     rlstudio --version [--json]
 
@@ -55,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
     sub.add_parser("schema", help="print the JSON Schema of the config")
+    from rlstudio.limr import add_arguments
+
+    add_arguments(sub.add_parser("select-subset", help="choose training prompts from a recorded run (LIMR, baselines)"))
     sub.add_parser("demo", help="the embedded default run", add_help=False)
     return parser
 
@@ -77,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "validate":
         return _validate(args.config, args.overrides, args.json)
+    if args.command == "select-subset":
+        from rlstudio.limr import main as select_main
+
+        return select_main(args)
     if args.command == "train":
         return _train(args.config, args.run_dir, args.overrides)
     if args.command == "resume":

@@ -26,7 +26,8 @@ from rlstudio import FORMAT
 from rlstudio.runfiles import atomic_write_bytes
 
 ROW_GROUP_SIZE = 16
-STATISTICS_COLUMNS = ["step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold"]
+STATISTICS_COLUMNS = ["step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold",
+                      "dataset_index"]
 PROMPT_INDEX = "prompts.jsonl"
 
 
@@ -55,6 +56,7 @@ def schema(reward_names: list[str]) -> pa.Schema:
             ("reward_error", pa.string()),
             ("extras", pa.string()),
             ("entropy_threshold", pa.float32()),
+            ("dataset_index", pa.int64()),
         ],
         metadata={"rlstudio.format": FORMAT},
     )
@@ -105,6 +107,7 @@ def _normalize(row: dict[str, Any]) -> dict[str, Any]:
     extras = out.get("extras") or {}
     out["extras"] = extras if isinstance(extras, str) else json.dumps(extras, default=str)
     out.setdefault("entropy_threshold", None)
+    out.setdefault("dataset_index", None)
     return out
 
 
@@ -130,3 +133,46 @@ def token_pieces(tokenizer, ids: list[int]) -> list[str]:
         pieces.append(text[len(previous):] if text.startswith(previous) else text)
         previous = text
     return pieces
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-prompt results across a run (prompt selection, `rlstudio select-subset`)
+
+SHARD_GLOB = "step-*.parquet"
+
+
+def shard_paths(rollouts_dir: Path) -> list[tuple[int, Path]]:
+    """(step, path) of every complete shard, by step; temporaries (`.step-….tmp`) are not shards."""
+    found = []
+    for path in Path(rollouts_dir).glob(SHARD_GLOB):
+        digits = path.stem.partition("-")[2]
+        if digits.isdigit():
+            found.append((int(digits), path))
+    return sorted(found)
+
+
+def group_results(rollouts_dir: Path) -> list[dict[str, Any]]:
+    """One record per (step, prompt) group of every shard: `{step, dataset_index, prompt_key, reward,
+    rewards}` where `reward` is the mean of the group's non-null `reward` values (None if
+    all are null) and `rewards` the list of them. Only the scalar columns and `prompt` are read.
+
+    Every shard is read (each holds different steps), so the prompt index (prompts.jsonl), which
+    answers "which steps hold this prompt", saves nothing here. `dataset_index` is None in shards
+    written before that column existed.
+    """
+    out: list[dict[str, Any]] = []
+    for step, path in shard_paths(rollouts_dir):
+        names = set(pq.read_schema(path).names)
+        columns = ["prompt", "reward"] + (["dataset_index"] if "dataset_index" in names else [])
+        table = pq.read_table(path, columns=columns).to_pydict()
+        groups: dict[tuple[Any, str], list[float]] = {}
+        for i, prompt in enumerate(table["prompt"]):
+            index = table["dataset_index"][i] if "dataset_index" in table else None
+            key = (index, prompt_hash(prompt))
+            values = groups.setdefault(key, [])
+            if table["reward"][i] is not None:
+                values.append(float(table["reward"][i]))
+        for (index, key), values in groups.items():
+            out.append({"step": step, "dataset_index": index, "prompt_key": key,
+                        "reward": sum(values) / len(values) if values else None, "rewards": values})
+    return out

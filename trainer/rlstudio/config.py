@@ -25,6 +25,7 @@ from typing import Any, Literal
 import yaml
 
 from rlstudio.hints import HintsConfig
+from rlstudio.selection import SelectionConfig
 
 # ---------------------------------------------------------------------------------------------
 # Config dataclasses
@@ -106,6 +107,11 @@ class DataConfig:
         default=0.0, metadata={"help": "Share of rows held out as the eval split (0 = none)."}
     )
     shuffle_seed: int | None = field(default=None, metadata={"help": "Shuffle rows with this seed before splitting."})
+    selection: SelectionConfig = field(
+        default_factory=SelectionConfig,
+        metadata={"help": "Which prompts each step trains on: uniform or difficulty-targeted "
+                  "(docs/data-efficiency.md)."},
+    )
 
     def problems(self) -> list[tuple[str, str]]:
         found = []

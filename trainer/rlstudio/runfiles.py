@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rlstudio import FORMAT
+from rlstudio.selection import SELECTION_FILE
 
 TERMINAL_STATUSES = ("completed", "failed", "stopped")
 
@@ -175,6 +176,10 @@ class RunWriter:
             text = "".join(json.dumps(m) + "\n" for m in kept)
             atomic_write_bytes(self.dir / "metrics.jsonl", text.encode("utf-8"))
             self._metrics = open(self.dir / "metrics.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        selection = self.dir / SELECTION_FILE  # written by the trainer's prompt selection (rank 0)
+        if selection.exists():
+            kept = [line for line in read_jsonl(selection) if line.get("step", 0) <= step]
+            atomic_write_bytes(selection, "".join(json.dumps(line) + "\n" for line in kept).encode("utf-8"))
         for shard in (self.dir / "rollouts").glob("step-*.parquet"):
             if int(shard.stem.split("-")[1]) > step:
                 shard.unlink()

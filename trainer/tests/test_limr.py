@@ -7,7 +7,7 @@ import json
 import math
 
 import pytest
-from conftest import ROWS, load
+from conftest import ROWS, VARYING_REWARD, load, write_varying_reward
 
 from rlstudio.limr import RunTrajectories, SelectionRefused, add_arguments, lim_scores, main, select
 from rlstudio.train import run
@@ -65,21 +65,12 @@ def _args(*argv: str) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-VARYING = "rewards=[{name: chars, ref: 'varying.py:chars'}]"
-
-
-def _varying(workspace):
-    """A reward that differs between completions of the random tiny model (the fixture's saturate)."""
-    (workspace / "varying.py").write_text(
-        "def chars(completions, **kwargs):\n    return [min(1.0, len(str(c)) / 60) for c in completions]\n")
-
-
 @pytest.mark.slow
 def test_subset_of_a_real_tiny_run(workspace, capsys):
     # 4 prompts, 2 per step: every prompt is visited once per 2 steps; 6 steps = 3 visits each.
     run_dir = workspace / "run"
-    _varying(workspace)
-    assert run(load(workspace, "algorithm.max_steps=6", "checkpoints.every_n_steps=6", VARYING), run_dir) == 0
+    write_varying_reward(workspace)
+    assert run(load(workspace, "algorithm.max_steps=6", "checkpoints.every_n_steps=6", VARYING_REWARD), run_dir) == 0
 
     assert main(_args(str(run_dir), "--method", "limr", "--size", "2")) == 0
     out = run_dir / "subsets" / "limr-size2.jsonl"
@@ -115,8 +106,8 @@ def test_subset_of_a_real_tiny_run(workspace, capsys):
 @pytest.mark.slow
 def test_a_run_with_two_visits_per_prompt_writes_nothing(workspace, capsys):
     run_dir = workspace / "run"
-    _varying(workspace)
-    assert run(load(workspace, "algorithm.max_steps=4", "checkpoints.every_n_steps=4", VARYING), run_dir) == 0
+    write_varying_reward(workspace)
+    assert run(load(workspace, "algorithm.max_steps=4", "checkpoints.every_n_steps=4", VARYING_REWARD), run_dir) == 0
     assert main(_args(str(run_dir), "--method", "limr", "--threshold", "0.6")) == 2
     assert "the most any prompt has is 2" in capsys.readouterr().err
     assert not (run_dir / "subsets").exists()

@@ -3,16 +3,13 @@ prediction by embedding similarity, config checks, and real tiny runs (resume, t
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import load
+from conftest import VARYING_REWARD, load, train_two_processes, write_varying_reward
 
 from rlstudio.config import ConfigError
 from rlstudio.runfiles import read_jsonl, read_manifest
@@ -93,12 +90,7 @@ def test_bad_settings_are_refused_with_the_reason(workspace, setting, message):
 
 
 SELECT = ["data.selection.strategy=difficulty", "data.selection.reference_size=2",
-          "data.selection.exploration=0.5", "rewards=[{name: chars, ref: 'varying.py:chars'}]"]
-
-
-def _varying(workspace: Path) -> None:
-    (workspace / "varying.py").write_text(
-        "def chars(completions, **kwargs):\n    return [min(1.0, len(str(c)) / 60) for c in completions]\n")
+          "data.selection.exploration=0.5", VARYING_REWARD]
 
 
 def _check_log_matches_shards(run_dir: Path, steps: list[int]) -> list[dict]:
@@ -116,7 +108,7 @@ def _check_log_matches_shards(run_dir: Path, steps: list[int]) -> list[dict]:
 
 @pytest.mark.slow
 def test_real_run_with_selection_stopped_and_resumed(workspace):
-    _varying(workspace)
+    write_varying_reward(workspace)
     run_dir = workspace / "run"
     (run_dir / "control").mkdir(parents=True)
     (run_dir / "control" / "stop").touch()
@@ -138,16 +130,10 @@ def test_real_run_with_selection_stopped_and_resumed(workspace):
 
 @pytest.mark.slow
 def test_two_cpu_processes_choose_the_same_prompts(workspace):
-    _varying(workspace)
+    write_varying_reward(workspace)
     run_dir = workspace / "run"
-    accelerate = Path(sys.executable).parent / "accelerate"
-    cmd = [str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-           "--mixed_precision", "no", "--dynamo_backend", "no",
-           "-m", "rlstudio.cli", "train", str(workspace / "t.rlstudio.yaml"), "--run-dir", str(run_dir),
-           "--set", "algorithm.per_device_train_batch_size=4", "--set", "algorithm.max_steps=4",
-           *[arg for s in SELECT for arg in ("--set", s)]]
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=400)
+    result = train_two_processes(workspace, run_dir, "algorithm.per_device_train_batch_size=4",
+                                 "algorithm.max_steps=4", *SELECT)
     assert result.returncode == 0, result.stderr[-3000:]
     # Each rank generates its own prompt of the round; the run fails if a rank's sampler did not
     # choose the prompt another rank generated. Every step: two distinct prompts, one per rank.

@@ -203,7 +203,8 @@ def histogram(values: list[float], bins: int = 10, width: int = 40) -> list[str]
     return lines
 
 
-def report(run_dir: Path, data: RunTrajectories, selection: Selection, total_rows: int, out: Path | None) -> str:
+def report(run_dir: Path, data: RunTrajectories, selection: Selection, total_rows: int, out: Path | None,
+           held_out: int = 0) -> str:
     label = "LIM score" if selection.method == "limr" else "mean normalised reward"
     eligible = list(selection.scores.values())
     recorded = len(data.trajectories) + len(data.excluded)
@@ -212,8 +213,8 @@ def report(run_dir: Path, data: RunTrajectories, selection: Selection, total_row
         f"run: {run_dir}",
         f"method: {selection.method}",
         f"reward range used for normalising: [{data.reward_range[0]:g}, {data.reward_range[1]:g}]",
-        f"source rows: {total_rows}; recorded in {data.recorded_steps} step(s): {recorded}; "
-        f"never recorded: {total_rows - recorded}",
+        f"source rows: {total_rows}; held out for evaluation: {held_out}; recorded in {data.recorded_steps} "
+        f"step(s): {recorded}; never recorded: {total_rows - held_out - recorded}",
         f"scored: {len(selection.scores)}; selected: {len(selection.selected)}",
         "",
         f"{label} of the scored prompts:",
@@ -222,8 +223,10 @@ def report(run_dir: Path, data: RunTrajectories, selection: Selection, total_row
         "excluded (recorded prompts not selected):",
         *[f"  {count:6d}  {kind}" for kind, count in reasons.most_common()],
     ]
-    if total_rows - recorded:
-        lines.append(f"  {total_rows - recorded:6d}  never recorded (not sampled in a recorded step)")
+    if total_rows - held_out - recorded:
+        lines.append(f"  {total_rows - held_out - recorded:6d}  never recorded (not sampled in a recorded step)")
+    if held_out:
+        lines.append(f"  {held_out:6d}  held out for evaluation (data.eval_fraction), never trained on")
     if data.unindexed_groups:
         lines.append(f"  ({data.unindexed_groups} recorded groups without dataset_index were ignored)")
     lines.append("")
@@ -289,13 +292,13 @@ def _main(run_dir: Path, args: argparse.Namespace) -> int:
 
     data = run_trajectories(run_dir, tuple(args.reward_range) if args.reward_range else None)
     selection = select(data, args.method, args.size, args.threshold, args.min_visits)
-    raw = _source_rows(manifest)
+    raw, held_out = _source_rows(manifest)
     out_of_range = [i for i in selection.selected if i >= len(raw)]
     if out_of_range:
         raise SelectionRefused(f"the run's data has {len(raw)} rows but the shards name row {out_of_range[0]}: "
                                "the data changed since the run was recorded")
     if not selection.selected:
-        print(report(run_dir, data, selection, len(raw), None))
+        print(report(run_dir, data, selection, len(raw), None, held_out))
         raise SelectionRefused("no prompt was selected (see the report above); lower --threshold or raise --size")
 
     out = Path(args.out) if args.out else run_dir / "subsets" / f"{_name(args)}.jsonl"
@@ -304,7 +307,7 @@ def _main(run_dir: Path, args: argparse.Namespace) -> int:
     atomic_write_bytes(out, "".join(json.dumps(r, default=str) + "\n" for r in rows).encode("utf-8"))
     provenance = _provenance(run_dir, manifest, args, data, selection, out)
     atomic_write_bytes(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2).encode("utf-8"))
-    text = report(run_dir, data, selection, len(raw), out)
+    text = report(run_dir, data, selection, len(raw), out, held_out)
     atomic_write_bytes(out.with_suffix(".report.txt"), (text + "\n").encode("utf-8"))
     print(text)
     return 0
@@ -319,10 +322,17 @@ def _name(args: argparse.Namespace) -> str:
 
 
 def _source_rows(manifest: dict[str, Any]):
+    """(the source rows, how many of them the run held out for evaluation)."""
     from rlstudio.data import load_raw
     from rlstudio.train import config_from_manifest
 
-    return load_raw(config_from_manifest(manifest))
+    config = config_from_manifest(manifest)
+    held_out = 0
+    if config.data.eval_fraction > 0:
+        from rlstudio.data import load_dataset
+
+        held_out = len(load_dataset(config)[1])
+    return load_raw(config), held_out
 
 
 def _provenance(run_dir: Path, manifest: dict[str, Any], args: argparse.Namespace, data: RunTrajectories,

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlstudio import runformat
 from rlstudio.runfiles import atomic_write_bytes, read_manifest, utc_now
 
 LIMR_MIN_VISITS = 3  # a trajectory of fewer points says nothing about its shape
@@ -87,9 +88,7 @@ class RunTrajectories:
 
 
 def run_trajectories(run_dir: Path, reward_range: tuple[float, float] | None = None) -> RunTrajectories:
-    from rlstudio.rollouts import group_results  # pyarrow: not imported to build the CLI parser
-
-    groups = group_results(Path(run_dir) / "rollouts")
+    groups = runformat.group_results(runformat.RunPaths(run_dir).rollouts)
     if not groups:
         raise SelectionRefused(f"{run_dir}: no rollout shards (rollouts/step-*.parquet); was recording off?")
     unindexed = sum(1 for g in groups if g["dataset_index"] is None)
@@ -301,7 +300,7 @@ def _main(run_dir: Path, args: argparse.Namespace) -> int:
         print(report(run_dir, data, selection, len(raw), None, held_out))
         raise SelectionRefused("no prompt was selected (see the report above); lower --threshold or raise --size")
 
-    out = Path(args.out) if args.out else run_dir / "subsets" / f"{_name(args)}.jsonl"
+    out = Path(args.out) if args.out else runformat.RunPaths(run_dir).subsets / f"{_name(args)}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = raw.select(selection.selected).to_list()
     atomic_write_bytes(out, "".join(json.dumps(r, default=str) + "\n" for r in rows).encode("utf-8"))

@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Literal
 
 ATTENTION_TEMPERATURE = 0.1
-SELECTION_FILE = "selection.jsonl"
 
 
 @dataclass
@@ -178,7 +177,7 @@ class DifficultyTable:
 
 def replay_log(path: Path, table: DifficultyTable, up_to_step: int) -> int:
     """Rebuild the reference set from selection.jsonl lines of steps <= up_to_step; return lines used."""
-    from rlstudio.runfiles import read_jsonl
+    from rlstudio.runformat import read_jsonl
 
     used = 0
     for line in read_jsonl(path):

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import train_two_processes
 
-from rlstudio.runfiles import read_jsonl, read_manifest
+from rlstudio.runformat import read_jsonl, read_manifest
 
 pytestmark = pytest.mark.slow
 

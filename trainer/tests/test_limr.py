@@ -10,6 +10,7 @@ import pytest
 from conftest import ROWS, VARYING_REWARD, load, write_varying_reward
 
 from rlstudio.limr import RunTrajectories, SelectionRefused, add_arguments, lim_scores, main, select
+from rlstudio.runformat import RunPaths
 from rlstudio.train import run
 
 
@@ -73,7 +74,7 @@ def test_subset_of_a_real_tiny_run(workspace, capsys):
     assert run(load(workspace, "algorithm.max_steps=6", "checkpoints.every_n_steps=6", VARYING_REWARD), run_dir) == 0
 
     assert main(_args(str(run_dir), "--method", "limr", "--size", "2")) == 0
-    out = run_dir / "subsets" / "limr-size2.jsonl"
+    out = RunPaths(run_dir).subsets / "limr-size2.jsonl"
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     provenance = json.loads(out.with_suffix(".provenance.json").read_text())
     chosen = [r["dataset_index"] for r in provenance["rows"]]
@@ -86,7 +87,7 @@ def test_subset_of_a_real_tiny_run(workspace, capsys):
     low, high = provenance["parameters"]["rewardRange"]
     trajectories: dict[int, list[float]] = {}
     for step in range(1, 7):
-        table = pq.read_table(run_dir / "rollouts" / f"step-{step:08d}.parquet").to_pylist()
+        table = pq.read_table(RunPaths(run_dir).shard(step)).to_pylist()
         for index in sorted({r["dataset_index"] for r in table}):
             rewards = [r["reward"] for r in table if r["dataset_index"] == index]
             trajectories.setdefault(index, []).append((sum(rewards) / len(rewards) - low) / (high - low))
@@ -110,4 +111,4 @@ def test_a_run_with_two_visits_per_prompt_writes_nothing(workspace, capsys):
     assert run(load(workspace, "algorithm.max_steps=4", "checkpoints.every_n_steps=4", VARYING_REWARD), run_dir) == 0
     assert main(_args(str(run_dir), "--method", "limr", "--threshold", "0.6")) == 2
     assert "the most any prompt has is 2" in capsys.readouterr().err
-    assert not (run_dir / "subsets").exists()
+    assert not RunPaths(run_dir).subsets.exists()

@@ -12,7 +12,7 @@ import pytest
 from conftest import VARYING_REWARD, load, train_two_processes, write_varying_reward
 
 from rlstudio.config import ConfigError
-from rlstudio.runfiles import read_jsonl, read_manifest
+from rlstudio.runformat import RunPaths, read_jsonl, read_manifest
 from rlstudio.sampler import DifficultySampler
 from rlstudio.selection import DifficultyTable, SelectionConfig
 from rlstudio.train import resume, run
@@ -94,10 +94,10 @@ SELECT = ["data.selection.strategy=difficulty", "data.selection.reference_size=2
 
 
 def _check_log_matches_shards(run_dir: Path, steps: list[int]) -> list[dict]:
-    lines = read_jsonl(run_dir / "selection.jsonl")
+    lines = read_jsonl(RunPaths(run_dir).selection)
     assert [line["step"] for line in lines] == steps
     for line in lines:
-        rows = pq.read_table(run_dir / "rollouts" / f"step-{line['step']:08d}.parquet").to_pylist()
+        rows = pq.read_table(RunPaths(run_dir).shard(line["step"])).to_pylist()
         in_shard = list(dict.fromkeys(r["dataset_index"] for r in rows))
         assert [p["dataset_index"] for p in line["prompts"]] == in_shard
         for p in line["prompts"]:

@@ -305,10 +305,6 @@ class RunConfig:
         for i, name in enumerate(names):
             if names.index(name) != i:
                 found.append((f"rewards[{i}].name", f"duplicate reward name {name!r}"))
-        if self.data.reasoning_gym is None:
-            for i, reward in enumerate(self.rewards):
-                if reward.ref == "reasoning_gym":
-                    found.append((f"rewards[{i}].ref", "the reasoning_gym reward needs `data.reasoning_gym`"))
         return found
 
     def resolve(self, path: str) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ class DifficultySampler(Sampler[int]):
         self.repeat_count = repeat_count
         self.rounds_per_epoch = table.size // batch_size
         self.round = 0
-        self.drawn: dict[int, dict[str, Any]] = {}  # position -> {estimate, basis, reason, round}
+        # Rounds drawn and not yet generated (the loader draws ahead): [(round, {position: why})].
+        self.pending: deque[tuple[int, dict[int, dict[str, Any]]]] = deque(maxlen=KEEP_ROUNDS)
 
     def __len__(self) -> int:
         return self.rounds_per_epoch * self.batch_size * self.mini_repeat_count * self.repeat_count
@@ -43,15 +45,29 @@ class DifficultySampler(Sampler[int]):
     def __iter__(self):
         for _ in range(self.rounds_per_epoch):
             choice = self.table.choose(self.round, self.batch_size)
-            for i, position in enumerate(choice.indices):
-                self.drawn[position] = {"estimate": choice.estimates[i], "basis": choice.basis[i],
-                                        "reason": choice.reason[i], "round": self.round}
-            self.drawn = {p: d for p, d in self.drawn.items() if d["round"] > self.round - KEEP_ROUNDS}
+            self.pending.append((self.round, {
+                position: {"estimate": choice.estimates[i], "basis": choice.basis[i], "reason": choice.reason[i]}
+                for i, position in enumerate(choice.indices)}))
             self.round += 1
             for _ in range(self.repeat_count):
                 for position in choice.indices:
                     for _ in range(self.mini_repeat_count):
                         yield position
+
+    def claim(self, positions: list[int]) -> dict[int, dict[str, Any]] | None:
+        """Why each of a generated round's prompts was drawn: the oldest pending round with exactly
+        these prompts (rounds before it are dropped). None if some prompt was drawn in no pending
+        round: this process's sampler did not choose it."""
+        wanted = set(positions)
+        for i, (_, why) in enumerate(self.pending):
+            if set(why) == wanted:
+                for _ in range(i):
+                    self.pending.popleft()
+                return why
+        merged: dict[int, dict[str, Any]] = {}
+        for _, why in self.pending:  # e.g. a round generated again after a resume: the latest draws
+            merged.update(why)
+        return merged if wanted <= set(merged) else None
 
 
 class SelectionMixin:
@@ -136,14 +152,14 @@ class SelectionMixin:
             values = [v for v in normalised[start:start + g] if not math.isnan(v)]
             prompts.append((source, sum(values) / len(values) if values else None))
         step = self.state.global_step + 1
+        why = self._sampler.claim([self._positions[source] for source, _ in prompts])
+        if why is None:
+            raise RuntimeError(
+                f"prompt selection diverged across processes: source rows {[s for s, _ in prompts]} were generated "
+                f"at step {step} but the sampler of process {self.accelerator.process_index} did not choose them all")
         records = []
         for source, observed in prompts:
-            position = self._positions[source]
-            drawn = self._sampler.drawn.get(position)
-            if drawn is None:
-                raise RuntimeError(
-                    f"prompt selection diverged across processes: source row {source} was generated at step "
-                    f"{step} but the sampler of process {self.accelerator.process_index} did not choose it")
+            drawn = why[self._positions[source]]
             records.append({"dataset_index": source, "estimate": drawn["estimate"], "basis": drawn["basis"],
                             "reason": drawn["reason"], "observed": observed})
         self._log_selection(records)

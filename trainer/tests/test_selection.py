@@ -77,6 +77,20 @@ def test_sampler_keeps_trls_repeat_layout():
     assert first[:6] == [a, a, a, b, b, b] and a != b
 
 
+def test_a_generated_round_is_explained_by_its_own_draw():
+    """The loader draws a round ahead: a prompt drawn again in the next round keeps the first
+    round's reason and estimate when the first round is generated."""
+    table = DifficultyTable(3, SelectionConfig(strategy="difficulty", exploration=0.5), 0)
+    sampler = DifficultySampler(table, batch_size=2, mini_repeat_count=1, repeat_count=1)
+    first, second = list(sampler), list(sampler)  # one round per pass over 3 prompts
+    shared = (set(first) & set(second)).pop()  # 2 of 3 prompts each time: at least one in both
+    rounds = dict(sampler.pending)
+    assert sampler.claim(first) == rounds[0] and sampler.claim(second) == rounds[1]
+    assert [r for r, _ in sampler.pending] == [1]
+    assert sampler.claim([0, 1, 2]) is None  # never drawn together: not this sampler's choice
+    assert shared in rounds[0] and shared in rounds[1]
+
+
 @pytest.mark.parametrize("setting, message", [
     ("data.selection.target=0", "data.selection.target: must be strictly between 0 and 1"),
     ("data.selection.target=1.0", "data.selection.target: must be strictly between 0 and 1"),
@@ -96,7 +110,8 @@ SELECT = ["data.selection.strategy=difficulty", "data.selection.reference_size=2
 def _check_log_matches_shards(run_dir: Path, steps: list[int]) -> list[dict]:
     lines = read_jsonl(RunPaths(run_dir).selection)
     assert [line["step"] for line in lines] == steps
-    for line in lines:
+    for line in lines:  # 2 prompts a round, exploration 0.5: one drawn for the target, one to explore
+        assert sorted(p["reason"] for p in line["prompts"]) == ["explore", "target"]
         rows = pq.read_table(RunPaths(run_dir).shard(line["step"])).to_pylist()
         in_shard = list(dict.fromkeys(r["dataset_index"] for r in rows))
         assert [p["dataset_index"] for p in line["prompts"]] == in_shard

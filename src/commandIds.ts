@@ -8,6 +8,7 @@ export const COMMAND_IDS = {
   stopRun: 'rlstudio.stopRun',
   saveCheckpoint: 'rlstudio.saveCheckpoint',
   resumeRun: 'rlstudio.resumeRun',
+  selectSubset: 'rlstudio.selectSubset',
   openRun: 'rlstudio.openRun',
   showRunLog: 'rlstudio.showRunLog',
   openRunConfig: 'rlstudio.openRunConfig',

@@ -29,6 +29,7 @@ export const COMMANDS: Record<CommandId, (features: Features) => Handler> = {
   [ID.stopRun]: (f) => f.runs.stop,
   [ID.saveCheckpoint]: (f) => f.runs.save,
   [ID.resumeRun]: (f) => f.runs.resume,
+  [ID.selectSubset]: (f) => f.runs.selectSubset,
   [ID.openRun]: (f) => f.runs.open,
   [ID.showRunLog]: (f) => f.runs.showLog,
   [ID.openRunConfig]: (f) => f.runs.openConfig,

@@ -41,6 +41,10 @@ SOLVED_TOLERANCE = 1e-9
 class SelectionRefused(Exception):
     """The run cannot support the method; the message says why and what to do."""
 
+    def __init__(self, message: str, report: str | None = None):
+        super().__init__(message)
+        self.report = report
+
 
 # ---------------------------------------------------------------------------------------------
 # Scores (pure: lists of normalised rewards in, numbers out)
@@ -262,18 +266,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="normalise rewards from this range to [0, 1] "
                         "(default: the run's lowest and highest reward)")
     parser.add_argument("--out", help="output dataset path (default <run>/subsets/<method>-<size|threshold>.jsonl)")
+    parser.add_argument("--json", action="store_true",
+                        help='print {"ok", "dataset", "provenance", "report", "selected", "text"} or {"ok": false, '
+                        '"message", "text"} instead of the report')
 
 
 def main(args: argparse.Namespace) -> int:
+    """Exit 0 with the subset written, 2 when refused (nothing written)."""
     run_dir = Path(args.run_dir)
     try:
-        return _main(run_dir, args)
+        result = _main(run_dir, args)
     except SelectionRefused as exc:
-        print(f"rlstudio select-subset: {exc}\nnothing written", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"ok": False, "message": str(exc), "text": exc.report}))
+        else:
+            if exc.report:
+                print(exc.report)
+            print(f"rlstudio select-subset: {exc}\nnothing written", file=sys.stderr)
         return 2
+    print(json.dumps({"ok": True, **result}) if args.json else result["text"])
+    return 0
 
 
-def _main(run_dir: Path, args: argparse.Namespace) -> int:
+def _main(run_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
     if args.method == "limr" and args.size is None and args.threshold is None:
         raise SelectionRefused("--method limr needs --size N or --threshold T")
     if args.method != "limr" and (args.size is not None or args.threshold is not None):
@@ -297,8 +312,8 @@ def _main(run_dir: Path, args: argparse.Namespace) -> int:
         raise SelectionRefused(f"the run's data has {len(raw)} rows but the shards name row {out_of_range[0]}: "
                                "the data changed since the run was recorded")
     if not selection.selected:
-        print(report(run_dir, data, selection, len(raw), None, held_out))
-        raise SelectionRefused("no prompt was selected (see the report above); lower --threshold or raise --size")
+        raise SelectionRefused("no prompt was selected (see the report); lower --threshold or raise --size",
+                               report(run_dir, data, selection, len(raw), None, held_out))
 
     out = Path(args.out) if args.out else runformat.RunPaths(run_dir).subsets / f"{_name(args)}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -308,8 +323,8 @@ def _main(run_dir: Path, args: argparse.Namespace) -> int:
     atomic_write_bytes(out.with_suffix(".provenance.json"), json.dumps(provenance, indent=2).encode("utf-8"))
     text = report(run_dir, data, selection, len(raw), out, held_out)
     atomic_write_bytes(out.with_suffix(".report.txt"), (text + "\n").encode("utf-8"))
-    print(text)
-    return 0
+    return {"dataset": str(out), "provenance": str(out.with_suffix(".provenance.json")),
+            "report": str(out.with_suffix(".report.txt")), "selected": len(selection.selected), "text": text}
 
 
 def _name(args: argparse.Namespace) -> str:

@@ -111,4 +111,7 @@ def test_a_run_with_two_visits_per_prompt_writes_nothing(workspace, capsys):
     assert run(load(workspace, "algorithm.max_steps=4", "checkpoints.every_n_steps=4", VARYING_REWARD), run_dir) == 0
     assert main(_args(str(run_dir), "--method", "limr", "--threshold", "0.6")) == 2
     assert "the most any prompt has is 2" in capsys.readouterr().err
+    assert main(_args(str(run_dir), "--method", "limr", "--threshold", "0.6", "--json")) == 2
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["ok"] is False and "the most any prompt has is 2" in answer["message"]
     assert not RunPaths(run_dir).subsets.exists()

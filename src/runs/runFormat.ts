@@ -26,6 +26,8 @@ export const RUN_FILES = {
   control: 'control',
   logs: 'logs',
   evals: 'evals',
+  /** Prompts chosen per round by difficulty-targeted selection (optional; docs/data-efficiency.md). */
+  selection: 'selection.jsonl',
 } as const;
 
 /** Files under logs/: the spawner's redirections, then the trainer's own log. */
@@ -52,6 +54,7 @@ export function runPaths(dir: string) {
     control: path.join(dir, RUN_FILES.control),
     logs: path.join(dir, RUN_FILES.logs),
     evals: path.join(dir, RUN_FILES.evals),
+    selection: path.join(dir, RUN_FILES.selection),
     log: (file: LogFile) => path.join(dir, RUN_FILES.logs, file),
     controlFile: (request: ControlRequest) => path.join(dir, RUN_FILES.control, request),
     shard: (step: number) => path.join(dir, RUN_FILES.rollouts, shardFileName(step)),
@@ -105,12 +108,13 @@ export const COLUMNS = {
   reward_error: 'rewardError',
   extras: 'extras',
   entropy_threshold: 'entropyThreshold',
+  dataset_index: 'datasetIndex',
 } as const satisfies Record<string, keyof RolloutRow>;
 
 export type Column = keyof typeof COLUMNS;
 export type RowOf<C extends Column> = Pick<RolloutRow, (typeof COLUMNS)[C]>;
 
-/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`) are optional. */
+/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, `dataset_index`) are optional. */
 export const REQUIRED_COLUMNS = [
   'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
   'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
@@ -136,6 +140,7 @@ const CONVERT: { [C in Column]: (value: unknown, file: string, row: number) => R
   reward_error: (v) => (v == null ? null : String(v)),
   extras: (v, file, row) => parseExtras(file, row, v),
   entropy_threshold: toNumber,
+  dataset_index: toNumber,
 };
 
 /**

@@ -126,6 +126,7 @@ function detailOf(tokens: string[], overrides: Partial<RolloutDetail> = {}): Rol
     rewardError: null,
     extras: {},
     entropyThreshold: null,
+    datasetIndex: null,
     ...overrides,
   };
 }
@@ -225,6 +226,19 @@ describe('rollout inspector', () => {
       await hints.waitFor();
       assert.equal(await hints.textContent(), 'Hints received: kp-carry, <b>kp2</b>');
       assert.equal(await app.page.locator('.hints b').count(), 0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('shows the source data row and why selection chose the prompt', async () => {
+    const selection = { estimate: 0.456, basis: 'predicted', reason: 'target', observed: 0.75 } as const;
+    const chosen = { ...detailOf(['4'], { datasetIndex: 41 }), selection };
+    const { app, close } = await openInspector(recordedHandlers([chosen as RolloutDetail, detailOf(['5'], { row: 1 })]), { state: { row: 0 } });
+    try {
+      const line = app.page.locator('.source-row');
+      await line.waitFor();
+      assert.equal(await line.textContent(), 'Data row 41 · chosen for the target difficulty: estimated 0.46 from similar prompts, observed 0.75');
     } finally {
       await close();
     }

@@ -3,11 +3,12 @@
 // without gradient dimmed. Long completions render in chunks as the user scrolls (first paint is
 // one chunk). Hovering or focusing a token shows a card with its exact numbers.
 
-import type { Measure, RolloutDetail } from '../../src/webviews/inspector/protocol';
+import type { Measure, InspectedRollout } from '../../src/webviews/inspector/protocol';
 import { append, clear, el } from '../shared/dom';
 import { formatNumber } from '../../src/common/format';
 import { SCALES, binOf, measureValue } from './colorScale';
 import { renderMarkdown } from './markdown';
+import { sourceLine } from './sourceLine';
 import { tokenUnits, visibleSegments, type TokenUnit } from './tokenUnits';
 
 export interface TokenViewOptions {
@@ -26,7 +27,7 @@ type Item = { kind: 'unit'; unit: number } | { kind: 'think'; from: number; to: 
 export class TokenView {
   readonly element = el('div', { class: 'token-view' });
   private readonly card = el('div', { class: 'token-card', role: 'tooltip', hidden: true });
-  private detail: RolloutDetail | undefined;
+  private detail: InspectedRollout | undefined;
   private options: TokenViewOptions | undefined;
   private units: TokenUnit[] = [];
   private items: Item[] = [];
@@ -37,7 +38,7 @@ export class TokenView {
   private observer: IntersectionObserver | undefined;
   private active = -1;
 
-  show(detail: RolloutDetail, options: TokenViewOptions): void {
+  show(detail: InspectedRollout, options: TokenViewOptions): void {
     if (this.detail !== detail) {
       this.expandedThink.clear();
       this.units = tokenUnits(detail.tokens, detail.completion);
@@ -68,6 +69,9 @@ export class TokenView {
     if (detail.hintIds.length > 0) {
       // The knowledge points injected into this prompt (their text is part of the prompt above).
       this.element.appendChild(el('p', { class: 'hints', 'aria-label': 'Hints' }, `Hints received: ${detail.hintIds.join(', ')}`));
+    }
+    if (detail.datasetIndex != null) {
+      this.element.appendChild(el('p', { class: 'source-row', 'aria-label': 'Source row' }, sourceLine(detail)));
     }
 
     if (options.markdown) {
@@ -184,7 +188,7 @@ export class TokenView {
     return wrapper;
   }
 
-  private legend(detail: RolloutDetail, measure: Measure): HTMLElement {
+  private legend(detail: InspectedRollout, measure: Measure): HTMLElement {
     const scale = SCALES[measure];
     const legend = el('div', { class: 'legend', 'aria-label': `Colour scale: ${measure}` });
     legend.appendChild(el('span', { class: 'muted' }, measure === 'advantage' ? 'advantage (gradient tokens)' : measure));
@@ -303,7 +307,7 @@ export class TokenView {
   }
 }
 
-function isForking(detail: RolloutDetail, t: number): boolean {
+function isForking(detail: InspectedRollout, t: number): boolean {
   return detail.entropyThreshold !== null && detail.entropies[t] >= detail.entropyThreshold;
 }
 

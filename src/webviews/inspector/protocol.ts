@@ -1,9 +1,9 @@
 // Messages between the rollout inspector's host panel and its app (webview/inspector/).
 
-import type { RolloutDetail, RolloutSummary, StepRollouts } from '../../runs/rolloutTypes';
+import type { InspectedRollout, RolloutDetail, RolloutSummary, SelectionChoice, StepRollouts } from '../../runs/rolloutTypes';
 import type { StepStats } from './stepStats';
 
-export type { RolloutDetail, RolloutSummary, StepRollouts, StepStats };
+export type { InspectedRollout, RolloutDetail, RolloutSummary, SelectionChoice, StepRollouts, StepStats };
 
 export const INSPECTOR_VIEW_TYPE = 'rlstudio.inspector';
 
@@ -73,7 +73,7 @@ export interface InspectorProtocol {
   requests: {
     'inspector/run/get': { params: { runId: string }; result: RunSteps };
     'rollouts/step/get': { params: { runId: string; step: number }; result: StepRollouts };
-    'rollouts/rollout/get': { params: { runId: string; step: number; row: number }; result: RolloutDetail };
+    'rollouts/rollout/get': { params: { runId: string; step: number; row: number }; result: InspectedRollout };
     'rollouts/group/get': { params: { runId: string; step: number; promptIndex: number }; result: GroupCompletion[] };
     'rollouts/step/stats': { params: { runId: string; step: number }; result: StepStats };
     /** Rows whose prompt or completion contains the text. */

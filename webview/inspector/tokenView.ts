@@ -3,7 +3,7 @@
 // without gradient dimmed. Long completions render in chunks as the user scrolls (first paint is
 // one chunk). Hovering or focusing a token shows a card with its exact numbers.
 
-import type { Measure, InspectedRollout } from '../../src/webviews/inspector/protocol';
+import type { InspectedRollout, Measure, RolloutDetail } from '../../src/webviews/inspector/protocol';
 import { append, clear, el } from '../shared/dom';
 import { formatNumber } from '../../src/common/format';
 import { SCALES, binOf, measureValue } from './colorScale';
@@ -188,7 +188,7 @@ export class TokenView {
     return wrapper;
   }
 
-  private legend(detail: InspectedRollout, measure: Measure): HTMLElement {
+  private legend(detail: RolloutDetail, measure: Measure): HTMLElement {
     const scale = SCALES[measure];
     const legend = el('div', { class: 'legend', 'aria-label': `Colour scale: ${measure}` });
     legend.appendChild(el('span', { class: 'muted' }, measure === 'advantage' ? 'advantage (gradient tokens)' : measure));
@@ -307,7 +307,7 @@ export class TokenView {
   }
 }
 
-function isForking(detail: InspectedRollout, t: number): boolean {
+function isForking(detail: RolloutDetail, t: number): boolean {
   return detail.entropyThreshold !== null && detail.entropies[t] >= detail.entropyThreshold;
 }
 

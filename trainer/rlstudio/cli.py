@@ -5,6 +5,8 @@
     rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
     rlstudio schema                                                  JSON Schema of the config
     rlstudio select-subset RUN_DIR --method limr --size N|--threshold T   a training subset (LIMR)
+    rlstudio eval RUN_DIR|CONFIG [--checkpoints base,latest] [...]   pass@k of checkpoints (evals/<id>/)
+    rlstudio score RUN_DIR --eval ID --checkpoint A --by B           A's samples teacher-forced under B
     rlstudio demo [...]                                              the embedded default run
     rlstudio --version [--json]
 
@@ -56,6 +58,29 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
     sub.add_parser("schema", help="print the JSON Schema of the config")
+
+    evaluate = sub.add_parser("eval", help="evaluate checkpoints: samples, rewards, pass@k (exit 2 on bad input)")
+    evaluate.add_argument("target", metavar="RUN_DIR|CONFIG")
+    evaluate.add_argument("--checkpoints", type=_names, help="comma-separated: base, latest, checkpoint-<step> "
+                          "(default base,latest; with --eval-id of an earlier eval: its checkpoints)")
+    evaluate.add_argument("--prompts", type=int, help="evaluate the first N prompts (default eval.prompts, 50)")
+    evaluate.add_argument("--samples", type=int, help="samples per prompt, n (default eval.samples, 16)")
+    evaluate.add_argument("--temperature", type=float, help="sampling temperature (default eval.temperature, 1.0)")
+    evaluate.add_argument("--max-new-tokens", type=int, help="default algorithm.max_completion_length")
+    evaluate.add_argument("--seed", type=int, help="sampling seed (default eval.seed, 0)")
+    evaluate.add_argument("--k", type=_ints, help="pass@k values, e.g. 1,4,16 (default 1,2,4,...,n)")
+    evaluate.add_argument("--batch-size", type=int, help="sequences per generate call (default eval.batch_size, 64)")
+    evaluate.add_argument("--name", help="eval name (part of the eval id)")
+    evaluate.add_argument("--eval-id", help="eval folder name under evals/; an existing one is resumed")
+
+    score = sub.add_parser("score", help="teacher-forced log-probs of an eval's samples under another checkpoint")
+    score.add_argument("run_dir")
+    score.add_argument("--eval", dest="eval_id", required=True, help="eval id (folder under evals/)")
+    score.add_argument("--checkpoint", required=True, help="whose samples")
+    score.add_argument("--by", required=True, help="the checkpoint that scores them")
+    score.add_argument("--temperature", type=float, default=1.0, help="log-probs of softmax(logits / T) (default 1)")
+    score.add_argument("--batch-size", type=int, default=8, help="sequences per forward pass (default 8)")
+
     from rlstudio.limr import add_arguments
 
     add_arguments(sub.add_parser("select-subset", help="choose training prompts from a recorded run (LIMR, baselines)"))
@@ -87,6 +112,17 @@ def main(argv: list[str] | None = None) -> int:
         return select_main(args)
     if args.command == "train":
         return _train(args.config, args.run_dir, args.overrides)
+    if args.command == "eval":
+        from rlstudio.evals.runner import run_eval
+
+        overrides = {"prompts": args.prompts, "samples": args.samples, "temperature": args.temperature,
+                     "max_new_tokens": args.max_new_tokens, "seed": args.seed, "k": args.k,
+                     "batch_size": args.batch_size}
+        return run_eval(args.target, args.checkpoints, overrides, args.name, args.eval_id)
+    if args.command == "score":
+        from rlstudio.evals.score import score_command
+
+        return score_command(args.run_dir, args.eval_id, args.checkpoint, args.by, args.temperature, args.batch_size)
     if args.command == "resume":
         from rlstudio.train import resume
 
@@ -97,6 +133,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     _parser().print_help()
     return 2
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(x) for x in _names(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
 def _validate(path: str, overrides: list[str], as_json: bool) -> int:

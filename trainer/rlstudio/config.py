@@ -27,6 +27,7 @@ from rlstudio.config_builder import Builder, ConfigError, Problem, check_nested,
 from rlstudio.config_files import check_references
 from rlstudio.config_schema import schema_for
 from rlstudio.config_yaml import apply_override, compose
+from rlstudio.evals.config import EvalConfig
 from rlstudio.hints import HintsConfig
 from rlstudio.selection import SelectionConfig
 from rlstudio.trl_source import grpo_config_field_names
@@ -292,6 +293,9 @@ class RunConfig:
         default=None,
         metadata={"help": "Folder for run directories (default `.rlstudio/runs` beside the config file)."},
     )
+    eval: EvalConfig | None = field(
+        default=None, metadata={"help": "Checkpoint evaluation (`rlstudio eval`): prompts, samples, pass@k."}
+    )
 
     # Not part of the YAML: where the config came from (for relative paths).
     base_dir: str = field(default=".", metadata={"internal": True})
@@ -305,6 +309,8 @@ class RunConfig:
         for i, name in enumerate(names):
             if names.index(name) != i:
                 found.append((f"rewards[{i}].name", f"duplicate reward name {name!r}"))
+        if self.eval is not None:
+            found.extend(self.eval.problems_in(self))
         return found
 
     def resolve(self, path: str) -> Path:

@@ -189,6 +189,10 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
 
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
+    if config.eval is not None and config.eval.every_n_steps:  # before RunCallback: it adds eval/* to the logs
+        from rlstudio.evals.periodic import EvalCallback
+
+        trainer.add_callback(EvalCallback(trainer, config, run_dir, is_main=writer is not None))
     trainer.add_callback(RunCallback(trainer, writer, control, run_dir))
     return trainer, checkpoint
 

@@ -59,13 +59,18 @@ def tiny_model(tmp_path_factory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
+def make_workspace(root: Path, tiny_model: Path) -> Path:
+    """The tiny model, data.jsonl (ROWS), rewards.py (REWARDS) and t.rlstudio.yaml (BASE_CONFIG) in `root`."""
+    shutil.copytree(tiny_model, root / "model")
+    (root / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    (root / "rewards.py").write_text(REWARDS)
+    (root / "t.rlstudio.yaml").write_text(BASE_CONFIG)
+    return root
+
+
 @pytest.fixture
 def workspace(tmp_path, tiny_model) -> Path:
-    shutil.copytree(tiny_model, tmp_path / "model")
-    (tmp_path / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
-    (tmp_path / "rewards.py").write_text(REWARDS)
-    (tmp_path / "t.rlstudio.yaml").write_text(BASE_CONFIG)
-    return tmp_path
+    return make_workspace(tmp_path, tiny_model)
 
 
 def load(workspace: Path, *overrides: str):

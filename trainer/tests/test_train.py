@@ -32,15 +32,9 @@ def shards(run_dir: Path) -> dict[int, list[dict]]:
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, tiny_model):
     """One 3-step run with the forking mask (q=0.5), temperature 0.7 and a reward that fails on row 1."""
-    import shutil
+    from conftest import make_workspace
 
-    from conftest import BASE_CONFIG, REWARDS, ROWS
-
-    ws = tmp_path_factory.mktemp("ws")
-    shutil.copytree(tiny_model, ws / "model")
-    (ws / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
-    (ws / "rewards.py").write_text(REWARDS)
-    (ws / "t.rlstudio.yaml").write_text(BASE_CONFIG)
+    ws = make_workspace(tmp_path_factory.mktemp("ws"), tiny_model)
     config = load(ws, THREE_REWARDS, "algorithm.top_entropy_quantile=0.5", "algorithm.temperature=0.7")
     assert run(config, ws / "run") == 0
     return ws, ws / "run"

@@ -12,7 +12,7 @@ import { RUN_FORMAT } from './model';
 import { PromptIndex, promptsInFooter } from './promptIndex';
 import { PROMPT_SIDECAR, PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
 import type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
-import { baseName, mean, parseExtras, toNumber, toNumbers, toRewards, toStrings } from './rolloutValues';
+import { COMPLETION_COLUMNS, baseName, mean, parseExtras, toCompletion, toNumber, toNumbers, toRewards, toStrings } from './rolloutValues';
 
 export type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens };
 
@@ -26,10 +26,7 @@ export class RolloutShardError extends Error {
   }
 }
 
-const REQUIRED_COLUMNS = [
-  'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
-  'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
-] as const;
+const REQUIRED_COLUMNS = ['step', 'prompt_index', 'group_index', ...COMPLETION_COLUMNS, 'loss_mask', 'advantage'] as const;
 
 const PREVIEW_CHARS = 160;
 
@@ -143,23 +140,14 @@ export class RolloutReader {
     }
     const [r] = await this.read(path, shard, [...shard.columns], row, row + 1);
     return {
+      ...toCompletion(r),
       step: Number(r.step),
       row,
       promptIndex: Number(r.prompt_index),
       groupIndex: Number(r.group_index),
-      prompt: String(r.prompt ?? ''),
-      completion: String(r.completion ?? ''),
-      tokenIds: toNumbers(r.token_ids),
-      tokens: toStrings(r.tokens),
-      logprobs: toNumbers(r.logprobs),
-      entropies: toNumbers(r.entropies),
       lossMask: toNumbers(r.loss_mask),
       advantage: toNumber(r.advantage),
-      reward: toNumber(r.reward),
-      rewards: toRewards(r.rewards),
-      truncated: Boolean(r.truncated),
       hintIds: toStrings(r.hint_ids),
-      rewardError: r.reward_error == null ? null : String(r.reward_error),
       extras: parseExtras(path, row, r.extras),
       entropyThreshold: toNumber(r.entropy_threshold),
     };
@@ -329,7 +317,7 @@ async function stampOf(path: string): Promise<Stamp> {
  * Byte ranges of a file through one handle, open while `use` runs. (hyparquet's file buffer opens,
  * streams and closes the file for each range: tens of ranges for one column across 63 row groups.)
  */
-async function withFile<T>(path: string, size: number, use: (file: AsyncBuffer) => Promise<T>): Promise<T> {
+export async function withFile<T>(path: string, size: number, use: (file: AsyncBuffer) => Promise<T>): Promise<T> {
   const handle = await open(path, 'r');
   try {
     return await use({

@@ -1,0 +1,268 @@
+// Reader for evaluations, <run>/evals/<eval-id>/ (docs/run-format.md, "Evaluations"). Lists a run's
+// evals, reads an eval's manifest, summary and prompts, and one prompt's samples from a checkpoint's
+// Parquet file by column projection (the sample rows of that prompt only, their row groups only).
+// Missing files are normal while an eval runs; a file that cannot be read is named with the reason
+// and the rest is still returned. No `vscode` import.
+
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import type { FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { JsonlTail } from '../runs/jsonlTail';
+import { withFile } from '../runs/rollouts';
+import { COMPLETION_COLUMNS, toCompletion, toNumber, toNumbers } from '../runs/rolloutValues';
+import {
+  CROSS_SCORE_COLUMNS,
+  EVAL_MANIFEST,
+  EVAL_PROMPTS,
+  EVAL_SUMMARY,
+  SAMPLE_EXTRA_COLUMNS,
+  SAMPLE_KEY_COLUMNS,
+  SAMPLE_OPTIONAL_COLUMNS,
+  crossScoreFile,
+  evalsDir,
+  isSafeName,
+  parseCrossScoreName,
+  samplesFile,
+} from './evalFormat';
+import { normalizeManifest, normalizeSummary } from './evalManifest';
+import type { CrossScore, CrossScorePair, EvalManifest, EvalProblem, EvalPrompt, EvalSample, EvalSummary } from './evalTypes';
+
+export interface EvalListing {
+  evals: EvalManifest[];
+  problems: EvalProblem[];
+}
+
+/** The evals of a run, newest first. A folder without eval.json yet is skipped (the eval is starting). */
+export async function listEvals(runDir: string): Promise<EvalListing> {
+  const root = evalsDir(runDir);
+  let names: string[];
+  try {
+    names = (await fs.readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && isSafeName(e.name)).map((e) => e.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { evals: [], problems: [] };
+    return { evals: [], problems: [{ file: root, message: errorMessage(error) }] };
+  }
+  const evals: EvalManifest[] = [];
+  const problems: EvalProblem[] = [];
+  for (const name of names.sort().reverse()) {
+    const result = await readManifest(path.join(root, name));
+    if (result.manifest) evals.push(result.manifest);
+    if (result.problem) problems.push(result.problem);
+  }
+  return { evals, problems };
+}
+
+export async function readManifest(dir: string): Promise<{ manifest?: EvalManifest; problem?: EvalProblem }> {
+  const file = path.join(dir, EVAL_MANIFEST);
+  const raw = await readJson(file);
+  if (raw.missing) return {};
+  if (raw.problem) return { problem: raw.problem };
+  try {
+    return { manifest: normalizeManifest(path.basename(dir), raw.value) };
+  } catch (error) {
+    return { problem: { file, message: errorMessage(error) } };
+  }
+}
+
+export interface EvalContents {
+  manifest: EvalManifest | null;
+  /** null until the first checkpoint is done. */
+  summary: EvalSummary | null;
+  prompts: EvalPrompt[];
+  crossScores: CrossScorePair[];
+  problems: EvalProblem[];
+}
+
+/** Everything of an eval but its samples. */
+export async function readEval(dir: string): Promise<EvalContents> {
+  const problems: EvalProblem[] = [];
+  const { manifest, problem } = await readManifest(dir);
+  if (problem) problems.push(problem);
+  let summary: EvalSummary | null = null;
+  const rawSummary = await readJson(path.join(dir, EVAL_SUMMARY));
+  if (rawSummary.problem) problems.push(rawSummary.problem);
+  else if (!rawSummary.missing) {
+    try {
+      summary = normalizeSummary(rawSummary.value);
+    } catch (error) {
+      problems.push({ file: path.join(dir, EVAL_SUMMARY), message: errorMessage(error) });
+    }
+  }
+  const prompts = await readPrompts(path.join(dir, EVAL_PROMPTS), problems);
+  let crossScores: CrossScorePair[] = [];
+  try {
+    crossScores = (await fs.readdir(dir)).map(parseCrossScoreName).filter((p): p is CrossScorePair => p !== undefined);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ file: dir, message: errorMessage(error) });
+  }
+  return { manifest: manifest ?? null, summary, prompts, crossScores, problems };
+}
+
+async function readPrompts(file: string, problems: EvalProblem[]): Promise<EvalPrompt[]> {
+  const tail = new JsonlTail(file);
+  const prompts: EvalPrompt[] = [];
+  for (let more = true; more; ) {
+    let batch;
+    try {
+      batch = await tail.read();
+    } catch (error) {
+      problems.push({ file, message: errorMessage(error) });
+      break;
+    }
+    more = batch.more;
+    for (const bad of batch.bad) problems.push({ file, line: bad.line, message: `not JSON: ${bad.message}` });
+    for (const row of batch.rows) {
+      const r = (row ?? {}) as Record<string, unknown>;
+      if (!Number.isInteger(r.prompt_id) || typeof r.prompt !== 'string') {
+        problems.push({ file, line: prompts.length + 1, message: "a line needs an integer 'prompt_id' and a string 'prompt'" });
+        continue;
+      }
+      prompts.push({ promptId: r.prompt_id as number, prompt: r.prompt, answer: r.answer == null ? null : String(r.answer) });
+    }
+  }
+  return prompts;
+}
+
+type JsonResult = { value?: unknown; missing?: true; problem?: EvalProblem };
+
+/** A JSON file: absent is not a problem; empty or cut off is named as such (the writer renames atomically). */
+async function readJson(file: string): Promise<JsonResult> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+    return { problem: { file, message: errorMessage(error) } };
+  }
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    const reason = text.trim() === '' ? 'the file is empty' : `not valid JSON (${errorMessage(error)})`;
+    return { problem: { file, message: reason } };
+  }
+}
+
+// --- samples ------------------------------------------------------------------------------------
+
+interface OpenFile {
+  stamp: string;
+  size: number;
+  metadata: FileMetaData;
+  columns: Set<string>;
+  /** prompt_id of every row, read once per file version. */
+  promptIds?: Int32Array;
+}
+
+export class EvalFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'EvalFileError';
+  }
+}
+
+/** Reads sample and cross-score files; keeps the footers and prompt ids of the last `maxFiles` files. */
+export class EvalSampleReader {
+  private readonly files = new Map<string, Promise<OpenFile>>();
+  constructor(private readonly maxFiles = 8) {}
+
+  /** One prompt's samples from a checkpoint, by sample_index. */
+  async readSamples(dir: string, checkpoint: string, promptId: number): Promise<EvalSample[]> {
+    const file = samplesFile(dir, checkpoint);
+    const open = await this.open(file, [...SAMPLE_KEY_COLUMNS, ...COMPLETION_COLUMNS, ...SAMPLE_EXTRA_COLUMNS]);
+    const optional = SAMPLE_OPTIONAL_COLUMNS.filter((c) => open.columns.has(c));
+    const rows = await this.rowsOf(file, open, promptId, [...SAMPLE_KEY_COLUMNS, ...COMPLETION_COLUMNS, ...SAMPLE_EXTRA_COLUMNS, ...optional]);
+    return rows
+      .map((r): EvalSample => ({ ...toCompletion(r), promptId, sampleIndex: Number(r.sample_index), correct: r.correct === true }))
+      .sort((a, b) => a.sampleIndex - b.sampleIndex);
+  }
+
+  /** One prompt's cross-scores: `checkpoint`'s samples as `scorer` scores them; [] without the file. */
+  async readCrossScores(dir: string, checkpoint: string, scorer: string, promptId: number): Promise<CrossScore[]> {
+    const file = crossScoreFile(dir, checkpoint, scorer);
+    const open = await this.open(file, [...CROSS_SCORE_COLUMNS]);
+    const rows = await this.rowsOf(file, open, promptId, [...CROSS_SCORE_COLUMNS]);
+    return rows
+      .map((r): CrossScore => ({
+        promptId,
+        sampleIndex: Number(r.sample_index),
+        tokenIds: toNumbers(r.token_ids),
+        logprobs: toNumbers(r.logprobs),
+        entropies: toNumbers(r.entropies),
+      }))
+      .sort((a, b) => a.sampleIndex - b.sampleIndex);
+  }
+
+  /** The rows of one prompt: prompt ids of the whole file (one small column), then only their row range. */
+  private async rowsOf(file: string, open: OpenFile, promptId: number, columns: string[]): Promise<Record<string, unknown>[]> {
+    if (!open.promptIds) {
+      const ids = await this.read(file, open, ['prompt_id']);
+      open.promptIds = Int32Array.from(ids, (r) => toNumber(r.prompt_id) ?? -1);
+    }
+    let first = -1;
+    let last = -1;
+    open.promptIds.forEach((id, row) => {
+      if (id === promptId) {
+        if (first < 0) first = row;
+        last = row;
+      }
+    });
+    if (first < 0) return [];
+    const rows = await this.read(file, open, columns, first, last + 1);
+    return rows.filter((r) => toNumber(r.prompt_id) === promptId);
+  }
+
+  private async read(file: string, open: OpenFile, columns: string[], rowStart?: number, rowEnd?: number): Promise<Record<string, unknown>[]> {
+    try {
+      return await withFile(file, open.size, async (buffer) => (await parquetReadObjects({ file: buffer, metadata: open.metadata, columns, rowStart, rowEnd, compressors })) as Record<string, unknown>[]);
+    } catch (error) {
+      throw new EvalFileError(file, `cannot read columns ${columns.join(', ')}: ${errorMessage(error)}`);
+    }
+  }
+
+  private async open(file: string, required: readonly string[]): Promise<OpenFile> {
+    let info;
+    try {
+      info = await fs.stat(file);
+    } catch (error) {
+      throw new EvalFileError(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (not evaluated yet?)' : errorMessage(error));
+    }
+    const stamp = `${info.mtimeMs}:${info.size}`;
+    const cached = this.files.get(file);
+    if (cached) {
+      const known = await cached.catch(() => undefined);
+      if (known?.stamp === stamp) {
+        this.files.delete(file);
+        this.files.set(file, cached);
+        return known;
+      }
+    }
+    const loading = this.load(file, stamp, info.size, required);
+    this.files.delete(file);
+    this.files.set(file, loading);
+    loading.catch(() => this.files.get(file) === loading && this.files.delete(file));
+    while (this.files.size > this.maxFiles) this.files.delete(this.files.keys().next().value as string);
+    return loading;
+  }
+
+  private async load(file: string, stamp: string, size: number, required: readonly string[]): Promise<OpenFile> {
+    let metadata: FileMetaData;
+    try {
+      metadata = await withFile(file, size, (buffer) => parquetMetadataAsync(buffer));
+    } catch (error) {
+      throw new EvalFileError(file, `not a readable Parquet file: ${errorMessage(error)}`);
+    }
+    const columns = new Set(parquetSchema(metadata).children.map((c) => c.element.name));
+    const missing = required.filter((c) => !columns.has(c));
+    if (missing.length > 0) throw new EvalFileError(file, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    return { stamp, size, metadata, columns };
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -26,6 +26,8 @@ export const COMMANDS: Record<string, (ctx: Ctx) => Handler> = {
   "rlstudio.setupEnvironment": (ctx) => ctx.runs.setUpEnvironment,
   "rlstudio.openDashboard": (ctx) => ctx.webviews.openDashboard,
   "rlstudio.inspectRollouts": (ctx) => ctx.webviews.inspectRollouts,
+  "rlstudio.compareCheckpoints": (ctx) => ctx.compare.compareCheckpoints,
+  "rlstudio.newEvaluation": (ctx) => ctx.compare.newEvaluation,
   "rlstudio.rewardLab.open": (ctx) => (args?: { file: string; name: string }) => ctx.rewards.openLab(args),
   "rlstudio.rewards.addToConfig": (ctx) => (args: { file: string; name: string }) => ctx.rewards.addToConfig(args),
   "rlstudio.worker.restart": (ctx) => () => ctx.rewards.worker.restart(),

@@ -6,6 +6,7 @@ import { KnowledgeFeature } from "./knowledge/knowledgeFeature";
 import { RewardsFeature } from "./rewards/rewardsFeature";
 import { RunsFeature } from "./runs/runsFeature";
 import { WebviewsFeature } from "./webviews/webviewsFeature";
+import { CompareFeature } from "./wiring/compareFeature";
 
 /**
  * The extension's context: owns every disposable, process and store for the lifetime of the
@@ -22,6 +23,8 @@ export class Ctx implements vscode.Disposable {
   readonly runs: RunsFeature;
   /** The dashboard and the rollout inspector. */
   readonly webviews: WebviewsFeature;
+  /** Compare Checkpoints: evals of a run, their panel, starting `rlstudio eval`. */
+  readonly compare: CompareFeature;
   private currentConfig: Config;
 
   constructor(
@@ -39,6 +42,8 @@ export class Ctx implements vscode.Disposable {
     this.subscriptions.push(this.knowledge);
     this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.webviews);
+    this.compare = new CompareFeature(extension.extensionUri, this.runs.store, this.log);
+    this.subscriptions.push(this.compare);
   }
 
   get config(): Config {

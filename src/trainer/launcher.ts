@@ -33,12 +33,12 @@ export interface Launched {
 
 /**
  * Spawns `rlstudio <args>` detached from the extension host (its own process group, so a window
- * reload does not kill it), with stdout and stderr appended to `<runDir>/logs/`.
+ * reload does not kill it), with stdout and stderr appended to `<logs>/` (default `<runDir>/logs/`).
  */
-export function spawnTrainer(cli: TrainerCli, args: string[], runDir: string, cwd = path.dirname(runDir)): Launched {
-  fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
-  const out = fs.openSync(path.join(runDir, 'logs', 'stdout.log'), 'a');
-  const err = fs.openSync(path.join(runDir, 'logs', 'stderr.log'), 'a');
+export function spawnTrainer(cli: TrainerCli, args: string[], runDir: string, cwd = path.dirname(runDir), logs = path.join(runDir, 'logs')): Launched {
+  fs.mkdirSync(logs, { recursive: true });
+  const out = fs.openSync(path.join(logs, 'stdout.log'), 'a');
+  const err = fs.openSync(path.join(logs, 'stderr.log'), 'a');
   try {
     const child = spawn(cli.command, [...cli.args, ...args], {
       cwd,
@@ -49,7 +49,7 @@ export function spawnTrainer(cli: TrainerCli, args: string[], runDir: string, cw
     const exited = new Promise<number | string>((resolve) => {
       child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
       child.on('error', (e) => {
-        fs.appendFileSync(path.join(runDir, 'logs', 'stderr.log'), `RL Studio could not start ${cli.command}: ${e.message}\n`);
+        fs.appendFileSync(path.join(logs, 'stderr.log'), `RL Studio could not start ${cli.command}: ${e.message}\n`);
         resolve(e.message);
       });
     });
@@ -84,8 +84,8 @@ export interface StopOptions {
   /** How long after SIGTERM before SIGKILL. */
   termMs?: number;
   onStage?: (stage: StopStage) => void;
-  /** Reads the current run.json (undefined if unreadable). */
-  readManifest?: () => RunManifest | undefined;
+  /** Reads the current run.json (undefined if unreadable); an eval passes its eval.json's status, pid and host. */
+  readManifest?: () => Pick<RunManifest, 'status' | 'pid' | 'host'> | undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ import type {
 } from '../../src/webviews/dashboard/protocol';
 import { clear, el } from '../shared/dom';
 import { HostConnection, readInitialState } from '../shared/ipc';
+import { themeColors } from '../shared/theme';
 import { computeAlerts } from './alerts';
 import { configDiff } from './configDiff';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
@@ -325,15 +326,3 @@ if (restored) {
   void refreshSnapshot();
 }
 
-/** Resolved theme colours as rgb() strings (chart.js draws on a canvas, which needs real colours). */
-function themeColors(names: string[], fallback = 'rgb(55, 148, 255)'): string[] {
-  const probe = el('span', { hidden: true });
-  document.body.appendChild(probe);
-  const colors = names.map((name) => {
-    probe.style.color = fallback;
-    probe.style.color = `var(${name}, ${fallback})`;
-    return getComputedStyle(probe).color || fallback;
-  });
-  probe.remove();
-  return colors;
-}

@@ -1,0 +1,78 @@
+// Starting and stopping `rlstudio eval` as a detached process, the way training runs are started
+// (src/trainer/launcher.ts): its own process group, output in `<eval>/logs/`, a stop file first and
+// signals after. The extension chooses the eval id, so it knows the folder before the process
+// writes anything. No `vscode` import.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnTrainer, stopRun, type Launched, type StopStage, type TrainerCli } from '../trainer/launcher';
+import { EVAL_MANIFEST, evalDir } from './evalFormat';
+import { normalizeManifest } from './evalManifest';
+import type { EvalManifest } from './evalTypes';
+
+export interface EvalRequest {
+  /** `base`, `latest` or `checkpoint-<step>`. */
+  checkpoints: string[];
+  samples: number;
+  prompts?: number;
+  name?: string;
+}
+
+/** `YYYYMMDD-HHMMSS-<name>` (UTC), as `rlstudio eval` names evals; unique under `<run>/evals/`. */
+export function newEvalId(runDir: string, name: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const slug = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'eval';
+  let id = `${stamp}-${slug}`;
+  for (let i = 2; fs.existsSync(evalDir(runDir, id)); i++) id = `${stamp}-${slug}-${i}`;
+  return id;
+}
+
+export function evalArgs(runDir: string, evalId: string, request: EvalRequest): string[] {
+  const args = ['eval', runDir, '--checkpoints', request.checkpoints.join(','), '--samples', String(request.samples), '--eval-id', evalId];
+  if (request.prompts !== undefined) args.push('--prompts', String(request.prompts));
+  if (request.name) args.push('--name', request.name);
+  return args;
+}
+
+export interface LaunchedEval extends Launched {
+  evalId: string;
+  /** `<run>/evals/<eval-id>/`. */
+  dir: string;
+}
+
+/** Starts `rlstudio eval`; relative paths of the run's config resolve from `cwd` (the config's folder). */
+export function startEval(cli: TrainerCli, runDir: string, request: EvalRequest, cwd: string, now = new Date()): LaunchedEval {
+  const evalId = newEvalId(runDir, request.name ?? 'eval', now);
+  const dir = evalDir(runDir, evalId);
+  const launched = spawnTrainer(cli, evalArgs(runDir, evalId, request), dir, cwd, path.join(dir, 'logs'));
+  return { ...launched, evalId, dir };
+}
+
+/** eval.json of an eval folder, or undefined while it is not written (or not readable). */
+export function readEvalManifest(dir: string): EvalManifest | undefined {
+  try {
+    return normalizeManifest(path.basename(dir), JSON.parse(fs.readFileSync(path.join(dir, EVAL_MANIFEST), 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops an eval: `<eval>/control/stop`, then SIGTERM and SIGKILL to its process group if it lingers. */
+export function stopEval(dir: string, options: { graceMs?: number; termMs?: number; onStage?: (stage: StopStage) => void } = {}): Promise<StopStage> {
+  return stopRun(dir, {
+    ...options,
+    readManifest: () => {
+      const m = readEvalManifest(dir);
+      return m && { status: m.status, pid: m.pid ?? -1, host: m.host ?? '' };
+    },
+  });
+}
+
+/** The last lines of the eval's stderr, for an eval that died before writing eval.json. */
+export function evalStderrTail(dir: string, lines = 15): string {
+  try {
+    return fs.readFileSync(path.join(dir, 'logs', 'stderr.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}

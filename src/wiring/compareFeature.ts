@@ -1,0 +1,167 @@
+// Compare Checkpoints: the panel, its serializer, and the commands "RL Studio: Compare Checkpoints"
+// (palette, a run's or checkpoints' context menu in the Runs view) and "New Evaluation…", which
+// starts `rlstudio eval` detached with a cancellable progress notification.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { evalDir } from '../evals/evalFormat';
+import { evalStderrTail, readEvalManifest, startEval, stopEval, type EvalRequest } from '../evals/evalLauncher';
+import { listEvals } from '../evals/evalReader';
+import { resolveInterpreter, trainerCli } from '../python/interpreter';
+import type { Run, RunStore } from '../runs/model';
+import { UNTRUSTED_MESSAGE } from '../trainer/runManager';
+import type { RunNode } from '../views/runTree';
+import { ComparePanels } from '../webviews/compare/comparePanel';
+
+interface Log {
+  info(message: string): void;
+  error(message: string, ...args: unknown[]): void;
+}
+
+const SAMPLE_CHOICES = [4, 16, 64, 256];
+
+export class CompareFeature implements vscode.Disposable {
+  readonly panels: ComparePanels;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly store: RunStore,
+    private readonly log: Log,
+  ) {
+    this.panels = new ComparePanels(
+      extensionUri,
+      store,
+      {
+        newEvaluation: (runId) => void this.newEvaluation({ kind: 'run', run: store.get(runId)! }),
+        stopEvaluation: (runDir, evalId) => void this.stop(evalDir(runDir, evalId)),
+      },
+      log,
+    );
+    this.subscriptions.push(this.panels, this.panels.registerSerializer());
+  }
+
+  // --- commands ---
+
+  /** From a run, or checkpoints selected together in the Runs view, or the palette (a quick pick). */
+  compareCheckpoints = async (node?: RunNode, selected?: readonly RunNode[]): Promise<void> => {
+    const nodes = selected?.length ? selected : node ? [node] : [];
+    const runs = [...new Set(nodes.map((n) => n.run))];
+    if (runs.length > 1) {
+      void vscode.window.showWarningMessage('RL Studio compares checkpoints of one run at a time; select checkpoints of a single run.');
+      return;
+    }
+    const run = runs[0] ?? (await this.pickRun('Compare the checkpoints of which run?'));
+    if (!run) return;
+    const checkpoints = nodes.flatMap((n) => (n.kind === 'checkpoint' ? [`checkpoint-${n.checkpoint.step}`] : []));
+    if (checkpoints.length === 0) {
+      await this.panels.show(run.id);
+      return;
+    }
+    // Checkpoints chosen in the tree: the newest eval that has them all, else offer to evaluate them.
+    const { evals } = await listEvals(run.dir);
+    const covering = evals.find((e) => checkpoints.every((c) => e.checkpoints.some((x) => x.name === c)));
+    await this.panels.show(run.id, covering?.id);
+    if (!covering) await this.newEvaluation({ kind: 'run', run }, ['base', ...checkpoints]);
+  };
+
+  /** Asks for checkpoints and samples, starts `rlstudio eval`, follows it in a notification. */
+  newEvaluation = async (node?: RunNode, preselected?: string[]): Promise<void> => {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
+      return;
+    }
+    const run = node?.run ?? (this.panels.shownRun ? this.store.get(this.panels.shownRun) : undefined) ?? (await this.pickRun('Evaluate the checkpoints of which run?'));
+    if (!run) return;
+    const request = await this.askRequest(run, preselected);
+    if (!request) return;
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(run.dir)) ?? vscode.workspace.workspaceFolders?.[0];
+    const interpreter = await resolveInterpreter(folder);
+    const configPath = run.manifest?.configPath;
+    const launched = startEval(trainerCli(interpreter.python), run.dir, request, configPath ? path.dirname(configPath) : run.dir);
+    this.log.info(`eval ${launched.evalId} of ${run.dir} started (pid ${launched.pid}, Python from ${interpreter.source})`);
+    await this.panels.show(run.id, launched.evalId);
+    void this.follow(run, launched.dir, launched.exited);
+  };
+
+  private async askRequest(run: Run, preselected?: string[]): Promise<EvalRequest | undefined> {
+    const names = ['base', ...run.checkpoints().map((c) => `checkpoint-${c.step}`)];
+    const latest = names.at(-1);
+    const chosen = new Set(preselected ?? (latest && latest !== 'base' ? ['base', latest] : ['base']));
+    const picked = await vscode.window.showQuickPick(
+      names.map((name) => ({ label: name, description: name === 'base' ? 'the model before training' : name === latest ? 'latest' : undefined, picked: chosen.has(name) })),
+      { canPickMany: true, title: `Evaluate which checkpoints of ${run.name()}?` },
+    );
+    if (!picked?.length) return undefined;
+    const samples = await vscode.window.showQuickPick(
+      SAMPLE_CHOICES.map((n) => ({ label: String(n), description: n === 16 ? 'samples per prompt (default)' : 'samples per prompt', n })),
+      { title: 'Samples per prompt (n): pass@k is computed for k = 1, 2, 4, … n' },
+    );
+    if (!samples) return undefined;
+    return { checkpoints: picked.map((p) => p.label), samples: samples.n, name: 'compare' };
+  }
+
+  /** A progress notification until the eval ends; Cancel asks it to stop. */
+  private follow(run: Run, dir: string, exited: Promise<number | string>): Thenable<void> {
+    let ended: number | string | undefined;
+    void exited.then((code) => (ended = code));
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Evaluating ${run.name()}`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => void this.stop(dir));
+        let reported = 0;
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 1000));
+          const m = readEvalManifest(dir);
+          if (m) {
+            const done = m.checkpoints.reduce((s, c) => s + c.samplesDone, 0);
+            const total = m.checkpoints.reduce((s, c) => s + c.samplesTotal, 0) || 1;
+            const running = m.checkpoints.find((c) => c.status === 'running');
+            progress.report({ increment: (100 * (done - reported)) / total, message: running ? `${running.name}: ${running.samplesDone}/${running.samplesTotal} samples` : m.status });
+            reported = done;
+            if (m.status !== 'running') {
+              this.announce(run, m.status, m.error);
+              return;
+            }
+          }
+          if (ended !== undefined && (!m || m.status === 'running')) {
+            // The process is gone without writing an end status (or any eval.json at all).
+            const tail = evalStderrTail(dir);
+            this.log.error(`eval in ${dir} exited (${ended})${tail ? `:\n${tail}` : ''}`);
+            void vscode.window.showErrorMessage(`The evaluation of ${run.name()} ended (exit ${ended}) ${m ? 'without finishing' : 'before it started'}.${tail ? ` ${tail.split('\n').at(-1)}` : ''}`);
+            return;
+          }
+        }
+      },
+    );
+  }
+
+  private announce(run: Run, status: string, error: string | null): void {
+    if (status === 'completed') void vscode.window.showInformationMessage(`The evaluation of ${run.name()} is complete.`);
+    else if (status === 'failed') void vscode.window.showErrorMessage(`The evaluation of ${run.name()} failed: ${error ?? 'see its logs'}`);
+    else void vscode.window.showInformationMessage(`The evaluation of ${run.name()} was stopped; the checkpoints it finished stay readable.`);
+  }
+
+  private async stop(dir: string): Promise<void> {
+    const stage = await stopEval(dir, { graceMs: 30_000, termMs: 10_000 });
+    this.log.info(`stop eval ${dir}: ${stage}`);
+  }
+
+  private async pickRun(title: string): Promise<Run | undefined> {
+    const runs = this.store.runs();
+    if (runs.length === 0) {
+      void vscode.window.showInformationMessage('RL Studio: there are no runs yet. Start one with "RL Studio: Start Run".');
+      return undefined;
+    }
+    if (runs.length === 1) return runs[0];
+    const picked = await vscode.window.showQuickPick(
+      runs.map((run) => ({ label: run.name(), description: `${run.derived.status} · ${run.id}`, run })),
+      { title },
+    );
+    return picked?.run;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0).reverse()) s.dispose();
+  }
+}

@@ -3,11 +3,10 @@
 // when something changed, and reads a prompt's samples only when the app opens it.
 
 import * as vscode from 'vscode';
-import { evalDir } from '../../evals/evalFormat';
 import { EvalSampleReader } from '../../evals/evalReader';
 import type { RunStore } from '../../runs/model';
 import { WebviewPanelHost } from '../shared/webviewPanel';
-import { buildSnapshot, evalsStamp, type BuiltSnapshot } from './compareSnapshot';
+import { buildSnapshot, evalsStamp, readPromptDetail, type BuiltSnapshot } from './compareSnapshot';
 import { COMPARE_VIEW_TYPE, DEFAULT_COMPARE_STATE, type CompareInit, type CompareProtocol, type CompareState, type PromptDetail } from './protocol';
 
 interface Logger {
@@ -121,30 +120,8 @@ export class ComparePanels implements vscode.Disposable {
 
   private async promptDetail(evalId: string, promptId: number): Promise<PromptDetail> {
     if (!this.target) throw new Error('No run is shown.');
-    const dir = evalDir(this.target.runDir, evalId);
     const built = this.last?.snapshot.view?.manifest.id === evalId ? this.last : await buildSnapshot({ ...this.target, evalId, trusted: vscode.workspace.isTrusted });
-    const view = built.snapshot.view;
-    const detail: PromptDetail = { promptId, prompt: built.prompts.get(promptId)?.prompt ?? '', answer: built.prompts.get(promptId)?.answer ?? null, samples: {}, crossScores: {}, errors: [] };
-    const done = Object.keys(view?.summary?.checkpoints ?? {});
-    await Promise.all([
-      ...done.map(async (name) => {
-        try {
-          detail.samples[name] = await this.reader.readSamples(dir, name, promptId);
-        } catch (error) {
-          detail.errors.push(error instanceof Error ? error.message : String(error));
-        }
-      }),
-      ...(view?.crossScores ?? []).map(async ({ checkpoint, scorer }) => {
-        try {
-          detail.crossScores[`${checkpoint} ${scorer}`] = await this.reader.readCrossScores(dir, checkpoint, scorer, promptId);
-        } catch (error) {
-          detail.errors.push(error instanceof Error ? error.message : String(error));
-        }
-      }),
-    ]);
-    // The chat-templated prompt the model saw, when prompts.jsonl has no line for it.
-    if (!detail.prompt) detail.prompt = Object.values(detail.samples).find((s) => s.length)?.[0].prompt ?? '';
-    return detail;
+    return readPromptDetail(this.reader, this.target.runDir, built, promptId);
   }
 
   private async poll(): Promise<void> {

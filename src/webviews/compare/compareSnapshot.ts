@@ -4,9 +4,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { evalDir, evalsDir } from '../../evals/evalFormat';
-import { listEvals, readEval } from '../../evals/evalReader';
+import { listEvals, readEval, type EvalSampleReader } from '../../evals/evalReader';
 import type { EvalPrompt } from '../../evals/evalTypes';
-import type { CompareSnapshot, EvalView } from './protocol';
+import type { CompareSnapshot, EvalView, PromptDetail } from './protocol';
 
 /** Characters of a prompt the matrix gets; the whole prompt comes with its samples. */
 export const PREVIEW_CHARS = 200;
@@ -47,6 +47,27 @@ export async function buildSnapshot(input: SnapshotInput): Promise<BuiltSnapshot
     snapshot: { runId: input.runId, runName: input.runName, runMissing, evals, view, problems, canStart: input.trusted && !runMissing },
     prompts,
   };
+}
+
+/** One prompt of the eval in `built`: every evaluated checkpoint's samples, and the cross-scores. */
+export async function readPromptDetail(reader: EvalSampleReader, runDir: string, built: BuiltSnapshot, promptId: number): Promise<PromptDetail> {
+  const view = built.snapshot.view;
+  if (!view) throw new Error('This run has no evaluation.');
+  const dir = evalDir(runDir, view.manifest.id);
+  const prompt = built.prompts.get(promptId);
+  const detail: PromptDetail = { promptId, prompt: prompt?.prompt ?? '', answer: prompt?.answer ?? null, samples: {}, crossScores: {}, errors: [] };
+  const note = (error: unknown) => detail.errors.push(error instanceof Error ? error.message : String(error));
+  await Promise.all([
+    ...Object.keys(view.summary?.checkpoints ?? {}).map((name) =>
+      reader.readSamples(dir, name, promptId).then((samples) => void (detail.samples[name] = samples), note),
+    ),
+    ...view.crossScores.map(({ checkpoint, scorer }) =>
+      reader.readCrossScores(dir, checkpoint, scorer, promptId).then((scores) => void (detail.crossScores[`${checkpoint} ${scorer}`] = scores), note),
+    ),
+  ]);
+  // The chat-templated prompt the model saw, when prompts.jsonl has no line for it.
+  if (!detail.prompt) detail.prompt = Object.values(detail.samples).find((s) => s.length)?.[0].prompt ?? '';
+  return detail;
 }
 
 /** Changes whenever an eval is added or removed, or a file of the shown eval is written. */

@@ -91,7 +91,7 @@ describe('eval reader', () => {
     assert.equal(s.tokens.join(''), s.completion);
     assert.equal(s.logprobs.length, 9);
     assert.ok(Math.abs(s.entropies[0] - ((4 * 7 + 3 + 1) % 23) / 10) < 1e-6);
-    // (p * 7 + s * 3 + j * 5) % 11 < 2 + 3 * j - p % 4  →  (28 + 3 + 5) % 11 = 3 < 5: correct
+    // checkpoint 1: (p * 7 + s * 3 + 5) % 11 < 5 - p % 4  →  (28 + 3 + 5) % 11 = 3 < 5: correct
     assert.equal(s.correct, true);
     assert.equal(s.rewards.exact_answer, 1);
     assert.equal(samples[3].truncated, true);

@@ -6,8 +6,10 @@ plus the eval columns, zstd, row groups of rlstudio.rollouts.ROW_GROUP_SIZE, wri
     .venv/bin/python test/unit/evals/write_eval.py RUN_DIR EVAL_ID --prompts 6 --samples 4 \
         --checkpoints base,checkpoint-3 [--tokens 8] [--cross] [--status completed]
 
-Sample s of prompt p under checkpoint j is correct when (p * 7 + s * 3 + j * 5) % 11 < 2 + 3 * j - p % 4
-(so later checkpoints solve more prompts, but not every one the base solved); tokens as make_shard.py.
+Which samples are correct (is_correct): checkpoint 0 (base) solves ~27 % of samples spread over most
+prompts; checkpoint 1 solves more, but not every prompt the base solved; checkpoints 2+ are "sharpened":
+nearly every sample of every third prompt and nothing else (higher pass@1, lower pass@k: the base
+overtakes them at some k). Tokens as test/unit/webviews/make_shard.py makes them.
 """
 
 import argparse
@@ -36,7 +38,11 @@ def sample_schema() -> pa.Schema:
 
 
 def is_correct(p: int, s: int, j: int) -> bool:
-    return (p * 7 + s * 3 + j * 5) % 11 < 2 + 3 * j - p % 4
+    if j == 0:
+        return (p * 7 + s * 3) % 11 < 3
+    if j == 1:
+        return (p * 7 + s * 3 + 5) % 11 < 5 - p % 4
+    return p % 3 == 0 and (s + p) % 7 != 6
 
 
 def token_value(p: int, s: int, j: int, i: int) -> tuple[float, float]:

@@ -197,23 +197,32 @@ export class EvalSampleReader {
       .sort((a, b) => a.sampleIndex - b.sampleIndex);
   }
 
-  /** The rows of one prompt: prompt ids of the whole file (one small column), then only their row range. */
+  /**
+   * The rows of one prompt. Row groups whose prompt_id statistics (min/max, written by the trainer)
+   * exclude it are skipped without reading anything; without statistics, the prompt_id column of the
+   * whole file is read once per file version. Then only the row range holding the prompt is read.
+   */
   private async rowsOf(file: string, open: OpenFile, promptId: number, columns: string[]): Promise<Record<string, unknown>[]> {
+    const fromStatistics = rangeFromStatistics(open.metadata, promptId);
+    const range = fromStatistics === undefined ? await this.rangeFromColumn(file, open, promptId) : fromStatistics;
+    if (!range) return [];
+    const rows = await this.read(file, open, columns, range.start, range.end);
+    return rows.filter((r) => toNumber(r.prompt_id) === promptId);
+  }
+
+  private async rangeFromColumn(file: string, open: OpenFile, promptId: number): Promise<{ start: number; end: number } | undefined> {
     if (!open.promptIds) {
       const ids = await this.read(file, open, ['prompt_id']);
       open.promptIds = Int32Array.from(ids, (r) => toNumber(r.prompt_id) ?? -1);
     }
-    let first = -1;
-    let last = -1;
-    open.promptIds.forEach((id, row) => {
-      if (id === promptId) {
-        if (first < 0) first = row;
-        last = row;
-      }
-    });
-    if (first < 0) return [];
-    const rows = await this.read(file, open, columns, first, last + 1);
-    return rows.filter((r) => toNumber(r.prompt_id) === promptId);
+    const start = open.promptIds.indexOf(promptId);
+    return start < 0 ? undefined : { start, end: open.promptIds.lastIndexOf(promptId) + 1 };
+  }
+
+  /** Parses the footers of an eval's files now, so that the first prompt opened costs only its rows. */
+  async prefetch(dir: string, checkpoints: readonly string[], crossScores: readonly CrossScorePair[]): Promise<void> {
+    const files = [...checkpoints.map((c) => samplesFile(dir, c)), ...crossScores.map((p) => crossScoreFile(dir, p.checkpoint, p.scorer))];
+    for (const file of files) await this.cached(file).catch(() => undefined);
   }
 
   private async read(file: string, open: OpenFile, columns: string[], rowStart?: number, rowEnd?: number): Promise<Record<string, unknown>[]> {
@@ -225,6 +234,14 @@ export class EvalSampleReader {
   }
 
   private async open(file: string, required: readonly string[]): Promise<OpenFile> {
+    const open = await this.cached(file);
+    const missing = required.filter((c) => !open.columns.has(c));
+    if (missing.length > 0) throw new EvalFileError(file, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    return open;
+  }
+
+  /** A file's parsed footer, parsed again only when the file changed (most recently used last). */
+  private async cached(file: string): Promise<OpenFile> {
     let info;
     try {
       info = await fs.stat(file);
@@ -241,7 +258,7 @@ export class EvalSampleReader {
         return known;
       }
     }
-    const loading = this.load(file, stamp, info.size, required);
+    const loading = this.load(file, stamp, info.size);
     this.files.delete(file);
     this.files.set(file, loading);
     loading.catch(() => this.files.get(file) === loading && this.files.delete(file));
@@ -249,18 +266,35 @@ export class EvalSampleReader {
     return loading;
   }
 
-  private async load(file: string, stamp: string, size: number, required: readonly string[]): Promise<OpenFile> {
+  private async load(file: string, stamp: string, size: number): Promise<OpenFile> {
     let metadata: FileMetaData;
     try {
       metadata = await withFile(file, size, (buffer) => parquetMetadataAsync(buffer));
     } catch (error) {
       throw new EvalFileError(file, `not a readable Parquet file: ${errorMessage(error)}`);
     }
-    const columns = new Set(parquetSchema(metadata).children.map((c) => c.element.name));
-    const missing = required.filter((c) => !columns.has(c));
-    if (missing.length > 0) throw new EvalFileError(file, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-    return { stamp, size, metadata, columns };
+    return { stamp, size, metadata, columns: new Set(parquetSchema(metadata).children.map((c) => c.element.name)) };
   }
+}
+
+/** The rows [start, end) of the row groups whose prompt_id min/max admit `promptId`; undefined without statistics. */
+export function rangeFromStatistics(metadata: FileMetaData, promptId: number): { start: number; end: number } | undefined | null {
+  let offset = 0;
+  let start = -1;
+  let end = -1;
+  for (const group of metadata.row_groups) {
+    const stats = group.columns.find((c) => c.meta_data?.path_in_schema.join('.') === 'prompt_id')?.meta_data?.statistics;
+    const min = toNumber(stats?.min_value ?? stats?.min);
+    const max = toNumber(stats?.max_value ?? stats?.max);
+    if (min === null || max === null) return undefined;
+    const rows = Number(group.num_rows);
+    if (min <= promptId && promptId <= max) {
+      if (start < 0) start = offset;
+      end = offset + rows;
+    }
+    offset += rows;
+  }
+  return start < 0 ? null : { start, end };
 }
 
 function errorMessage(error: unknown): string {

@@ -3,6 +3,7 @@
 // when something changed, and reads a prompt's samples only when the app opens it.
 
 import * as vscode from 'vscode';
+import { evalDir } from '../../evals/evalFormat';
 import { EvalSampleReader } from '../../evals/evalReader';
 import type { RunStore } from '../../runs/model';
 import { WebviewPanelHost } from '../shared/webviewPanel';
@@ -102,6 +103,14 @@ export class ComparePanels implements vscode.Disposable {
       }
     });
     this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.prefetch(built);
+  }
+
+  /** In the background: the footers of the shown eval's sample files, for the first prompt opened. */
+  private prefetch(built: BuiltSnapshot): void {
+    const view = built.snapshot.view;
+    if (!view || !this.target) return;
+    void this.reader.prefetch(evalDir(this.target.runDir, view.manifest.id), Object.keys(view.summary?.checkpoints ?? {}), view.crossScores);
   }
 
   private registerHandlers(host: WebviewPanelHost<CompareProtocol>): void {
@@ -144,6 +153,7 @@ export class ComparePanels implements vscode.Disposable {
         this.last = built;
         this.host.panel.title = `Compare: ${target.runName}`;
         this.host.ipc.notify('compare/snapshot/didChange', built.snapshot);
+        this.prefetch(built);
       } catch (error) {
         this.log.error('compare: refresh failed', error);
       }

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { meanPassAtK } from '../../../src/common/passAtK';
 import { crossScoreFile, evalDir, parseCrossScoreName } from '../../../src/evals/evalFormat';
-import { EvalSampleReader, listEvals, readEval } from '../../../src/evals/evalReader';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
+import { EvalSampleReader, listEvals, rangeFromStatistics, readEval } from '../../../src/evals/evalReader';
 import { tempDir } from '../runs/helpers';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -99,6 +100,24 @@ describe('eval reader', () => {
     assert.equal(withError.rewardError, 'format: ValueError: bad output');
     assert.equal(withError.correct, false);
     assert.deepEqual(await reader.readSamples(done, 'base', 999), []);
+  });
+
+  it('finds a prompt’s rows by the prompt_id statistics, and without them by the prompt_id column', async () => {
+    const bare = writeEval(tempDir('rlstudio-evals-nostats-'), '20261129-220000-bare', '--prompts', '6', '--samples', '4', '--no-statistics');
+    const reader = new EvalSampleReader();
+    for (const promptId of [0, 3, 5]) {
+      const withStats = await reader.readSamples(done, 'base', promptId);
+      const without = await reader.readSamples(bare, 'base', promptId);
+      assert.equal(withStats.length, 4);
+      assert.deepEqual(without, withStats);
+    }
+    assert.deepEqual(await reader.readSamples(bare, 'base', 42), []);
+    // 24 rows in row groups of 16: prompts 0–3 in the first, 4–5 in the second.
+    const metadata = async (dir: string) => parquetMetadataAsync(await asyncBufferFromFile(path.join(dir, 'base.parquet')));
+    assert.deepEqual(rangeFromStatistics(await metadata(done), 3), { start: 0, end: 16 });
+    assert.deepEqual(rangeFromStatistics(await metadata(done), 5), { start: 16, end: 24 });
+    assert.equal(rangeFromStatistics(await metadata(done), 42), null);
+    assert.equal(rangeFromStatistics(await metadata(bare), 3), undefined);
   });
 
   it('reads cross-scores aligned with the samples they score', async () => {

@@ -82,10 +82,13 @@ def sample_rows(args, j: int) -> list[dict]:
     return rows
 
 
+STATISTICS = ["prompt_id", "sample_index"]
+
+
 def write_parquet(path: Path, rows: list[dict], schema: pa.Schema) -> None:
     table = pa.Table.from_pylist(rows, schema=schema)
     buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE, write_statistics=["prompt_id", "sample_index"])
+    pq.write_table(table, buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE, write_statistics=STATISTICS)
     atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -104,7 +107,10 @@ def main() -> None:
     parser.add_argument("--done", type=int, default=-1, help="checkpoints evaluated so far (default: all)")
     parser.add_argument("--cross", action="store_true", help="also score the last checkpoint's samples by the first")
     parser.add_argument("--status", default="completed")
+    parser.add_argument("--no-statistics", action="store_true", help="no column statistics (readers must find prompts without them)")
     args = parser.parse_args()
+    if args.no_statistics:
+        STATISTICS.clear()
 
     names = args.checkpoints.split(",")
     done = len(names) if args.done < 0 else args.done

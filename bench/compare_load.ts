@@ -59,7 +59,7 @@ async function main(): Promise<void> {
         initialState: init,
         width: 1400,
         height: 1000,
-        answer: async (method, params) => {
+        answer: async (_method, params) => {
           const p = params as { promptId: number };
           const detail = await readPromptDetail(reader, runDir, built, p.promptId);
           replyAt = performance.now();

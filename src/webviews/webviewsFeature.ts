@@ -1,8 +1,9 @@
 // The dashboard and the rollout inspector: their panels, the serializers that bring them back after
 // a window reload, and the handlers of "RL Studio: Open Dashboard" and "RL Studio: Inspect Rollouts".
 
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { Run, RunStore } from '../runs/model';
+import { pickRun } from '../views/pickRun';
 import { DashboardPanels } from './dashboard/dashboardPanel';
 import { InspectorPanels } from './inspector/inspectorPanel';
 
@@ -31,29 +32,15 @@ export class WebviewsFeature implements vscode.Disposable {
   // --- commands ---
 
   openDashboard = async (arg?: RunArgument): Promise<void> => {
-    const run = arg?.run ?? (await this.pickRun('Open the dashboard of which run?'));
+    const run = arg?.run ?? (await pickRun(this.store, 'Open the dashboard of which run?'));
     if (run) this.dashboard.show([run.id]);
   };
 
   /** From a "step N" item under Rollouts: that step; from a run: its latest recorded step. */
   inspectRollouts = async (arg?: RunArgument): Promise<void> => {
-    const run = arg?.run ?? (await this.pickRun('Inspect the rollouts of which run?'));
+    const run = arg?.run ?? (await pickRun(this.store, 'Inspect the rollouts of which run?'));
     if (run) this.inspector.show(run.id, typeof arg?.step === 'number' ? arg.step : undefined);
   };
-
-  private async pickRun(title: string): Promise<Run | undefined> {
-    const runs = this.store.runs();
-    if (runs.length === 0) {
-      void vscode.window.showInformationMessage('RL Studio: there are no runs yet. Start one with "RL Studio: Start Run".');
-      return undefined;
-    }
-    if (runs.length === 1) return runs[0];
-    const picked = await vscode.window.showQuickPick(
-      runs.map((run) => ({ label: run.name(), description: `${run.derived.status} · ${run.id}`, run })),
-      { title },
-    );
-    return picked?.run;
-  }
 
   dispose(): void {
     for (const s of this.subscriptions.splice(0).reverse()) s.dispose();

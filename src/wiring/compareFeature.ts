@@ -10,6 +10,7 @@ import { listEvals } from '../evals/evalReader';
 import { resolveInterpreter, trainerCli } from '../python/interpreter';
 import type { Run, RunStore } from '../runs/model';
 import { UNTRUSTED_MESSAGE } from '../trainer/runManager';
+import { pickRun } from '../views/pickRun';
 import type { RunNode } from '../views/runTree';
 import { ComparePanels } from '../webviews/compare/comparePanel';
 
@@ -51,7 +52,7 @@ export class CompareFeature implements vscode.Disposable {
       void vscode.window.showWarningMessage('RL Studio compares checkpoints of one run at a time; select checkpoints of a single run.');
       return;
     }
-    const run = runs[0] ?? (await this.pickRun('Compare the checkpoints of which run?'));
+    const run = runs[0] ?? (await pickRun(this.store, 'Compare the checkpoints of which run?'));
     if (!run) return;
     const checkpoints = nodes.flatMap((n) => (n.kind === 'checkpoint' ? [`checkpoint-${n.checkpoint.step}`] : []));
     if (checkpoints.length === 0) {
@@ -71,7 +72,7 @@ export class CompareFeature implements vscode.Disposable {
       void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
       return;
     }
-    const run = node?.run ?? (this.panels.shownRun ? this.store.get(this.panels.shownRun) : undefined) ?? (await this.pickRun('Evaluate the checkpoints of which run?'));
+    const run = node?.run ?? (this.panels.shownRun ? this.store.get(this.panels.shownRun) : undefined) ?? (await pickRun(this.store, 'Evaluate the checkpoints of which run?'));
     if (!run) return;
     const request = await this.askRequest(run, preselected);
     if (!request) return;
@@ -145,20 +146,6 @@ export class CompareFeature implements vscode.Disposable {
   private async stop(dir: string): Promise<void> {
     const stage = await stopEval(dir, { graceMs: 30_000, termMs: 10_000 });
     this.log.info(`stop eval ${dir}: ${stage}`);
-  }
-
-  private async pickRun(title: string): Promise<Run | undefined> {
-    const runs = this.store.runs();
-    if (runs.length === 0) {
-      void vscode.window.showInformationMessage('RL Studio: there are no runs yet. Start one with "RL Studio: Start Run".');
-      return undefined;
-    }
-    if (runs.length === 1) return runs[0];
-    const picked = await vscode.window.showQuickPick(
-      runs.map((run) => ({ label: run.name(), description: `${run.derived.status} · ${run.id}`, run })),
-      { title },
-    );
-    return picked?.run;
   }
 
   dispose(): void {

@@ -74,7 +74,7 @@ export async function readPromptDetail(reader: EvalSampleReader, runDir: string,
 export async function evalsStamp(runDir: string, evalId: string | null): Promise<string> {
   const parts: string[] = [String(await exists(runDir))];
   const root = evalsDir(runDir);
-  let ids: string[] = [];
+  let ids: string[];
   try {
     ids = (await fs.readdir(root)).sort();
   } catch {

@@ -48,6 +48,17 @@ export function startEval(cli: TrainerCli, runDir: string, request: EvalRequest,
   return { ...launched, evalId, dir };
 }
 
+/**
+ * Starts `rlstudio score`: `checkpoint`'s samples of an eval, teacher-forced under `scorer`, written
+ * as `<checkpoint>.scored-by-<scorer>.parquet` (the Δlogprob view). Output in `<eval>/logs/score-…/`.
+ */
+export function startScore(cli: TrainerCli, runDir: string, evalId: string, checkpoint: string, scorer: string, cwd: string): Launched & { logs: string } {
+  const dir = evalDir(runDir, evalId);
+  const logs = path.join(dir, 'logs', `score-${checkpoint}-by-${scorer}`);
+  const args = ['score', runDir, '--eval', evalId, '--checkpoint', checkpoint, '--by', scorer];
+  return { ...spawnTrainer(cli, args, dir, cwd, logs), logs };
+}
+
 /** eval.json of an eval folder, or undefined while it is not written (or not readable). */
 export function readEvalManifest(dir: string): EvalManifest | undefined {
   try {
@@ -68,10 +79,10 @@ export function stopEval(dir: string, options: { graceMs?: number; termMs?: numb
   });
 }
 
-/** The last lines of the eval's stderr, for an eval that died before writing eval.json. */
-export function evalStderrTail(dir: string, lines = 15): string {
+/** The last lines of `<logs>/stderr.log`, for a process that died without saying why in its files. */
+export function stderrTail(logs: string, lines = 15): string {
   try {
-    return fs.readFileSync(path.join(dir, 'logs', 'stderr.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return fs.readFileSync(path.join(logs, 'stderr.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '';
   }

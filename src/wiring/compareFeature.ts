@@ -5,10 +5,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { evalDir } from '../evals/evalFormat';
-import { evalStderrTail, readEvalManifest, startEval, stopEval, type EvalRequest } from '../evals/evalLauncher';
+import { readEvalManifest, startEval, startScore, stderrTail, stopEval, type EvalRequest } from '../evals/evalLauncher';
 import { listEvals } from '../evals/evalReader';
 import { resolveInterpreter, trainerCli } from '../python/interpreter';
 import type { Run, RunStore } from '../runs/model';
+import type { TrainerCli } from '../trainer/launcher';
 import { UNTRUSTED_MESSAGE } from '../trainer/runManager';
 import { pickRun } from '../views/pickRun';
 import type { RunNode } from '../views/runTree';
@@ -36,6 +37,7 @@ export class CompareFeature implements vscode.Disposable {
       {
         newEvaluation: (runId) => void this.newEvaluation({ kind: 'run', run: store.get(runId)! }),
         stopEvaluation: (runDir, evalId) => void this.stop(evalDir(runDir, evalId)),
+        crossScore: (runId, evalId, checkpoint, scorer) => void this.crossScore(store.get(runId), evalId, checkpoint, scorer),
       },
       log,
     );
@@ -76,14 +78,44 @@ export class CompareFeature implements vscode.Disposable {
     if (!run) return;
     const request = await this.askRequest(run, preselected);
     if (!request) return;
-    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(run.dir)) ?? vscode.workspace.workspaceFolders?.[0];
-    const interpreter = await resolveInterpreter(folder);
-    const configPath = run.manifest?.configPath;
-    const launched = startEval(trainerCli(interpreter.python), run.dir, request, configPath ? path.dirname(configPath) : run.dir);
-    this.log.info(`eval ${launched.evalId} of ${run.dir} started (pid ${launched.pid}, Python from ${interpreter.source})`);
+    const { cli, cwd } = await this.cli(run);
+    const launched = startEval(cli, run.dir, request, cwd);
+    this.log.info(`eval ${launched.evalId} of ${run.dir} started (pid ${launched.pid})`);
     await this.panels.show(run.id, launched.evalId);
     void this.follow(run, launched.dir, launched.exited);
   };
+
+  /** `rlstudio score` with a notification until it ends; the panel picks up the file it writes. */
+  private async crossScore(run: Run | undefined, evalId: string, checkpoint: string, scorer: string): Promise<void> {
+    if (!run) return;
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
+      return;
+    }
+    const { cli, cwd } = await this.cli(run);
+    const launched = startScore(cli, run.dir, evalId, checkpoint, scorer, cwd);
+    this.log.info(`scoring ${checkpoint}'s samples of ${evalId} under ${scorer} (pid ${launched.pid})`);
+    const keepAlive = setInterval(() => {}, 1000);
+    const code = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Scoring ${checkpoint}'s samples under ${scorer}…` },
+      () => launched.exited,
+    );
+    clearInterval(keepAlive);
+    if (code !== 0) {
+      const tail = stderrTail(launched.logs, 5);
+      void vscode.window.showErrorMessage(`Scoring ${checkpoint} under ${scorer} failed (exit ${code}). ${tail}`);
+    }
+    await this.panels.refresh();
+  }
+
+  /** The trainer CLI for a run, and the folder its config's relative paths resolve from. */
+  private async cli(run: Run): Promise<{ cli: TrainerCli; cwd: string }> {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(run.dir)) ?? vscode.workspace.workspaceFolders?.[0];
+    const interpreter = await resolveInterpreter(folder);
+    this.log.info(`trainer Python: ${interpreter.python} (from ${interpreter.source})`);
+    const configPath = run.manifest?.configPath;
+    return { cli: trainerCli(interpreter.python), cwd: configPath ? path.dirname(configPath) : run.dir };
+  }
 
   private async askRequest(run: Run, preselected?: string[]): Promise<EvalRequest | undefined> {
     const names = ['base', ...run.checkpoints().map((c) => `checkpoint-${c.step}`)];
@@ -127,7 +159,7 @@ export class CompareFeature implements vscode.Disposable {
           }
           if (ended !== undefined && (!m || m.status === 'running')) {
             // The process is gone without writing an end status (or any eval.json at all).
-            const tail = evalStderrTail(dir);
+            const tail = stderrTail(path.join(dir, 'logs'));
             this.log.error(`eval in ${dir} exited (${ended})${tail ? `:\n${tail}` : ''}`);
             void vscode.window.showErrorMessage(`The evaluation of ${run.name()} ended (exit ${ended}) ${m ? 'without finishing' : 'before it started'}.${tail ? ` ${tail.split('\n').at(-1)}` : ''}`);
             return;

@@ -80,9 +80,17 @@ test("New Evaluation… from the panel runs `rlstudio eval`; the panel follows i
     await input.fill("4");
     await input.press("Enter");
     await vs.waitForNotification(/Evaluating tiny/, 60_000);
-    const status = frame.locator(".status");
-    await status.getByText(/^completed · /).waitFor({ timeout: 240_000 });
-    assert.match((await frame.locator('select[aria-label="Evaluation"]').inputValue()) ?? "", /-compare$/);
+    // The panel switches to the new eval once it has written eval.json, and follows it to the end.
+    const deadline = Date.now() + 240_000;
+    let shown = "";
+    let status = "";
+    while (Date.now() < deadline && !(/-compare$/.test(shown) && status.startsWith("completed"))) {
+      await vs.page.waitForTimeout(1000);
+      shown = await frame.locator('select[aria-label="Evaluation"]').inputValue();
+      status = (await frame.locator(".status").textContent()) ?? "";
+    }
+    assert.match(shown, /-compare$/);
+    assert.match(status, /^completed · 6 prompts × 4 samples/);
     assert.equal(await frame.locator("table.summary tbody tr").count(), 2);
     await vs.waitForNotification(/evaluation of tiny is complete/, 30_000);
     await vs.screenshot("compare-new");

@@ -145,6 +145,9 @@ describe('compare checkpoints app', () => {
       assert.ok(bins.every((b) => b >= 0) && new Set(bins).size > 1, bins.join(','));
       assert.match((await page.locator('.samples .column[data-checkpoint="base"] p.muted').textContent()) ?? '', /No cross-scores of base/);
       assert.ok((await page.locator('.samples .column[data-checkpoint="base"] .tok[data-bin="-1"]').count()) > 0);
+      await page.locator('.samples .column[data-checkpoint="base"] button.score').click();
+      const score = await app.waitForPosted((m) => m.method === 'compare/eval/score');
+      assert.deepEqual(score.params, { evalId: EVAL_ID, checkpoint: 'base', scorer: 'checkpoint-6' });
       assert.deepEqual(app.errors, []);
       assert.deepEqual(await app.cspViolations(), []);
     } finally {

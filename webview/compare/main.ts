@@ -181,7 +181,9 @@ async function openPrompt(promptId: number): Promise<void> {
   try {
     const detail = await conn.request('compare/prompt/get', { runId: s.runId, evalId: view.manifest.id, promptId });
     if (id !== detailRequest) return;
-    samples.show(detail, { checkpoints: matrix.checkpoints, measure: state.measure, reference: state.reference ?? '', target: state.target ?? '' });
+    const evalId = view.manifest.id;
+    const score = s.canStart ? (checkpoint: string, scorer: string) => conn.command('compare/eval/score', { evalId, checkpoint, scorer }) : undefined;
+    samples.show(detail, { checkpoints: matrix.checkpoints, measure: state.measure, reference: state.reference ?? '', target: state.target ?? '', score });
   } catch (error) {
     if (id !== detailRequest) return;
     const message = error instanceof Error ? error.message : String(error);
@@ -191,7 +193,10 @@ async function openPrompt(promptId: number): Promise<void> {
 }
 
 conn.onNotification('compare/snapshot/didChange', (next) => {
+  const scores = (v: CompareSnapshot['view']) => JSON.stringify(v?.crossScores ?? []);
+  const newScores = scores(next.view) !== scores(snapshot?.view ?? null);
   snapshot = next;
+  if (newScores && state.promptId !== null) void openPrompt(state.promptId);
   if (next.view && next.view.manifest.id !== state.evalId) update({ evalId: next.view.manifest.id });
   render();
 });

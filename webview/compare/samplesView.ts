@@ -18,6 +18,8 @@ export interface SamplesOptions {
   measure: SampleMeasure;
   reference: string;
   target: string;
+  /** Starts `rlstudio score` (absent where nothing may run: an untrusted workspace, a deleted run). */
+  score?: (checkpoint: string, scorer: string) => void;
 }
 
 /** Which checkpoint's scores a sample of `checkpoint` is compared with: the other of reference and target. */
@@ -62,6 +64,12 @@ export class SamplesView {
     );
     if (options.measure === 'deltaLogprob') {
       column.appendChild(el('p', { class: 'muted' }, scorer ? `Δlogprob = log p(${scorer}) − log p(${name})` : `No cross-scores of ${name}'s samples (rlstudio score).`));
+      const other = name === options.reference ? options.target : options.reference;
+      if (!scorer && options.score && other !== name) {
+        const button = el('button', { class: 'link score', type: 'button' }, `Score ${name}'s samples under ${other}`);
+        button.addEventListener('click', () => options.score!(name, other));
+        column.appendChild(button);
+      }
     }
     const shown = this.expanded.has(name) ? samples : samples.slice(0, FIRST_SAMPLES);
     const scores = scorer ? detail.crossScores[`${name} ${scorer}`] : undefined;

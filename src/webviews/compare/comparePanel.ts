@@ -18,6 +18,7 @@ export interface CompareActions {
   /** "New Evaluation…" for the run in the panel. */
   newEvaluation(runId: string, runDir: string): void;
   stopEvaluation(runDir: string, evalId: string): void;
+  crossScore(runId: string, evalId: string, checkpoint: string, scorer: string): void;
 }
 
 const POLL_MS = 1000;
@@ -124,6 +125,7 @@ export class ComparePanels implements vscode.Disposable {
     });
     ipc.onCommand('compare/eval/new', () => this.target && this.actions.newEvaluation(this.target.runId, this.target.runDir));
     ipc.onCommand('compare/eval/stop', ({ evalId }) => this.target && this.actions.stopEvaluation(this.target.runDir, evalId));
+    ipc.onCommand('compare/eval/score', ({ evalId, checkpoint, scorer }) => this.target && this.actions.crossScore(this.target.runId, evalId, checkpoint, scorer));
     ipc.onRequest('compare/prompt/get', ({ evalId, promptId }) => this.promptDetail(evalId, promptId));
   }
 

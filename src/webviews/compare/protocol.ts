@@ -85,6 +85,8 @@ export interface CompareProtocol {
     /** "New Evaluation…": the host asks for checkpoints and samples, then starts `rlstudio eval`. */
     'compare/eval/new': Record<string, never>;
     'compare/eval/stop': { evalId: string };
+    /** Run `rlstudio score`: `checkpoint`'s samples under `scorer` (for the Δlogprob view). */
+    'compare/eval/score': { evalId: string; checkpoint: string; scorer: string };
     'compare/log/error': { message: string };
   };
   requests: {

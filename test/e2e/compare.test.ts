@@ -90,7 +90,7 @@ test("New Evaluation… from the panel runs `rlstudio eval`; the panel follows i
       status = (await frame.locator(".status").textContent()) ?? "";
     }
     assert.match(shown, /-compare$/);
-    assert.match(status, /^completed · 6 prompts × 4 samples/);
+    assert.match(status, /^completed · \d+ prompts × 4 samples/);
     assert.equal(await frame.locator("table.summary tbody tr").count(), 2);
     await vs.waitForNotification(/evaluation of tiny is complete/, 30_000);
     await vs.screenshot("compare-new");

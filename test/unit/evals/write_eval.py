@@ -1,7 +1,7 @@
 """Write an evaluation folder, <run>/evals/<eval-id>/, as `rlstudio eval` does (docs/run-format.md,
 "Evaluations"), with deterministic values, for the TypeScript reader's tests, the webview tests and
-the panel-load benchmark. Sample files use the trainer's rollout shard schema (rlstudio.rollouts.schema)
-plus the eval columns, zstd, row groups of rlstudio.rollouts.ROW_GROUP_SIZE, written atomically.
+the panel-load benchmark. Sample files use the trainer's rollout shard schema (rlstudio.runformat.shard_schema)
+plus the eval columns, zstd, row groups of rlstudio.runformat.ROW_GROUP_SIZE, written atomically.
 
     .venv/bin/python test/unit/evals/write_eval.py RUN_DIR EVAL_ID --prompts 6 --samples 4 \
         --checkpoints base,checkpoint-3 [--tokens 8] [--cross] [--status completed]
@@ -21,17 +21,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from rlstudio.rollouts import ROW_GROUP_SIZE
-from rlstudio.rollouts import schema as shard_schema
+from rlstudio import runformat
 from rlstudio.runfiles import atomic_write_bytes
 
 PIECES = ["The", " answer", " is", " 4", "2", ".", "\n", "<b>", " x", "é", " ok"]
 REWARDS = ["exact_answer", "format"]
-ROLLOUT_ONLY = {"step", "prompt_index", "group_index", "loss_mask", "advantage", "hint_ids", "extras", "entropy_threshold"}
+ROLLOUT_ONLY = {"step", "prompt_index", "group_index", "loss_mask", "advantage", "hint_ids", "extras", "entropy_threshold",
+                *runformat.SUMMARY_COLUMNS}
 
 
 def sample_schema() -> pa.Schema:
-    base = shard_schema(REWARDS)
+    base = runformat.shard_schema(REWARDS)
     fields = [f for f in base if f.name not in ROLLOUT_ONLY]
     fields += [pa.field("prompt_id", pa.int32()), pa.field("sample_index", pa.int32()), pa.field("correct", pa.bool_())]
     return pa.schema(fields, metadata={"rlstudio.format": "rlstudio.eval/1"})
@@ -88,7 +88,7 @@ STATISTICS = ["prompt_id", "sample_index"]
 def write_parquet(path: Path, rows: list[dict], schema: pa.Schema) -> None:
     table = pa.Table.from_pylist(rows, schema=schema)
     buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE, write_statistics=STATISTICS)
+    pq.write_table(table, buffer, compression="zstd", row_group_size=runformat.ROW_GROUP_SIZE, write_statistics=STATISTICS)
     atomic_write_bytes(path, buffer.getvalue())
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from rlstudio import runformat
 from rlstudio.runfiles import atomic_write_bytes
 

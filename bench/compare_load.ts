@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EvalSampleReader } from '../src/evals/evalReader';
+import { evalPaths } from '../src/runs/runFormat';
 import { buildSnapshot, readPromptDetail } from '../src/webviews/compare/compareSnapshot';
 import { DEFAULT_COMPARE_STATE, type CompareInit } from '../src/webviews/compare/protocol';
 import { armPaintProbe, launch, openApp, readPaintProbe } from './webview_render.page';
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       rows[4].values.push(performance.now() - t);
       const view = built.snapshot.view!;
       t = performance.now();
-      await reader.prefetch(join(runDir, 'evals', evalId), Object.keys(view.summary!.checkpoints), view.crossScores);
+      await reader.prefetch(evalPaths(runDir, evalId), Object.keys(view.summary!.checkpoints), view.crossScores);
       rows[5].values.push(performance.now() - t);
       t = performance.now();
       await readPromptDetail(reader, runDir, built, 501);

@@ -5,9 +5,11 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnTrainer, stopRun, type Launched, type StopStage, type TrainerCli } from '../trainer/launcher';
-import { EVAL_MANIFEST, evalDir } from './evalFormat';
+import type { TrainerCli } from '../python/interpreter';
+import { evalPaths } from '../runs/runFormat';
+import { spawnTrainer, stopRun, type Launched, type StopStage } from '../trainer/launcher';
 import { normalizeManifest } from './evalManifest';
+import type { EvalPaths } from './evalReader';
 import type { EvalManifest } from './evalTypes';
 
 export interface EvalRequest {
@@ -23,7 +25,7 @@ export function newEvalId(runDir: string, name: string, now = new Date()): strin
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const slug = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'eval';
   let id = `${stamp}-${slug}`;
-  for (let i = 2; fs.existsSync(evalDir(runDir, id)); i++) id = `${stamp}-${slug}-${i}`;
+  for (let i = 2; fs.existsSync(evalPaths(runDir, id).dir); i++) id = `${stamp}-${slug}-${i}`;
   return id;
 }
 
@@ -36,16 +38,15 @@ export function evalArgs(runDir: string, evalId: string, request: EvalRequest): 
 
 export interface LaunchedEval extends Launched {
   evalId: string;
-  /** `<run>/evals/<eval-id>/`. */
-  dir: string;
+  paths: EvalPaths;
 }
 
 /** Starts `rlstudio eval`; relative paths of the run's config resolve from `cwd` (the config's folder). */
 export function startEval(cli: TrainerCli, runDir: string, request: EvalRequest, cwd: string, now = new Date()): LaunchedEval {
   const evalId = newEvalId(runDir, request.name ?? 'eval', now);
-  const dir = evalDir(runDir, evalId);
-  const launched = spawnTrainer(cli, evalArgs(runDir, evalId, request), dir, cwd, path.join(dir, 'logs'));
-  return { ...launched, evalId, dir };
+  const paths = evalPaths(runDir, evalId);
+  const launched = spawnTrainer(cli, evalArgs(runDir, evalId, request), paths.dir, cwd, paths.logs);
+  return { ...launched, evalId, paths };
 }
 
 /**
@@ -53,27 +54,27 @@ export function startEval(cli: TrainerCli, runDir: string, request: EvalRequest,
  * as `<checkpoint>.scored-by-<scorer>.parquet` (the Δlogprob view). Output in `<eval>/logs/score-…/`.
  */
 export function startScore(cli: TrainerCli, runDir: string, evalId: string, checkpoint: string, scorer: string, cwd: string): Launched & { logs: string } {
-  const dir = evalDir(runDir, evalId);
-  const logs = path.join(dir, 'logs', `score-${checkpoint}-by-${scorer}`);
+  const paths = evalPaths(runDir, evalId);
+  const logs = path.join(paths.logs, `score-${path.basename(paths.samples(checkpoint), '.parquet')}-by-${scorer}`);
   const args = ['score', runDir, '--eval', evalId, '--checkpoint', checkpoint, '--by', scorer];
-  return { ...spawnTrainer(cli, args, dir, cwd, logs), logs };
+  return { ...spawnTrainer(cli, args, paths.dir, cwd, logs), logs };
 }
 
-/** eval.json of an eval folder, or undefined while it is not written (or not readable). */
-export function readEvalManifest(dir: string): EvalManifest | undefined {
+/** eval.json of an eval, or undefined while it is not written (or not readable). */
+export function readEvalManifest(paths: EvalPaths): EvalManifest | undefined {
   try {
-    return normalizeManifest(path.basename(dir), JSON.parse(fs.readFileSync(path.join(dir, EVAL_MANIFEST), 'utf8')));
+    return normalizeManifest(path.basename(paths.dir), JSON.parse(fs.readFileSync(paths.manifest, 'utf8')));
   } catch {
     return undefined;
   }
 }
 
 /** Stops an eval: `<eval>/control/stop`, then SIGTERM and SIGKILL to its process group if it lingers. */
-export function stopEval(dir: string, options: { graceMs?: number; termMs?: number; onStage?: (stage: StopStage) => void } = {}): Promise<StopStage> {
-  return stopRun(dir, {
+export function stopEval(paths: EvalPaths, options: { graceMs?: number; termMs?: number; onStage?: (stage: StopStage) => void } = {}): Promise<StopStage> {
+  return stopRun(paths.dir, {
     ...options,
     readManifest: () => {
-      const m = readEvalManifest(dir);
+      const m = readEvalManifest(paths);
       return m && { status: m.status, pid: m.pid ?? -1, host: m.host ?? '' };
     },
   });

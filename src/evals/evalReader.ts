@@ -11,21 +11,19 @@ import type { FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { JsonlTail } from '../runs/jsonlTail';
 import { withFile } from '../runs/rollouts';
-import { COMPLETION_COLUMNS, toCompletion, toNumber, toNumbers } from '../runs/rolloutValues';
+import { toNumber } from '../runs/rolloutValues';
 import {
   CROSS_SCORE_COLUMNS,
-  EVAL_MANIFEST,
-  EVAL_PROMPTS,
-  EVAL_SUMMARY,
-  SAMPLE_EXTRA_COLUMNS,
+  SAMPLE_COLUMNS,
+  SAMPLE_JUDGED_COLUMN,
   SAMPLE_KEY_COLUMNS,
   SAMPLE_OPTIONAL_COLUMNS,
-  crossScoreFile,
-  evalsDir,
+  evalPaths,
   isSafeName,
   parseCrossScoreName,
-  samplesFile,
-} from './evalFormat';
+  runPaths,
+  toRow,
+} from '../runs/runFormat';
 import { normalizeManifest, normalizeSummary } from './evalManifest';
 import type { CrossScore, CrossScorePair, EvalManifest, EvalProblem, EvalPrompt, EvalSample, EvalSummary } from './evalTypes';
 
@@ -36,7 +34,7 @@ export interface EvalListing {
 
 /** The evals of a run, newest first. A folder without eval.json yet is skipped (the eval is starting). */
 export async function listEvals(runDir: string): Promise<EvalListing> {
-  const root = evalsDir(runDir);
+  const root = runPaths(runDir).evals;
   let names: string[];
   try {
     names = (await fs.readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && isSafeName(e.name)).map((e) => e.name);
@@ -47,20 +45,23 @@ export async function listEvals(runDir: string): Promise<EvalListing> {
   const evals: EvalManifest[] = [];
   const problems: EvalProblem[] = [];
   for (const name of names.sort().reverse()) {
-    const result = await readManifest(path.join(root, name));
+    const result = await readManifest(evalPaths(runDir, name));
     if (result.manifest) evals.push(result.manifest);
     if (result.problem) problems.push(result.problem);
   }
   return { evals, problems };
 }
 
-export async function readManifest(dir: string): Promise<{ manifest?: EvalManifest; problem?: EvalProblem }> {
-  const file = path.join(dir, EVAL_MANIFEST);
+/** `evalPaths(runDir, evalId)`: where an eval's files are. */
+export type EvalPaths = ReturnType<typeof evalPaths>;
+
+export async function readManifest(paths: EvalPaths): Promise<{ manifest?: EvalManifest; problem?: EvalProblem }> {
+  const file = paths.manifest;
   const raw = await readJson(file);
   if (raw.missing) return {};
   if (raw.problem) return { problem: raw.problem };
   try {
-    return { manifest: normalizeManifest(path.basename(dir), raw.value) };
+    return { manifest: normalizeManifest(path.basename(paths.dir), raw.value) };
   } catch (error) {
     return { problem: { file, message: errorMessage(error) } };
   }
@@ -76,26 +77,26 @@ export interface EvalContents {
 }
 
 /** Everything of an eval but its samples. */
-export async function readEval(dir: string): Promise<EvalContents> {
+export async function readEval(paths: EvalPaths): Promise<EvalContents> {
   const problems: EvalProblem[] = [];
-  const { manifest, problem } = await readManifest(dir);
+  const { manifest, problem } = await readManifest(paths);
   if (problem) problems.push(problem);
   let summary: EvalSummary | null = null;
-  const rawSummary = await readJson(path.join(dir, EVAL_SUMMARY));
+  const rawSummary = await readJson(paths.summary);
   if (rawSummary.problem) problems.push(rawSummary.problem);
   else if (!rawSummary.missing) {
     try {
       summary = normalizeSummary(rawSummary.value);
     } catch (error) {
-      problems.push({ file: path.join(dir, EVAL_SUMMARY), message: errorMessage(error) });
+      problems.push({ file: paths.summary, message: errorMessage(error) });
     }
   }
-  const prompts = await readPrompts(path.join(dir, EVAL_PROMPTS), problems);
+  const prompts = await readPrompts(paths.prompts, problems);
   let crossScores: CrossScorePair[] = [];
   try {
-    crossScores = (await fs.readdir(dir)).map(parseCrossScoreName).filter((p): p is CrossScorePair => p !== undefined);
+    crossScores = (await fs.readdir(paths.dir)).map(parseCrossScoreName).filter((p): p is CrossScorePair => p !== undefined);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ file: dir, message: errorMessage(error) });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ file: paths.dir, message: errorMessage(error) });
   }
   return { manifest: manifest ?? null, summary, prompts, crossScores, problems };
 }
@@ -171,29 +172,26 @@ export class EvalSampleReader {
   constructor(private readonly maxFiles = 8) {}
 
   /** One prompt's samples from a checkpoint, by sample_index. */
-  async readSamples(dir: string, checkpoint: string, promptId: number): Promise<EvalSample[]> {
-    const file = samplesFile(dir, checkpoint);
-    const open = await this.open(file, [...SAMPLE_KEY_COLUMNS, ...COMPLETION_COLUMNS, ...SAMPLE_EXTRA_COLUMNS]);
+  async readSamples(paths: EvalPaths, checkpoint: string, promptId: number): Promise<EvalSample[]> {
+    const file = paths.samples(checkpoint);
+    const required = [...SAMPLE_KEY_COLUMNS, ...SAMPLE_COLUMNS, SAMPLE_JUDGED_COLUMN];
+    const open = await this.open(file, required);
     const optional = SAMPLE_OPTIONAL_COLUMNS.filter((c) => open.columns.has(c));
-    const rows = await this.rowsOf(file, open, promptId, [...SAMPLE_KEY_COLUMNS, ...COMPLETION_COLUMNS, ...SAMPLE_EXTRA_COLUMNS, ...optional]);
+    const rows = await this.rowsOf(file, open, promptId, [...required, ...optional]);
+    const columns = [...SAMPLE_COLUMNS, ...SAMPLE_OPTIONAL_COLUMNS];
     return rows
-      .map((r): EvalSample => ({ ...toCompletion(r), promptId, sampleIndex: Number(r.sample_index), correct: r.correct === true }))
+      .map(({ raw, row }): EvalSample => ({ ...toRow(raw, columns, file, row), promptId, sampleIndex: Number(raw.sample_index), correct: raw[SAMPLE_JUDGED_COLUMN] === true }))
       .sort((a, b) => a.sampleIndex - b.sampleIndex);
   }
 
   /** One prompt's cross-scores: `checkpoint`'s samples as `scorer` scores them; [] without the file. */
-  async readCrossScores(dir: string, checkpoint: string, scorer: string, promptId: number): Promise<CrossScore[]> {
-    const file = crossScoreFile(dir, checkpoint, scorer);
-    const open = await this.open(file, [...CROSS_SCORE_COLUMNS]);
-    const rows = await this.rowsOf(file, open, promptId, [...CROSS_SCORE_COLUMNS]);
+  async readCrossScores(paths: EvalPaths, checkpoint: string, scorer: string, promptId: number): Promise<CrossScore[]> {
+    const file = paths.crossScores(checkpoint, scorer);
+    const columns = [...SAMPLE_KEY_COLUMNS, ...CROSS_SCORE_COLUMNS];
+    const open = await this.open(file, columns);
+    const rows = await this.rowsOf(file, open, promptId, columns);
     return rows
-      .map((r): CrossScore => ({
-        promptId,
-        sampleIndex: Number(r.sample_index),
-        tokenIds: toNumbers(r.token_ids),
-        logprobs: toNumbers(r.logprobs),
-        entropies: toNumbers(r.entropies),
-      }))
+      .map(({ raw, row }): CrossScore => ({ ...toRow(raw, CROSS_SCORE_COLUMNS, file, row), promptId, sampleIndex: Number(raw.sample_index) }))
       .sort((a, b) => a.sampleIndex - b.sampleIndex);
   }
 
@@ -202,12 +200,12 @@ export class EvalSampleReader {
    * exclude it are skipped without reading anything; without statistics, the prompt_id column of the
    * whole file is read once per file version. Then only the row range holding the prompt is read.
    */
-  private async rowsOf(file: string, open: OpenFile, promptId: number, columns: string[]): Promise<Record<string, unknown>[]> {
+  private async rowsOf(file: string, open: OpenFile, promptId: number, columns: string[]): Promise<{ raw: Record<string, unknown>; row: number }[]> {
     const fromStatistics = rangeFromStatistics(open.metadata, promptId);
     const range = fromStatistics === undefined ? await this.rangeFromColumn(file, open, promptId) : fromStatistics;
     if (!range) return [];
     const rows = await this.read(file, open, columns, range.start, range.end);
-    return rows.filter((r) => toNumber(r.prompt_id) === promptId);
+    return rows.map((raw, i) => ({ raw, row: range.start + i })).filter(({ raw }) => toNumber(raw.prompt_id) === promptId);
   }
 
   private async rangeFromColumn(file: string, open: OpenFile, promptId: number): Promise<{ start: number; end: number } | undefined> {
@@ -220,8 +218,8 @@ export class EvalSampleReader {
   }
 
   /** Parses the footers of an eval's files now, so that the first prompt opened costs only its rows. */
-  async prefetch(dir: string, checkpoints: readonly string[], crossScores: readonly CrossScorePair[]): Promise<void> {
-    const files = [...checkpoints.map((c) => samplesFile(dir, c)), ...crossScores.map((p) => crossScoreFile(dir, p.checkpoint, p.scorer))];
+  async prefetch(paths: EvalPaths, checkpoints: readonly string[], crossScores: readonly CrossScorePair[]): Promise<void> {
+    const files = [...checkpoints.map((c) => paths.samples(c)), ...crossScores.map((p) => paths.crossScores(p.checkpoint, p.scorer))];
     for (const file of files) await this.cached(file).catch(() => undefined);
   }
 

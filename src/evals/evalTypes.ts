@@ -2,7 +2,7 @@
 // <run>/evals/<eval-id>/ (docs/run-format.md, "Evaluations"). Types only: the Compare Checkpoints
 // app imports them through its protocol and must not pull in Node code.
 
-import type { CompletionValues } from '../runs/rolloutTypes';
+import type { RolloutDetail } from '../runs/rolloutTypes';
 
 export type EvalStatus = 'running' | 'completed' | 'failed' | 'stopped';
 export type CheckpointEvalStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -67,21 +67,18 @@ export interface EvalPrompt {
   answer: string | null;
 }
 
-/** One row of <checkpoint>.parquet. */
-export interface EvalSample extends CompletionValues {
+/** One row of <checkpoint>.parquet: the rollout shard's fields for the shared columns (runFormat.ts SAMPLE_COLUMNS), and its own. */
+export type EvalSample = Pick<RolloutDetail, 'prompt' | 'completion' | 'tokenIds' | 'tokens' | 'logprobs' | 'entropies' | 'reward' | 'rewards' | 'truncated' | 'rewardError'> & {
   promptId: number;
   sampleIndex: number;
   correct: boolean;
-}
+};
 
 /** One row of <checkpoint>.scored-by-<other>.parquet: the sample's tokens as `other` scores them. */
-export interface CrossScore {
+export type CrossScore = Pick<RolloutDetail, 'tokenIds' | 'logprobs' | 'entropies'> & {
   promptId: number;
   sampleIndex: number;
-  tokenIds: number[];
-  logprobs: number[];
-  entropies: number[];
-}
+};
 
 /** A cross-score file: `checkpoint`'s samples scored by `scorer`. */
 export interface CrossScorePair {

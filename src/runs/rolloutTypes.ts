@@ -29,29 +29,25 @@ export interface StepRollouts {
   rollouts: RolloutSummary[];
 }
 
-/** One completion's text, tokens and rewards: what rollout shards and eval sample files share. */
-export interface CompletionValues {
+/** Everything about one rollout, token arrays included. */
+export interface RolloutDetail {
+  step: number;
+  row: number;
+  promptIndex: number;
+  groupIndex: number;
   prompt: string;
   completion: string;
   tokenIds: number[];
   tokens: string[];
   logprobs: number[];
   entropies: number[];
+  lossMask: number[];
+  advantage: number | null;
   reward: number | null;
   rewards: Record<string, number | null>;
   truncated: boolean;
-  rewardError: string | null;
-}
-
-/** Everything about one rollout, token arrays included. */
-export interface RolloutDetail extends CompletionValues {
-  step: number;
-  row: number;
-  promptIndex: number;
-  groupIndex: number;
-  lossMask: number[];
-  advantage: number | null;
   hintIds: string[];
+  rewardError: string | null;
   extras: Record<string, unknown>;
   /** Forking-mask entropy threshold of the row's micro-batch; null when every token is in the mask. */
   entropyThreshold: number | null;

@@ -1,29 +1,6 @@
 // Values of a rollout shard's rows as the reader returns them: Parquet int64 arrives as bigint,
 // lists as arrays or typed arrays, structs as objects, extras as JSON text. Pure.
 
-import type { CompletionValues } from './rolloutTypes';
-
-/** The per-completion columns rollout shards and eval sample files share (run format v1). */
-export const COMPLETION_COLUMNS = [
-  'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies', 'reward', 'rewards', 'truncated',
-] as const;
-
-/** Row mapping of COMPLETION_COLUMNS (+ the optional reward_error), for rollouts and eval samples alike. */
-export function toCompletion(r: Record<string, unknown>): CompletionValues {
-  return {
-    prompt: String(r.prompt ?? ''),
-    completion: String(r.completion ?? ''),
-    tokenIds: toNumbers(r.token_ids),
-    tokens: toStrings(r.tokens),
-    logprobs: toNumbers(r.logprobs),
-    entropies: toNumbers(r.entropies),
-    reward: toNumber(r.reward),
-    rewards: toRewards(r.rewards),
-    truncated: Boolean(r.truncated),
-    rewardError: r.reward_error == null ? null : String(r.reward_error),
-  };
-}
-
 export function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) {
     return null;

@@ -1,19 +1,29 @@
-// The quick pick a command shows when it needs a run and was not given one.
+// The quick pick of runs, for every command that acts on one run and the Reward Lab's source picker.
 
 import * as vscode from 'vscode';
-import type { Run, RunStore } from '../runs/model';
+import type { Run } from '../runs/model';
 
-/** Says so when there is no run; the only run without asking; else a quick pick. */
-export async function pickRun(store: RunStore, title: string): Promise<Run | undefined> {
-  const runs = store.runs();
-  if (runs.length === 0) {
-    void vscode.window.showInformationMessage('RL Studio: there are no runs yet. Start one with "RL Studio: Start Run".');
+export interface PickRunOptions {
+  title?: string;
+  placeHolder?: string;
+  /** Said instead of opening the pick when there is no run; without it the pick opens empty. */
+  none?: string;
+  /** Open the pick also when there is only one run (default: take that run). */
+  alwaysAsk?: boolean;
+  /** An item's description; default `status · folder id`. */
+  describe?: (run: Run) => string;
+}
+
+export async function pickRun(runs: readonly Run[], options: PickRunOptions): Promise<Run | undefined> {
+  if (runs.length === 0 && options.none !== undefined) {
+    void vscode.window.showInformationMessage(options.none);
     return undefined;
   }
-  if (runs.length === 1) return runs[0];
+  if (runs.length === 1 && !options.alwaysAsk) return runs[0];
+  const describe = options.describe ?? ((run: Run) => `${run.derived.status} · ${run.id}`);
   const picked = await vscode.window.showQuickPick(
-    runs.map((run) => ({ label: run.name(), description: `${run.derived.status} · ${run.id}`, run })),
-    { title },
+    runs.map((run) => ({ label: run.name(), description: describe(run), run })),
+    { title: options.title, placeHolder: options.placeHolder },
   );
   return picked?.run;
 }

@@ -4,12 +4,11 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { evalDir } from '../evals/evalFormat';
 import { readEvalManifest, startEval, startScore, stderrTail, stopEval, type EvalRequest } from '../evals/evalLauncher';
-import { listEvals } from '../evals/evalReader';
-import { resolveInterpreter, trainerCli } from '../python/interpreter';
+import { listEvals, type EvalPaths } from '../evals/evalReader';
+import { resolveInterpreter, trainerCli, type TrainerCli } from '../python/interpreter';
+import { evalPaths } from '../runs/runFormat';
 import type { Run, RunStore } from '../runs/model';
-import type { TrainerCli } from '../trainer/launcher';
 import { UNTRUSTED_MESSAGE } from '../trainer/runManager';
 import { pickRun } from '../views/pickRun';
 import type { RunNode } from '../views/runTree';
@@ -36,7 +35,7 @@ export class CompareFeature implements vscode.Disposable {
       store,
       {
         newEvaluation: (runId) => void this.newEvaluation({ kind: 'run', run: store.get(runId)! }),
-        stopEvaluation: (runDir, evalId) => void this.stop(evalDir(runDir, evalId)),
+        stopEvaluation: (runDir, evalId) => void this.stop(evalPaths(runDir, evalId)),
         crossScore: (runId, evalId, checkpoint, scorer) => void this.crossScore(store.get(runId), evalId, checkpoint, scorer),
       },
       log,
@@ -54,7 +53,7 @@ export class CompareFeature implements vscode.Disposable {
       void vscode.window.showWarningMessage('RL Studio compares checkpoints of one run at a time; select checkpoints of a single run.');
       return;
     }
-    const run = runs[0] ?? (await pickRun(this.store, 'Compare the checkpoints of which run?'));
+    const run = runs[0] ?? (await this.pickRun('Compare the checkpoints of which run?'));
     if (!run) return;
     const checkpoints = nodes.flatMap((n) => (n.kind === 'checkpoint' ? [`checkpoint-${n.checkpoint.step}`] : []));
     if (checkpoints.length === 0) {
@@ -74,7 +73,7 @@ export class CompareFeature implements vscode.Disposable {
       void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
       return;
     }
-    const run = node?.run ?? (this.panels.shownRun ? this.store.get(this.panels.shownRun) : undefined) ?? (await pickRun(this.store, 'Evaluate the checkpoints of which run?'));
+    const run = node?.run ?? (this.panels.shownRun ? this.store.get(this.panels.shownRun) : undefined) ?? (await this.pickRun('Evaluate the checkpoints of which run?'));
     if (!run) return;
     const request = await this.askRequest(run, preselected);
     if (!request) return;
@@ -82,7 +81,7 @@ export class CompareFeature implements vscode.Disposable {
     const launched = startEval(cli, run.dir, request, cwd);
     this.log.info(`eval ${launched.evalId} of ${run.dir} started (pid ${launched.pid})`);
     await this.panels.show(run.id, launched.evalId);
-    void this.follow(run, launched.dir, launched.exited);
+    void this.follow(run, launched.paths, launched.exited);
   };
 
   /** `rlstudio score` with a notification until it ends; the panel picks up the file it writes. */
@@ -135,17 +134,17 @@ export class CompareFeature implements vscode.Disposable {
   }
 
   /** A progress notification until the eval ends; Cancel asks it to stop. */
-  private follow(run: Run, dir: string, exited: Promise<number | string>): Thenable<void> {
+  private follow(run: Run, paths: EvalPaths, exited: Promise<number | string>): Thenable<void> {
     let ended: number | string | undefined;
     void exited.then((code) => (ended = code));
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Evaluating ${run.name()}`, cancellable: true },
       async (progress, token) => {
-        token.onCancellationRequested(() => void this.stop(dir));
+        token.onCancellationRequested(() => void this.stop(paths));
         let reported = 0;
         for (;;) {
           await new Promise((r) => setTimeout(r, 1000));
-          const m = readEvalManifest(dir);
+          const m = readEvalManifest(paths);
           if (m) {
             const done = m.checkpoints.reduce((s, c) => s + c.samplesDone, 0);
             const total = m.checkpoints.reduce((s, c) => s + c.samplesTotal, 0) || 1;
@@ -159,8 +158,8 @@ export class CompareFeature implements vscode.Disposable {
           }
           if (ended !== undefined && (!m || m.status === 'running')) {
             // The process is gone without writing an end status (or any eval.json at all).
-            const tail = stderrTail(path.join(dir, 'logs'));
-            this.log.error(`eval in ${dir} exited (${ended})${tail ? `:\n${tail}` : ''}`);
+            const tail = stderrTail(paths.logs);
+            this.log.error(`eval in ${paths.dir} exited (${ended})${tail ? `:\n${tail}` : ''}`);
             void vscode.window.showErrorMessage(`The evaluation of ${run.name()} ended (exit ${ended}) ${m ? 'without finishing' : 'before it started'}.${tail ? ` ${tail.split('\n').at(-1)}` : ''}`);
             return;
           }
@@ -175,9 +174,13 @@ export class CompareFeature implements vscode.Disposable {
     else void vscode.window.showInformationMessage(`The evaluation of ${run.name()} was stopped; the checkpoints it finished stay readable.`);
   }
 
-  private async stop(dir: string): Promise<void> {
-    const stage = await stopEval(dir, { graceMs: 30_000, termMs: 10_000 });
-    this.log.info(`stop eval ${dir}: ${stage}`);
+  private async stop(paths: EvalPaths): Promise<void> {
+    const stage = await stopEval(paths, { graceMs: 30_000, termMs: 10_000 });
+    this.log.info(`stop eval ${paths.dir}: ${stage}`);
+  }
+
+  private pickRun(title: string): Promise<Run | undefined> {
+    return pickRun(this.store.runs(), { title, none: 'RL Studio: there are no runs yet. Start one with "RL Studio: Start Run".' });
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 // The rollout inspector's real bundle in headless Chromium. Host replies come from the real shard
-// reader over shards written by pyarrow (test/unit/webviews/make_shard.py), or are recorded replies
+// reader over shards written by pyarrow (test/unit/runs/make_shard.py), or are recorded replies
 // built here (the hostile-text corpus, a 32k-token rollout).
 
 import assert from 'node:assert/strict';
@@ -119,7 +119,7 @@ describe('rollout inspector', () => {
     files = {};
     for (const step of [3, 7]) {
       files[step] = join(dir, `step-0000000${step}.parquet`);
-      execFileSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'test/unit/webviews/make_shard.py'), files[step], '--step', String(step), '--prompts', '3', '--group', '4', '--tokens', '10']);
+      execFileSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'test/unit/runs/make_shard.py'), files[step], '--step', String(step), '--prompts', '3', '--group', '4', '--tokens', '10']);
     }
   });
 

@@ -4,7 +4,8 @@
 // Correct samples are marked. Model text enters the page only as text nodes.
 
 import type { EvalSample, PromptDetail, SampleMeasure } from '../../src/webviews/compare/protocol';
-import { append, el, formatNumber } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
+import { append, el } from '../shared/dom';
 import { DELTA_LOGPROB_SCALE, SCALES, binOf, type BinnedScale } from '../inspector/colorScale';
 import { tokenUnits, visibleSegments } from '../inspector/tokenUnits';
 

@@ -5,7 +5,8 @@
 
 import { comparePaired, wilson, type PairedComparison } from '../../src/common/pairedStats';
 import type { EvalSummary } from '../../src/webviews/compare/protocol';
-import { el, formatNumber } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
+import { el } from '../shared/dom';
 import { countsOf, type Matrix } from './matrixModel';
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);

@@ -3,9 +3,9 @@
 // when something changed, and reads a prompt's samples only when the app opens it.
 
 import * as vscode from 'vscode';
-import { evalDir } from '../../evals/evalFormat';
 import { EvalSampleReader } from '../../evals/evalReader';
 import type { RunStore } from '../../runs/model';
+import { evalPaths } from '../../runs/runFormat';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import { buildSnapshot, evalsStamp, readPromptDetail, type BuiltSnapshot } from './compareSnapshot';
 import { COMPARE_VIEW_TYPE, DEFAULT_COMPARE_STATE, type CompareInit, type CompareProtocol, type CompareState, type PromptDetail } from './protocol';
@@ -111,7 +111,7 @@ export class ComparePanels implements vscode.Disposable {
   private prefetch(built: BuiltSnapshot): void {
     const view = built.snapshot.view;
     if (!view || !this.target) return;
-    void this.reader.prefetch(evalDir(this.target.runDir, view.manifest.id), Object.keys(view.summary?.checkpoints ?? {}), view.crossScores);
+    void this.reader.prefetch(evalPaths(this.target.runDir, view.manifest.id), Object.keys(view.summary?.checkpoints ?? {}), view.crossScores);
   }
 
   private registerHandlers(host: WebviewPanelHost<CompareProtocol>): void {

@@ -3,8 +3,8 @@
 
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { evalDir, evalsDir } from '../../evals/evalFormat';
 import { listEvals, readEval, type EvalSampleReader } from '../../evals/evalReader';
+import { evalPaths, runPaths } from '../../runs/runFormat';
 import type { EvalPrompt } from '../../evals/evalTypes';
 import type { CompareSnapshot, EvalView, PromptDetail } from './protocol';
 
@@ -33,7 +33,7 @@ export async function buildSnapshot(input: SnapshotInput): Promise<BuiltSnapshot
   let view: EvalView | null = null;
   const prompts = new Map<number, EvalPrompt>();
   if (chosen) {
-    const contents = await readEval(evalDir(input.runDir, chosen.id));
+    const contents = await readEval(evalPaths(input.runDir, chosen.id));
     problems.push(...contents.problems);
     for (const p of contents.prompts) prompts.set(p.promptId, p);
     view = {
@@ -53,16 +53,16 @@ export async function buildSnapshot(input: SnapshotInput): Promise<BuiltSnapshot
 export async function readPromptDetail(reader: EvalSampleReader, runDir: string, built: BuiltSnapshot, promptId: number): Promise<PromptDetail> {
   const view = built.snapshot.view;
   if (!view) throw new Error('This run has no evaluation.');
-  const dir = evalDir(runDir, view.manifest.id);
+  const paths = evalPaths(runDir, view.manifest.id);
   const prompt = built.prompts.get(promptId);
   const detail: PromptDetail = { promptId, prompt: prompt?.prompt ?? '', answer: prompt?.answer ?? null, samples: {}, crossScores: {}, errors: [] };
   const note = (error: unknown) => detail.errors.push(error instanceof Error ? error.message : String(error));
   await Promise.all([
     ...Object.keys(view.summary?.checkpoints ?? {}).map((name) =>
-      reader.readSamples(dir, name, promptId).then((samples) => void (detail.samples[name] = samples), note),
+      reader.readSamples(paths, name, promptId).then((samples) => void (detail.samples[name] = samples), note),
     ),
     ...view.crossScores.map(({ checkpoint, scorer }) =>
-      reader.readCrossScores(dir, checkpoint, scorer, promptId).then((scores) => void (detail.crossScores[`${checkpoint} ${scorer}`] = scores), note),
+      reader.readCrossScores(paths, checkpoint, scorer, promptId).then((scores) => void (detail.crossScores[`${checkpoint} ${scorer}`] = scores), note),
     ),
   ]);
   // The chat-templated prompt the model saw, when prompts.jsonl has no line for it.
@@ -73,7 +73,7 @@ export async function readPromptDetail(reader: EvalSampleReader, runDir: string,
 /** Changes whenever an eval is added or removed, or a file of the shown eval is written. */
 export async function evalsStamp(runDir: string, evalId: string | null): Promise<string> {
   const parts: string[] = [String(await exists(runDir))];
-  const root = evalsDir(runDir);
+  const root = runPaths(runDir).evals;
   let ids: string[];
   try {
     ids = (await fs.readdir(root)).sort();

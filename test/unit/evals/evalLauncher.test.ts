@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { evalDir } from '../../../src/evals/evalFormat';
+import { evalPaths } from '../../../src/runs/runFormat';
 import { evalArgs, newEvalId, readEvalManifest, startEval, stopEval } from '../../../src/evals/evalLauncher';
 import { EvalSampleReader, listEvals, readEval } from '../../../src/evals/evalReader';
-import type { TrainerCli } from '../../../src/trainer/launcher';
+import type { TrainerCli } from '../../../src/python/interpreter';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
@@ -68,7 +68,7 @@ test('eval ids and arguments', () => {
   const now = new Date('2026-11-29T22:00:05Z');
   const id = newEvalId(dir, 'my eval!', now);
   assert.equal(id, '20261129-220005-my-eval');
-  fs.mkdirSync(evalDir(dir, id), { recursive: true });
+  fs.mkdirSync(evalPaths(dir, id).dir, { recursive: true });
   assert.equal(newEvalId(dir, 'my eval!', now), '20261129-220005-my-eval-2');
   assert.deepEqual(evalArgs('/runs/a', id, { checkpoints: ['base', 'checkpoint-2'], samples: 16, prompts: 5, name: 'x' }), [
     'eval', '/runs/a', '--checkpoints', 'base,checkpoint-2', '--samples', '16', '--eval-id', id, '--prompts', '5', '--name', 'x',
@@ -79,19 +79,19 @@ test('start an eval of base and a checkpoint; it completes with files the reader
   const launched = startEval(CLI, runDir, { checkpoints: ['base', 'checkpoint-2'], samples: 4, prompts: 3, name: 'both' }, work);
   started.push(launched.pid);
   assert.match(launched.evalId, /^\d{8}-\d{6}-both$/);
-  await until('eval.json', () => readEvalManifest(launched.dir) !== undefined);
-  assert.equal(readEvalManifest(launched.dir)?.pid, launched.pid, 'the spawned process is the eval');
-  await until('completed', () => readEvalManifest(launched.dir)?.status !== 'running');
-  const manifest = readEvalManifest(launched.dir)!;
-  assert.equal(manifest.status, 'completed', fs.readFileSync(path.join(launched.dir, 'logs', 'stderr.log'), 'utf8').slice(-2000));
+  await until('eval.json', () => readEvalManifest(launched.paths) !== undefined);
+  assert.equal(readEvalManifest(launched.paths)?.pid, launched.pid, 'the spawned process is the eval');
+  await until('completed', () => readEvalManifest(launched.paths)?.status !== 'running');
+  const manifest = readEvalManifest(launched.paths)!;
+  assert.equal(manifest.status, 'completed', fs.readFileSync(path.join(launched.paths.logs, 'stderr.log'), 'utf8').slice(-2000));
   const { evals, problems } = await listEvals(runDir);
   assert.deepEqual(problems, []);
   assert.deepEqual(evals.map((e) => e.id), [launched.evalId]);
-  const contents = await readEval(launched.dir);
+  const contents = await readEval(launched.paths);
   assert.deepEqual(contents.problems, []);
   assert.deepEqual(Object.keys(contents.summary!.checkpoints).sort(), ['base', 'checkpoint-2']);
   const first = contents.summary!.prompts[0];
-  const samples = await new EvalSampleReader().readSamples(launched.dir, 'checkpoint-2', first.promptId);
+  const samples = await new EvalSampleReader().readSamples(launched.paths, 'checkpoint-2', first.promptId);
   assert.equal(samples.length, 4);
   assert.equal(samples.filter((s) => s.correct).length, first.correct['checkpoint-2']);
 });
@@ -99,11 +99,11 @@ test('start an eval of base and a checkpoint; it completes with files the reader
 test('stop an eval: stop file, then it ends as stopped and stays readable', { skip: missing, timeout: 400_000 }, async () => {
   const launched = startEval(CLI, runDir, { checkpoints: ['base', 'checkpoint-2'], samples: 64, prompts: 6, name: 'stopped' }, work);
   started.push(launched.pid);
-  await until('running', () => readEvalManifest(launched.dir)?.status === 'running');
+  await until('running', () => readEvalManifest(launched.paths)?.status === 'running');
   const stages: string[] = [];
-  assert.equal(await stopEval(launched.dir, { graceMs: 120_000, onStage: (s) => stages.push(s) }), 'ended');
+  assert.equal(await stopEval(launched.paths, { graceMs: 120_000, onStage: (s) => stages.push(s) }), 'ended');
   assert.deepEqual(stages, ['requested']);
-  assert.equal(readEvalManifest(launched.dir)?.status, 'stopped');
-  const contents = await readEval(launched.dir);
+  assert.equal(readEvalManifest(launched.paths)?.status, 'stopped');
+  const contents = await readEval(launched.paths);
   assert.deepEqual(contents.problems, []);
 });

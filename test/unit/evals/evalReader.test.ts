@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { meanPassAtK } from '../../../src/common/passAtK';
-import { crossScoreFile, evalDir, parseCrossScoreName } from '../../../src/evals/evalFormat';
+import { evalPaths, parseCrossScoreName } from '../../../src/runs/runFormat';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
-import { EvalSampleReader, listEvals, rangeFromStatistics, readEval } from '../../../src/evals/evalReader';
+import { EvalSampleReader, listEvals, rangeFromStatistics, readEval, type EvalPaths } from '../../../src/evals/evalReader';
 import { tempDir } from '../runs/helpers';
 
 const ROOT = path.join(__dirname, '../../..');
@@ -17,14 +17,14 @@ const PYTHON = path.join(ROOT, '.venv/bin/python');
 const WRITE_EVAL = path.join(__dirname, 'write_eval.py');
 const FIXTURE_RUNS = path.join(ROOT, 'test/fixtures/runs');
 
-export function writeEval(runDir: string, id: string, ...args: string[]): string {
+export function writeEval(runDir: string, id: string, ...args: string[]): EvalPaths {
   execFileSync(PYTHON, [WRITE_EVAL, runDir, id, ...args]);
-  return evalDir(runDir, id);
+  return evalPaths(runDir, id);
 }
 
 describe('eval reader', () => {
   let run: string;
-  let done: string;
+  let done: EvalPaths;
   before(() => {
     run = tempDir('rlstudio-evals-');
     done = writeEval(run, '20261129-220000-done', '--prompts', '6', '--samples', '4', '--checkpoints', 'base,checkpoint-3', '--cross');
@@ -77,7 +77,7 @@ describe('eval reader', () => {
     }
     assert.ok(summary.checkpoints.base.rewardErrors > 0);
     assert.deepEqual(contents.crossScores, [{ checkpoint: 'checkpoint-3', scorer: 'base' }]);
-    const running = await readEval(evalDir(run, '20261129-235900-starting'));
+    const running = await readEval(evalPaths(run, '20261129-235900-starting'));
     assert.equal(running.summary, null);
     assert.deepEqual(running.problems, []);
   });
@@ -113,7 +113,7 @@ describe('eval reader', () => {
     }
     assert.deepEqual(await reader.readSamples(bare, 'base', 42), []);
     // 24 rows in row groups of 16: prompts 0–3 in the first, 4–5 in the second.
-    const metadata = async (dir: string) => parquetMetadataAsync(await asyncBufferFromFile(path.join(dir, 'base.parquet')));
+    const metadata = async (paths: EvalPaths) => parquetMetadataAsync(await asyncBufferFromFile(paths.samples('base')));
     assert.deepEqual(rangeFromStatistics(await metadata(done), 3), { start: 0, end: 16 });
     assert.deepEqual(rangeFromStatistics(await metadata(done), 5), { start: 16, end: 24 });
     assert.equal(rangeFromStatistics(await metadata(done), 42), null);
@@ -147,8 +147,8 @@ describe('eval reader', () => {
         ['evals/20261129-220000-a/eval.json', 'not valid JSON (…)'],
       ],
     );
-    fs.appendFileSync(path.join(dir, 'prompts.jsonl'), 'nonsense\n{"prompt_id": 7, "prompt": "half');
-    fs.writeFileSync(path.join(dir, 'summary.json'), '{"format": "something/else"}');
+    fs.appendFileSync(dir.prompts, 'nonsense\n{"prompt_id": 7, "prompt": "half');
+    fs.writeFileSync(dir.summary, '{"format": "something/else"}');
     const contents = await readEval(dir);
     assert.equal(contents.prompts.length, 3); // the half-written last line is waited for, not an error
     assert.deepEqual(contents.problems.map((p) => [path.basename(p.file), p.line, p.message.replace(/\(.*\)$/, '(…)').replace(/^not JSON: .*/, 'not JSON')]), [
@@ -158,10 +158,11 @@ describe('eval reader', () => {
     ]);
     const reader = new EvalSampleReader();
     await assert.rejects(reader.readSamples(dir, 'checkpoint-9', 0), /checkpoint-9\.parquet: no such file/);
-    fs.writeFileSync(path.join(dir, 'base.parquet'), 'PAR1 not really');
+    fs.writeFileSync(dir.samples('base'), 'PAR1 not really');
     await assert.rejects(reader.readSamples(dir, 'base', 0), /base\.parquet: not a readable Parquet file/);
     await assert.rejects(reader.readSamples(dir, '../../etc', 0), /not a checkpoint name/);
-    assert.throws(() => crossScoreFile(dir, 'base', '..'), /not a pair of checkpoint names/);
+    assert.throws(() => dir.crossScores('base', '..'), /not a checkpoint name/);
+    assert.throws(() => evalPaths(broken, '../x'), /not an eval id/);
     assert.equal(parseCrossScoreName('base.scored-by-checkpoint-3.parquet')?.scorer, 'checkpoint-3');
     assert.equal(parseCrossScoreName('base.parquet'), undefined);
   });
@@ -178,7 +179,7 @@ describe('eval reader', () => {
       assert.deepEqual(problems, []);
       assert.ok(evals.length > 0);
       for (const e of evals) {
-        const contents = await readEval(evalDir(runDir, e.id));
+        const contents = await readEval(evalPaths(runDir, e.id));
         assert.deepEqual(contents.problems, []);
         assert.ok(contents.summary && contents.prompts.length > 0);
         for (const c of e.checkpoints.filter((x) => x.status === 'done')) {
@@ -186,7 +187,7 @@ describe('eval reader', () => {
           for (const k of contents.summary.k) {
             assert.ok(Math.abs(meanPassAtK(counts, k)! - contents.summary.checkpoints[c.name].passAtK[String(k)]) < 1e-12);
           }
-          const samples = await reader.readSamples(evalDir(runDir, e.id), c.name, contents.prompts[0].promptId);
+          const samples = await reader.readSamples(evalPaths(runDir, e.id), c.name, contents.prompts[0].promptId);
           assert.equal(samples.length, contents.summary.prompts[0].n[c.name]);
           assert.equal(samples.filter((s) => s.correct).length, contents.summary.prompts[0].correct[c.name]);
           for (const s of samples) assert.equal(s.tokens.length, s.logprobs.length);

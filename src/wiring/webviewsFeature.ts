@@ -2,14 +2,11 @@
 // a window reload, and the handlers of "RL Studio: Open Dashboard" and "RL Studio: Inspect Rollouts".
 
 import type * as vscode from 'vscode';
+import type { Log } from '../log';
 import type { Run, RunStore } from '../runs/model';
 import { pickRun } from '../views/pickRun';
-import { DashboardPanels } from './dashboard/dashboardPanel';
-import { InspectorPanels } from './inspector/inspectorPanel';
-
-interface Log {
-  error(message: string, ...args: unknown[]): void;
-}
+import { DashboardPanels } from '../webviews/dashboard/dashboardPanel';
+import { InspectorPanels } from '../webviews/inspector/inspectorPanel';
 
 /** What commands receive from the Runs view, the status bar or the palette (nothing). */
 type RunArgument = { run?: Run; step?: number } | undefined;
@@ -32,15 +29,19 @@ export class WebviewsFeature implements vscode.Disposable {
   // --- commands ---
 
   openDashboard = async (arg?: RunArgument): Promise<void> => {
-    const run = arg?.run ?? (await pickRun(this.store, 'Open the dashboard of which run?'));
+    const run = arg?.run ?? (await this.pickRun('Open the dashboard of which run?'));
     if (run) this.dashboard.show([run.id]);
   };
 
   /** From a "step N" item under Rollouts: that step; from a run: its latest recorded step. */
   inspectRollouts = async (arg?: RunArgument): Promise<void> => {
-    const run = arg?.run ?? (await pickRun(this.store, 'Inspect the rollouts of which run?'));
+    const run = arg?.run ?? (await this.pickRun('Inspect the rollouts of which run?'));
     if (run) this.inspector.show(run.id, typeof arg?.step === 'number' ? arg.step : undefined);
   };
+
+  private pickRun(title: string): Promise<Run | undefined> {
+    return pickRun(this.store.runs(), { title, none: 'RL Studio: there are no runs yet. Start one with "RL Studio: Start Run".' });
+  }
 
   dispose(): void {
     for (const s of this.subscriptions.splice(0).reverse()) s.dispose();

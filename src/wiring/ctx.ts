@@ -1,19 +1,18 @@
 import * as vscode from "vscode";
-import { COMMANDS } from "./commands";
-import { readConfig, type Config } from "./config";
-import type { Log } from "./log";
-import { KnowledgeFeature } from "./knowledge/knowledgeFeature";
-import { RewardsFeature } from "./rewards/rewardsFeature";
-import { RunsFeature } from "./runs/runsFeature";
-import { WebviewsFeature } from "./webviews/webviewsFeature";
-import { CompareFeature } from "./wiring/compareFeature";
+import { COMMANDS, type Features } from "./commands";
+import type { Log } from "../log";
+import { KnowledgeFeature } from "./knowledgeFeature";
+import { RewardsFeature } from "./rewardsFeature";
+import { RunsFeature } from "./runsFeature";
+import { CompareFeature } from "./compareFeature";
+import { WebviewsFeature } from "./webviewsFeature";
 
 /**
  * The extension's context: owns every disposable, process and store for the lifetime of the
  * extension, and hands dependencies to the features it creates. Features register what they
  * create with `ctx.subscriptions.push(...)`.
  */
-export class Ctx implements vscode.Disposable {
+export class Ctx implements Features, vscode.Disposable {
   readonly subscriptions: vscode.Disposable[] = [];
   /** Reward functions in the editor: CodeLens, Reward Lab, the worker. */
   readonly rewards: RewardsFeature;
@@ -25,7 +24,6 @@ export class Ctx implements vscode.Disposable {
   readonly webviews: WebviewsFeature;
   /** Compare Checkpoints: evals of a run, their panel, starting `rlstudio eval`. */
   readonly compare: CompareFeature;
-  private currentConfig: Config;
 
   constructor(
     readonly extension: vscode.ExtensionContext,
@@ -33,7 +31,6 @@ export class Ctx implements vscode.Disposable {
     readonly log: Log,
   ) {
     this.subscriptions.push(log);
-    this.currentConfig = readConfig();
     this.runs = new RunsFeature(extension, this.log);
     this.subscriptions.push(this.runs);
     this.rewards = new RewardsFeature(extension.extensionUri, this.runs.store, this.log);
@@ -46,10 +43,6 @@ export class Ctx implements vscode.Disposable {
     this.subscriptions.push(this.compare);
   }
 
-  get config(): Config {
-    return this.currentConfig;
-  }
-
   /** Whether this workspace may execute code (trainer, worker, reward functions). */
   get isTrusted(): boolean {
     return vscode.workspace.isTrusted;
@@ -60,11 +53,6 @@ export class Ctx implements vscode.Disposable {
     for (const [id, makeHandler] of Object.entries(COMMANDS)) {
       this.subscriptions.push(vscode.commands.registerCommand(id, makeHandler(this)));
     }
-    this.subscriptions.push(
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration("rlstudio")) this.currentConfig = readConfig();
-      }),
-    );
     const version = String(this.extension.extension.packageJSON.version);
     this.log.info(`RL Studio ${version} activated (workspace ${this.isTrusted ? "trusted" : "untrusted"})`);
   }

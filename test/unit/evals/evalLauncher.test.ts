@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { meanPassAtK } from '../../../src/common/passAtK';
 import { evalPaths } from '../../../src/runs/runFormat';
 import { evalArgs, newEvalId, readEvalManifest, startEval, stopEval } from '../../../src/evals/evalLauncher';
 import { EvalSampleReader, listEvals, readEval } from '../../../src/evals/evalReader';
@@ -90,7 +91,12 @@ test('start an eval of base and a checkpoint; it completes with files the reader
   const contents = await readEval(launched.paths);
   assert.deepEqual(contents.problems, []);
   assert.deepEqual(Object.keys(contents.summary!.checkpoints).sort(), ['base', 'checkpoint-2']);
-  const first = contents.summary!.prompts[0];
+  const summary = contents.summary!;
+  for (const name of ['base', 'checkpoint-2']) {
+    const counts = summary.prompts.map((p) => ({ c: p.correct[name], n: p.n[name] }));
+    for (const k of summary.k) assert.ok(Math.abs(meanPassAtK(counts, k)! - summary.checkpoints[name].passAtK[String(k)]) < 1e-12, `${name} pass@${k}`);
+  }
+  const first = summary.prompts[0];
   const samples = await new EvalSampleReader().readSamples(launched.paths, 'checkpoint-2', first.promptId);
   assert.equal(samples.length, 4);
   assert.equal(samples.filter((s) => s.correct).length, first.correct['checkpoint-2']);

@@ -34,7 +34,10 @@ export class CompareFeature implements vscode.Disposable {
       extensionUri,
       store,
       {
-        newEvaluation: (runId) => void this.newEvaluation({ kind: 'run', run: store.get(runId)! }),
+        newEvaluation: (runId) => {
+          const run = store.get(runId);
+          if (run) void this.evaluate(run);
+        },
         stopEvaluation: (runDir, evalId) => void this.stop(evalPaths(runDir, evalId)),
         crossScore: (runId, evalId, checkpoint, scorer) => void this.crossScore(store.get(runId), evalId, checkpoint, scorer),
       },
@@ -55,7 +58,7 @@ export class CompareFeature implements vscode.Disposable {
     }
     const run = runs[0] ?? (await this.pickRun('Compare the checkpoints of which run?'));
     if (!run) return;
-    const checkpoints = nodes.flatMap((n) => (n.kind === 'checkpoint' ? [`checkpoint-${n.checkpoint.step}`] : []));
+    const checkpoints = nodes.flatMap((n) => (n.kind === 'checkpoint' ? [path.basename(n.checkpoint.dir)] : []));
     if (checkpoints.length === 0) {
       await this.panels.show(run.id);
       return;
@@ -64,17 +67,21 @@ export class CompareFeature implements vscode.Disposable {
     const { evals } = await listEvals(run.dir);
     const covering = evals.find((e) => checkpoints.every((c) => e.checkpoints.some((x) => x.name === c)));
     await this.panels.show(run.id, covering?.id);
-    if (!covering) await this.newEvaluation({ kind: 'run', run }, ['base', ...checkpoints]);
+    if (!covering) await this.evaluate(run, ['base', ...checkpoints]);
+  };
+
+  /** From a run's context menu, the palette (the run in the panel, else a quick pick) or the panel. */
+  newEvaluation = async (node?: RunNode): Promise<void> => {
+    const run = node?.run ?? (this.panels.shownRun ? this.store.get(this.panels.shownRun) : undefined) ?? (await this.pickRun('Evaluate the checkpoints of which run?'));
+    if (run) await this.evaluate(run);
   };
 
   /** Asks for checkpoints and samples, starts `rlstudio eval`, follows it in a notification. */
-  newEvaluation = async (node?: RunNode, preselected?: string[]): Promise<void> => {
+  private async evaluate(run: Run, preselected?: string[]): Promise<void> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(UNTRUSTED_MESSAGE);
       return;
     }
-    const run = node?.run ?? (this.panels.shownRun ? this.store.get(this.panels.shownRun) : undefined) ?? (await this.pickRun('Evaluate the checkpoints of which run?'));
-    if (!run) return;
     const request = await this.askRequest(run, preselected);
     if (!request) return;
     const { cli, cwd } = await this.cli(run);
@@ -82,7 +89,7 @@ export class CompareFeature implements vscode.Disposable {
     this.log.info(`eval ${launched.evalId} of ${run.dir} started (pid ${launched.pid})`);
     await this.panels.show(run.id, launched.evalId);
     void this.follow(run, launched.paths, launched.exited);
-  };
+  }
 
   /** `rlstudio score` with a notification until it ends; the panel picks up the file it writes. */
   private async crossScore(run: Run | undefined, evalId: string, checkpoint: string, scorer: string): Promise<void> {
@@ -94,12 +101,10 @@ export class CompareFeature implements vscode.Disposable {
     const { cli, cwd } = await this.cli(run);
     const launched = startScore(cli, run.dir, evalId, checkpoint, scorer, cwd);
     this.log.info(`scoring ${checkpoint}'s samples of ${evalId} under ${scorer} (pid ${launched.pid})`);
-    const keepAlive = setInterval(() => {}, 1000);
     const code = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Scoring ${checkpoint}'s samples under ${scorer}…` },
       () => launched.exited,
     );
-    clearInterval(keepAlive);
     if (code !== 0) {
       const tail = stderrTail(launched.logs, 5);
       void vscode.window.showErrorMessage(`Scoring ${checkpoint} under ${scorer} failed (exit ${code}). ${tail}`);
@@ -117,7 +122,7 @@ export class CompareFeature implements vscode.Disposable {
   }
 
   private async askRequest(run: Run, preselected?: string[]): Promise<EvalRequest | undefined> {
-    const names = ['base', ...run.checkpoints().map((c) => `checkpoint-${c.step}`)];
+    const names = ['base', ...run.checkpoints().map((c) => path.basename(c.dir))];
     const latest = names.at(-1);
     const chosen = new Set(preselected ?? (latest && latest !== 'base' ? ['base', latest] : ['base']));
     const picked = await vscode.window.showQuickPick(

@@ -80,6 +80,7 @@ results.append(
 
 evalSelect.addEventListener('change', () => {
   update({ evalId: evalSelect.value, promptId: null });
+  samples.element.replaceChildren();
   conn.command('compare/eval/select', { evalId: evalSelect.value });
 });
 newButton.addEventListener('click', () => conn.command('compare/eval/new', {}));
@@ -195,8 +196,13 @@ async function openPrompt(promptId: number): Promise<void> {
 conn.onNotification('compare/snapshot/didChange', (next) => {
   const scores = (v: CompareSnapshot['view']) => JSON.stringify(v?.crossScores ?? []);
   const newScores = scores(next.view) !== scores(snapshot?.view ?? null);
+  const switched = snapshot !== null && next.view?.manifest.id !== snapshot.view?.manifest.id;
   snapshot = next;
-  if (newScores && state.promptId !== null) void openPrompt(state.promptId);
+  if (switched) {
+    // Another eval (picked, or one just started): its prompts are other samples.
+    update({ promptId: null });
+    samples.element.replaceChildren();
+  } else if (newScores && state.promptId !== null) void openPrompt(state.promptId);
   if (next.view && next.view.manifest.id !== state.evalId) update({ evalId: next.view.manifest.id });
   render();
 });

@@ -98,10 +98,14 @@ test("New Evaluation… from the panel runs `rlstudio eval`; the panel follows i
 
 test("the panel comes back after a window reload, and says so when the run is deleted", { timeout: 240_000 }, () =>
   vs.step("compare-reload", async () => {
+    const before = await vs.frameWith(".mbody .mrow[data-prompt]");
+    await before.locator('.mbody .mrow[data-prompt="2"]').click();
+    await before.locator(".samples .column .sample").first().waitFor();
     await vs.runCommand("Developer: Reload Window");
     await vs.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
     const frame = await vs.frameWith(".mbody .mrow[data-prompt]", 90_000);
     await frame.locator(".samples .column .sample").first().waitFor({ timeout: 30_000 }); // the prompt opened before
+    assert.equal(await frame.locator(".samples h3").textContent(), "Prompt 2");
     rmSync(runDir, { recursive: true, force: true });
     await frame.getByText(/no longer exists/).waitFor({ timeout: 20_000 });
     await vs.screenshot("compare-deleted");

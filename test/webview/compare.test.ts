@@ -198,6 +198,8 @@ describe('compare checkpoints app', () => {
       const deleted = await buildSnapshot({ runId: 'run-b', runName: 'run b', runDir: gone, evalId: null, trusted: true });
       await app.sendToApp({ kind: 'notification', method: 'compare/snapshot/didChange', params: deleted.snapshot });
       await app.page.getByText('The run run b no longer exists').waitFor();
+      // The state follows the run the host shows (a reload brings that run back).
+      assert.deepEqual(((await app.state()) as CompareState).runId, 'run-b');
       assert.equal(await app.page.locator('button', { hasText: 'New Evaluation…' }).isHidden(), true);
       assert.deepEqual(app.errors, []);
     } finally {

@@ -198,6 +198,8 @@ conn.onNotification('compare/snapshot/didChange', (next) => {
   const newScores = scores(next.view) !== scores(snapshot?.view ?? null);
   const switched = snapshot !== null && next.view?.manifest.id !== snapshot.view?.manifest.id;
   snapshot = next;
+  // The panel may have been pointed at another run: a reload must bring back this one.
+  if (next.runId !== state.runId || next.runDir !== state.runDir) update({ runId: next.runId, runDir: next.runDir });
   if (switched) {
     // Another eval (picked, or one just started): its prompts are other samples.
     update({ promptId: null });

@@ -44,7 +44,7 @@ export async function buildSnapshot(input: SnapshotInput): Promise<BuiltSnapshot
     };
   }
   return {
-    snapshot: { runId: input.runId, runName: input.runName, runMissing, evals, view, problems, canStart: input.trusted && !runMissing },
+    snapshot: { runId: input.runId, runDir: input.runDir, runName: input.runName, runMissing, evals, view, problems, canStart: input.trusted && !runMissing },
     prompts,
   };
 }

@@ -56,6 +56,7 @@ export interface EvalView {
 /** Everything the panel shows of a run's evals: sent whole whenever something changed. */
 export interface CompareSnapshot {
   runId: string;
+  runDir: string;
   runName: string;
   /** The run's folder no longer exists. */
   runMissing: boolean;

@@ -6,8 +6,8 @@
 import type { EvalSample, PromptDetail, SampleMeasure } from '../../src/webviews/compare/protocol';
 import { formatNumber } from '../../src/common/format';
 import { append, el } from '../shared/dom';
-import { DELTA_LOGPROB_SCALE, SCALES, binOf, type BinnedScale } from '../inspector/colorScale';
-import { tokenUnits, visibleSegments } from '../inspector/tokenUnits';
+import { DELTA_LOGPROB_SCALE, SCALES, binOf, type BinnedScale } from '../../src/common/colorScale';
+import { tokenUnits, visibleSegments } from '../../src/common/tokenUnits';
 
 /** Samples shown per checkpoint before "Show all". */
 export const FIRST_SAMPLES = 8;

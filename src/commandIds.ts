@@ -20,6 +20,8 @@ export const COMMAND_IDS = {
   setupEnvironment: 'rlstudio.setupEnvironment',
   openDashboard: 'rlstudio.openDashboard',
   inspectRollouts: 'rlstudio.inspectRollouts',
+  compareCheckpoints: 'rlstudio.compareCheckpoints',
+  newEvaluation: 'rlstudio.newEvaluation',
   openRewardLab: 'rlstudio.rewardLab.open',
   addRewardToConfig: 'rlstudio.rewards.addToConfig',
   restartWorker: 'rlstudio.worker.restart',

@@ -37,7 +37,7 @@ export class RunsFeature implements vscode.Disposable {
       this.store,
       this.manager,
       tree,
-      vscode.window.createTreeView('rlstudio.runs', { treeDataProvider: tree, showCollapseAll: true }),
+      vscode.window.createTreeView('rlstudio.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }),
       new RunStatusBar(this.store),
       new ConfigLanguage(extension.extensionPath),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.updateRoots()),

@@ -1,7 +1,7 @@
 """`rlstudio` command line.
 
-    rlstudio train CONFIG.yaml [--run-dir DIR] [--set key=value ...]
-    rlstudio resume RUN_DIR [--set key=value ...]
+    rlstudio train CONFIG.yaml [--run-dir DIR [--overwrite]] [--set key=value ...]
+    rlstudio resume RUN_DIR [--set key=value ...]                    exit 2 while its trainer lives
     rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
     rlstudio schema                                                  JSON Schema of the config
     rlstudio select-subset RUN_DIR --method limr --size N|--threshold T   a training subset (LIMR)
@@ -10,7 +10,9 @@
     rlstudio demo [...]                                              the embedded default run
     rlstudio --version [--json]
 
-Heavy libraries (torch, transformers, TRL) are imported only after the config is valid.
+Exit codes: 0 completed or stopped, 1 failed, 2 refused (invalid config, run directory in use or not
+empty, nothing to resume), 130 interrupted (a second Ctrl-C). Heavy libraries (torch, transformers,
+TRL) are imported only after the config is valid.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train from a *.rlstudio.yaml config")
     train.add_argument("config")
     train.add_argument("--run-dir", help="run directory (default .rlstudio/runs/<timestamp>-<name> beside the config)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="if the run directory is not empty, move its contents aside to <dir>.replaced-<time>")
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value, e.g. --set algorithm.max_steps=10 (repeatable)")
 
@@ -111,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return select_main(args)
     if args.command == "train":
-        return _train(args.config, args.run_dir, args.overrides)
+        return _train(args.config, args.run_dir, args.overrides, args.overwrite)
     if args.command == "eval":
         from rlstudio.evals.runner import run_eval
 
@@ -161,8 +165,11 @@ def _validate(path: str, overrides: list[str], as_json: bool) -> int:
     return 0
 
 
-def _train(path: str, run_dir: str | None, overrides: list[str]) -> int:
+def _train(path: str, run_dir: str | None, overrides: list[str], overwrite: bool) -> int:
+    from pathlib import Path
+
     from rlstudio.config import ConfigError, load_config
+    from rlstudio.rundir import RunDirError, prepare_new_run_dir
 
     try:
         config = load_config(path, overrides)
@@ -171,7 +178,15 @@ def _train(path: str, run_dir: str | None, overrides: list[str]) -> int:
         return 2
     from rlstudio.train import default_run_dir, run
 
-    return run(config, run_dir or default_run_dir(config))
+    target = Path(run_dir).resolve() if run_dir else default_run_dir(config)
+    try:
+        aside = prepare_new_run_dir(target, overwrite)
+    except (RunDirError, OSError) as exc:
+        print(f"rlstudio train: {exc}", file=sys.stderr)
+        return 2
+    if aside is not None:
+        print(f"rlstudio: moved the previous contents of {target} to {aside}", file=sys.stderr)
+    return run(config, target)
 
 
 if __name__ == "__main__":

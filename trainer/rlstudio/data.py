@@ -14,6 +14,7 @@ import string
 from typing import Any
 
 from rlstudio.config import ConfigError, Problem, RunConfig
+from rlstudio.config_files import jsonl_problem
 
 INDEX_COLUMN = "rlstudio_index"
 
@@ -41,7 +42,13 @@ def load_raw(config: RunConfig):
         elif path.suffix == ".parquet":
             raw = datasets.Dataset.from_parquet(str(path))
         else:
-            raw = datasets.Dataset.from_json(str(path))
+            try:
+                raw = datasets.Dataset.from_json(str(path))
+            except Exception:  # datasets names neither the file nor the line: find them
+                problem, _ = jsonl_problem(path)
+                if problem is None:
+                    raise
+                raise DataError("path", problem) from None
     if len(raw) == 0:
         raise DataError("path", "the dataset has no rows")
     if INDEX_COLUMN in raw.column_names:

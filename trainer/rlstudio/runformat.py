@@ -18,6 +18,8 @@ shard columns. The TypeScript side has its own one module (src/) tested against 
     <run>/subsets/                          SUBSETS (written by `rlstudio select-subset`)
     <run>/evals/<eval-id>/...               EvalPaths: eval.json, events.jsonl, prompts.jsonl, summary.json,
                                             <checkpoint>.parquet (eval_schema), <checkpoint>.scored-by-<other>.parquet
+    <run>/trainer.lock                      LOCK (held by the live trainer, rank 0)
+    <run>/.disk-reserve.tmp                 RESERVE (space kept to record a failure on a full disk)
 
 Nothing here imports pyarrow at module level: `rlstudio validate` stays fast.
 """
@@ -54,6 +56,10 @@ STDOUT_LOG = "stdout.log"
 STDERR_LOG = "stderr.log"
 TRAINER_LOG = "trainer.log"
 EVALS = "evals"
+LOCK = "trainer.lock"
+RESERVE = ".disk-reserve.tmp"  # a temporary by the reader rules (readers skip it)
+HEARTBEAT_STALE_S = 15.0  # a run whose last heartbeat is older than this has no live trainer
+BEFORE_START = (LOGS, CONTROL)  # what may be in a run directory before its trainer starts (the spawner's)
 SELECTION = "selection.jsonl"
 SUBSETS = "subsets"
 SUBFOLDERS = (ROLLOUTS, CHECKPOINTS, CONTROL, LOGS)  # created with the run
@@ -112,6 +118,14 @@ class RunPaths:
     @property
     def evals(self) -> Path:
         return self.dir / EVALS
+
+    @property
+    def lock(self) -> Path:
+        return self.dir / LOCK
+
+    @property
+    def reserve(self) -> Path:
+        return self.dir / RESERVE
 
     @property
     def selection(self) -> Path:

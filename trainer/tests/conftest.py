@@ -25,6 +25,14 @@ def nan_at_one(completions, **kwargs):
 def raises(completions, **kwargs):
     raise RuntimeError("boom from the user's reward")
 
+def nan_on_even(completions, **kwargs):
+    return [float("nan") if i % 2 == 0 else 1.0 for i in range(len(completions))]
+
+def hangs(completions, **kwargs):
+    import pathlib, time
+    pathlib.Path(__file__).with_name("hang-started").touch()
+    time.sleep(3600)
+
 def extra_logger(completions, log_extra=None, **kwargs):
     log_extra("n_chars", [len(str(c)) for c in completions])
     return [0.0] * len(completions)

@@ -5,6 +5,7 @@ import { KnowledgeFeature } from "./knowledgeFeature";
 import { OnnxFeature } from "./onnxFeature";
 import { RewardsFeature } from "./rewardsFeature";
 import { RunsFeature } from "./runsFeature";
+import { CompareFeature } from "./compareFeature";
 import { InlineFeature } from "./inlineFeature";
 import { WebviewsFeature } from "./webviewsFeature";
 
@@ -25,6 +26,8 @@ export class Ctx implements Features, vscode.Disposable {
   readonly webviews: WebviewsFeature;
   /** ONNX exports: scoring text in editors (scoring process), exporting checkpoints. */
   readonly onnx: OnnxFeature;
+  /** Compare Checkpoints: evals of a run, their panel, starting `rlstudio eval`. */
+  readonly compare: CompareFeature;
   /** Rollouts as editor documents, dataset line annotations, reward CodeLens numbers. */
   readonly inline: InlineFeature;
 
@@ -45,6 +48,8 @@ export class Ctx implements Features, vscode.Disposable {
     this.subscriptions.push(this.webviews);
     this.onnx = new OnnxFeature(extension, this.runs, this.log);
     this.subscriptions.push(this.onnx);
+    this.compare = new CompareFeature(extension.extensionUri, this.runs.store, this.log);
+    this.subscriptions.push(this.compare);
     const inspect = (runId: string, step: number, row: number) => this.webviews.inspector.show(runId, step, row);
     this.inline = new InlineFeature(this.runs.store, extension.workspaceState, this.runs.tree, inspect, this.log);
     this.subscriptions.push(this.inline);

@@ -5,6 +5,7 @@
     rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
     rlstudio schema                                                  JSON Schema of the config
     rlstudio demo [...]                                              the embedded default run
+    rlstudio pairs RUN_DIR --out FILE [--steps all] [--reward NAME]   DPO pairs from recorded samples
     rlstudio --version [--json]
 
 Heavy libraries (torch, transformers, TRL) are imported only after the config is valid.
@@ -56,6 +57,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of the config")
     sub.add_parser("demo", help="the embedded default run", add_help=False)
+
+    pairs = sub.add_parser("pairs", help="a DPO dataset (JSONL) from a GRPO/RLOO run: best vs worst sample per prompt")
+    pairs.add_argument("run_dir")
+    pairs.add_argument("--out", required=True, help="the JSONL file to write")
+    pairs.add_argument("--steps", default="all", help="all, last, or steps and ranges like 1-5,8 (default all)")
+    pairs.add_argument("--reward", help="rank by this reward entry (rewards.<NAME>; default the weighted total)")
+    pairs.add_argument("--min-margin", type=float, default=0.0,
+                       help="skip prompts whose best - worst is below this (default 0)")
     return parser
 
 
@@ -79,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(args.config, args.overrides, args.json)
     if args.command == "train":
         return _train(args.config, args.run_dir, args.overrides)
+    if args.command == "pairs":
+        from rlstudio.pairs import main as pairs_main
+
+        return pairs_main(args.run_dir, args.steps, args.reward, args.out, args.min_margin)
     if args.command == "resume":
         from rlstudio.train import resume
 

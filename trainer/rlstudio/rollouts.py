@@ -28,13 +28,21 @@ from rlstudio.runfiles import atomic_write_bytes
 ROW_GROUP_SIZE = 16
 STATISTICS_COLUMNS = ["step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold"]
 PROMPT_INDEX = "prompts.jsonl"
+# Shard kinds: "rollouts" (GRPO, RLOO: one row per sampled completion) and "preference" (the DPO
+# family: two rows per pair, chosen then rejected, with the columns below added).
+PREFERENCE_COLUMNS = [
+    ("role", pa.string()),  # "chosen" | "rejected"
+    ("ref_logprobs", pa.list_(pa.float32())),  # per token, under the reference model
+    ("implicit_rewards", pa.list_(pa.float32())),  # per token, beta * (logprobs - ref_logprobs)
+]
 
 
 def shard_name(step: int) -> str:
     return f"step-{step:08d}.parquet"
 
 
-def schema(reward_names: list[str]) -> pa.Schema:
+def schema(reward_names: list[str], kind: str = "rollouts") -> pa.Schema:
+    extra = PREFERENCE_COLUMNS if kind == "preference" else []
     return pa.schema(
         [
             ("step", pa.int64()),
@@ -55,14 +63,16 @@ def schema(reward_names: list[str]) -> pa.Schema:
             ("reward_error", pa.string()),
             ("extras", pa.string()),
             ("entropy_threshold", pa.float32()),
+            *extra,
         ],
         metadata={"rlstudio.format": FORMAT},
     )
 
 
-def write_shard(rollouts_dir: Path, step: int, rows: list[dict[str, Any]], reward_names: list[str]) -> Path:
+def write_shard(rollouts_dir: Path, step: int, rows: list[dict[str, Any]], reward_names: list[str],
+                kind: str = "rollouts") -> Path:
     """Write one step's rows, then its line of the prompt index; return the shard path."""
-    table = pa.Table.from_pylist([_normalize(row) for row in rows], schema=schema(reward_names))
+    table = pa.Table.from_pylist([_normalize(row) for row in rows], schema=schema(reward_names, kind))
     buffer = io.BytesIO()
     pq.write_table(table, buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE,
                    write_statistics=STATISTICS_COLUMNS)

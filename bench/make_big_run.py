@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from rlstudio import runformat
 from rlstudio.config import parse_config
 from rlstudio.rollouts import write_shard
 from rlstudio.runfiles import RunWriter
@@ -221,14 +222,14 @@ def main() -> None:
                               {"rlstudio": "bench", "format": "rlstudio.run/1"}, args.steps, config.model.name)
     writer.set_status("running")
     order = prompt_order(args.steps, args.prompts)
-    jobs = [(writer.dir / "rollouts", step, args.steps, args.group, order[step - 1].tolist())
+    jobs = [(writer.paths.rollouts, step, args.steps, args.group, order[step - 1].tolist())
             for step in range(1, args.steps + 1)]
     started = time.perf_counter()
     num_tokens = 0
     with multiprocessing.Pool(args.workers, initializer=_init_worker) as pool:
         for step, (numbers, tokens) in enumerate(pool.imap(make_step, jobs), start=1):
             num_tokens += tokens
-            path = f"rollouts/step-{step:08d}.parquet"
+            path = writer.paths.relative(writer.paths.shard(step))
             writer.event("rollouts", step=step, path=path, rows=args.prompts * args.group)
             writer.event("heartbeat", step=step)
             writer.metrics(step, {"loss": 0.01 * math.sin(step), "grad_norm": 0.3, "learning_rate": 1e-6,
@@ -237,7 +238,7 @@ def main() -> None:
                 print(f"step {step}/{args.steps}  {time.perf_counter() - started:.0f} s", file=sys.stderr)
     writer.set_status("completed")
     writer.close()
-    size = sum(f.stat().st_size for f in (run_dir / "rollouts").iterdir())
+    size = sum(path.stat().st_size for _, path in runformat.shards(writer.paths.rollouts))
     print(f"{args.steps * args.prompts * args.group:,} rollouts, {num_tokens / 1e6:.0f} M tokens, "
           f"{size / 1e9:.2f} GB of shards, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     print(run_dir)

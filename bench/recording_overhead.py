@@ -21,8 +21,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 CONFIG = """\
 name: bench
 seed: 0
@@ -42,8 +40,8 @@ checkpoints: {{every_n_steps: 100000}}
 
 
 def one_run(workspace: Path, recording: bool, args, index: int) -> dict:
+    from rlstudio import runformat
     from rlstudio.config import load_config
-    from rlstudio.runfiles import read_jsonl
     from rlstudio.train import run
 
     path = workspace / f"bench-{index}.rlstudio.yaml"
@@ -52,12 +50,13 @@ def one_run(workspace: Path, recording: bool, args, index: int) -> dict:
     run_dir = workspace / f"run-{index}"
     if run(load_config(path), run_dir) != 0:
         raise SystemExit(f"run {index} failed: see {run_dir}/run.json")
-    metrics = read_jsonl(run_dir / "metrics.jsonl")[1:]  # the first step warms up
+    paths = runformat.RunPaths(run_dir)
+    metrics = runformat.read_jsonl(paths.metrics)[1:]  # the first step warms up
     times = [m["values"]["rlstudio/step_time_s"] for m in metrics]
     cpu = [m["values"]["rlstudio/step_cpu_s"] for m in metrics]
     lengths = [m["values"].get("completions/mean_length") or 0.0 for m in metrics]
-    shards = sorted((run_dir / "rollouts").glob("*.parquet"))
-    tokens = sum(len(ids) for s in shards for ids in pq.read_table(s, columns=["token_ids"])["token_ids"].to_pylist())
+    shards = [path for _, path in runformat.shards(paths.rollouts)]
+    tokens = sum(row["completion_tokens"] for s in shards for row in runformat.read_shard(s, ["completion_tokens"]))
     return {"times": times, "cpu": cpu, "lengths": lengths, "bytes": sum(s.stat().st_size for s in shards), "tokens": tokens}
 
 

@@ -11,6 +11,7 @@ import signal
 import threading
 from pathlib import Path
 
+from rlstudio import runformat
 from rlstudio.runfiles import RunWriter
 
 HEARTBEAT_S = 5.0
@@ -18,7 +19,7 @@ HEARTBEAT_S = 5.0
 
 class Control:
     def __init__(self, run_dir: Path, writer: RunWriter | None):
-        self.control_dir = Path(run_dir) / "control"
+        self.control_dir = runformat.RunPaths(run_dir).control
         self.writer = writer
         self.stop_requested = False
         self.save_requested = False
@@ -63,11 +64,11 @@ class Control:
 
     def poll_files(self) -> tuple[bool, bool]:
         """Consume control files; return (stop, save) requested so far."""
-        for request in ("stop", "save"):
+        for request in (runformat.STOP_REQUEST, runformat.SAVE_REQUEST):
             path = self.control_dir / request
             if path.exists():
                 path.unlink(missing_ok=True)
-                if request == "stop":
+                if request == runformat.STOP_REQUEST:
                     self.stop_requested = True
                 else:
                     self.save_requested = True

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import sys
 import time
 from pathlib import Path
+
+from rlstudio.runformat import RunPaths, read_jsonl
 
 CONFIG = Path(__file__).parent / "configs" / "demo.rlstudio.yaml"
 WINDOW = 10  # steps averaged at each end
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     code = run(config, run_dir)
     minutes = (time.monotonic() - start) / 60
-    rewards = read_rewards(run_dir / "metrics.jsonl")
+    rewards = read_rewards(RunPaths(run_dir).metrics)
     print(summary(rewards, minutes))
     print(f"run directory: {run_dir.resolve()}")
     return code
@@ -77,15 +78,7 @@ def default_run_dir() -> Path:
 def read_rewards(metrics: Path) -> list[tuple[int, float]]:
     """(step, mean reward) per logged step; a missing file or a half-written last line is tolerated."""
     rewards = []
-    try:
-        lines = metrics.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for record in read_jsonl(metrics):
         value = record.get("values", {}).get("reward")
         if isinstance(value, (int, float)) and math.isfinite(value):
             rewards.append((record["step"], float(value)))

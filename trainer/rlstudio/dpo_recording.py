@@ -18,7 +18,7 @@ and keeps only their sums. So:
   ids, policy logps, reference logps, policy entropies (completion positions only). Values are
   those of the loss pass, i.e. of the weights before this step's update.
 - At the step end `ShardRecorder.flush_step` gathers every rank's pairs; rank 0 writes a
-  "preference" shard (rollouts.PREFERENCE_COLUMNS): two rows per pair, and the per-token implicit
+  "preference" shard (runformat.PREFERENCE_COLUMNS): two rows per pair, and the per-token implicit
   reward beta * (logprobs - ref_logprobs), computed in float32 from the recorded columns.
 
 TRL's own metrics (`rewards/chosen`, `rewards/rejected`, `rewards/margins`,
@@ -37,15 +37,14 @@ import torch
 from trl import DPOTrainer
 from trl.trainer.utils import entropy_from_logits, selective_log_softmax
 
+from rlstudio import runformat
 from rlstudio.config import RecordingConfig
 from rlstudio.recording import ShardRecorder
-from rlstudio.rollouts import token_pieces
-
-IMPLICIT_REWARD = "implicit"  # the preference shard's one `rewards` field: beta * sum(logprobs - ref_logprobs)
+from rlstudio.rollouts import token_pieces, write_shard
 
 
 class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
-    shard_kind = "preference"
+    shard_kind = runformat.PREFERENCE_KIND
 
     def __init__(self, *args, recording: RecordingConfig, rollouts_dir: Path | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,7 +57,7 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
         self._hooks = [m.register_forward_hook(self._on_forward, with_kwargs=True) for m in modules]
 
     def _shard_reward_names(self) -> list[str]:
-        return [IMPLICIT_REWARD]
+        return [runformat.IMPLICIT_REWARD]
 
     # --- capture ----------------------------------------------------------------------------
 
@@ -101,7 +100,7 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
         self._batches += 1
         for i in range(pairs):
             sides = {}
-            for role, b in (("chosen", i), ("rejected", pairs + i)):
+            for role, b in zip(runformat.PREFERENCE_ROLES, (i, pairs + i)):
                 mask = shifted[b]
                 sides[role] = {
                     "token_ids": input_ids[b, 1:][mask].tolist(),
@@ -116,10 +115,8 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
     # --- shard ------------------------------------------------------------------------------
 
     def _write_shard(self, step: int, rows: list[dict[str, Any]], on_written) -> None:
-        from rlstudio.rollouts import write_shard
-
         out = [self._finish_side(step, index, pair, role) for index, pair in enumerate(rows)
-               for role in ("chosen", "rejected")]
+               for role in runformat.PREFERENCE_ROLES]
         shard = write_shard(self.rollouts_dir, step, out, self._shard_reward_names(), kind=self.shard_kind)
         on_written(step, shard, len(out))
 
@@ -148,7 +145,7 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
             "loss_mask": [1] * len(side["token_ids"]),
             "advantage": None,
             "reward": sequence,
-            "rewards": {IMPLICIT_REWARD: sequence},
+            "rewards": {runformat.IMPLICIT_REWARD: sequence},
             "truncated": not side["token_ids"] or side["token_ids"][-1] not in eos_ids,
             "extras": json.dumps({}),
         }

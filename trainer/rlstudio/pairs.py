@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlstudio.rollouts import read_shard, shard_name
-from rlstudio.runfiles import atomic_write_bytes, read_manifest
+from rlstudio import runformat
+from rlstudio.runfiles import atomic_write_bytes
+from rlstudio.runformat import RunPaths, read_manifest, read_shard, shards
 
 SKIP_REASONS = ("unscored", "no_variance", "same_text", "small_margin")
 
@@ -45,14 +46,7 @@ class PairsResult:
 
 
 def recorded_steps(run_dir: Path) -> list[int]:
-    folder = Path(run_dir) / "rollouts"
-    steps = []
-    for path in folder.glob("step-*.parquet"):
-        try:
-            steps.append(int(path.stem.split("-", 1)[1]))
-        except ValueError:
-            continue
-    return sorted(steps)
+    return [step for step, _ in shards(RunPaths(run_dir).rollouts)]
 
 
 def parse_steps(spec: str, available: list[int]) -> list[int]:
@@ -79,8 +73,8 @@ def parse_steps(spec: str, available: list[int]) -> list[int]:
 def make_pairs(run_dir: Path, steps: list[int], reward: str | None = None, min_margin: float = 0.0) -> PairsResult:
     result = PairsResult(steps=list(steps))
     for step in steps:
-        rows = read_shard(Path(run_dir) / "rollouts" / shard_name(step))
-        if rows and "role" in rows[0]:
+        rows = read_shard(RunPaths(run_dir).shard(step))
+        if rows and runformat.PREFERENCE_COLUMNS[0][0] in rows[0]:
             raise ValueError(f"step {step} holds preference pairs (a DPO run); make pairs from a GRPO or RLOO run")
         if reward is not None and rows and reward not in (rows[0].get("rewards") or {}):
             names = ", ".join(rows[0].get("rewards") or {}) or "none"
@@ -149,7 +143,7 @@ def main(run_dir: str, steps: str, reward: str | None, out: str, min_margin: flo
     import sys
 
     folder = Path(run_dir)
-    if not (folder / "run.json").is_file():
+    if not RunPaths(folder).manifest.is_file():
         print(f"rlstudio pairs: {folder} is not a run directory (no run.json)", file=sys.stderr)
         return 2
     available = recorded_steps(folder)

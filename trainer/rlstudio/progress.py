@@ -17,6 +17,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import TrainerCallback
 
+from rlstudio import runformat
 from rlstudio.control import Control
 from rlstudio.runfiles import RunWriter, atomic_write_bytes, finite_or_none
 
@@ -27,6 +28,7 @@ class RunCallback(TrainerCallback):
         self.writer = writer
         self.control = control
         self.run_dir = run_dir
+        self.paths = runformat.RunPaths(run_dir)
         self.bar = None
         self._last_step_end = time.perf_counter()
         self._last_step_cpu = time.process_time()
@@ -70,7 +72,7 @@ class RunCallback(TrainerCallback):
         return control
 
     def _on_shard_written(self, step: int, shard: Path, rows: int) -> None:
-        self.writer.event("rollouts", step=step, path=str(shard.relative_to(self.run_dir)), rows=rows)
+        self.writer.event("rollouts", step=step, path=self.paths.relative(shard), rows=rows)
 
     def _requests(self) -> tuple[bool, bool]:
         """Stop/save requests of any process (files are read by rank 0 only)."""
@@ -112,10 +114,10 @@ class RunCallback(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         if self.writer is None:
             return
-        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        folder = Path(args.output_dir) / runformat.checkpoint_name(state.global_step)
         info = {"step": state.global_step, "t": time.time(), "metrics": self._last_values}
-        atomic_write_bytes(folder / "checkpoint.json", json.dumps(info, indent=2).encode("utf-8"))
-        self.writer.event("checkpoint", step=state.global_step, path=str(folder.relative_to(self.run_dir)))
+        atomic_write_bytes(folder / runformat.CHECKPOINT_INFO, json.dumps(info, indent=2).encode("utf-8"))
+        self.writer.event("checkpoint", step=state.global_step, path=self.paths.relative(folder))
 
     def on_train_end(self, args, state, control, **kwargs):
         if self.bar is not None:

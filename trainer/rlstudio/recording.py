@@ -48,6 +48,7 @@ import torch
 from accelerate.utils import gather_object
 from trl import GRPOTrainer, RLOOTrainer
 
+from rlstudio import runformat
 from rlstudio.config import RecordingConfig
 from rlstudio.rewards import RewardError
 from rlstudio.rollouts import token_pieces, write_shard
@@ -70,7 +71,7 @@ class ShardRecorder:
     `_finish_row(step, row)` (the shard row).
     """
 
-    shard_kind = "rollouts"  # rollouts.write_shard's `kind`
+    shard_kind = runformat.ROLLOUTS_KIND
 
     def _start_recording(self, recording: RecordingConfig, rollouts_dir: Path | None) -> None:
         self.recording = recording

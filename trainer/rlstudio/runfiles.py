@@ -1,4 +1,5 @@
-"""The run directory (run format v1, docs/run-format.md): writing and tolerant reading.
+"""The run directory (run format v1, docs/run-format.md; its names are rlstudio.runformat's):
+writing run.json, events.jsonl and metrics.jsonl.
 
     run.json        manifest, rewritten atomically (temp file in the same folder + os.replace)
     events.jsonl    append-only lifecycle events {t, type, ...}
@@ -24,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rlstudio import FORMAT
+from rlstudio import FORMAT, runformat
+from rlstudio.runformat import RunPaths, read_jsonl, read_manifest
 
 TERMINAL_STATUSES = ("completed", "failed", "stopped")
 
@@ -35,7 +37,8 @@ def utc_now() -> str:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old or the new file, never a torn one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    prefix, suffix = runformat.temp_affixes(path.name)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -60,46 +63,18 @@ def finite_or_none(value: Any) -> float | int | None:
     return number if math.isfinite(number) else None
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Every complete JSON line; a half-written or corrupt last line is skipped."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    out = []
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i < len(lines) - 1:  # only the unterminated last line may be half-written
-                raise ValueError(f"{path}:{i + 1}: corrupt JSON line") from None
-    return out
-
-
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    path = Path(run_dir) / "run.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: not a run directory (no run.json)") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: invalid JSON ({exc})") from None
-
-
 class RunWriter:
     """Writes run.json, events.jsonl and metrics.jsonl of one run directory (thread-safe)."""
 
     def __init__(self, run_dir: Path, manifest: dict[str, Any] | None = None):
         self.dir = Path(run_dir)
-        for sub in ("rollouts", "checkpoints", "control", "logs"):
+        self.paths = RunPaths(self.dir)
+        for sub in runformat.SUBFOLDERS:
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self.manifest: dict[str, Any] = manifest if manifest is not None else {}
-        self._events = open(self.dir / "events.jsonl", "a", encoding="utf-8")  # noqa: SIM115 (lives with the run)
-        self._metrics = open(self.dir / "metrics.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self._events = open(self.paths.events, "a", encoding="utf-8")  # noqa: SIM115 (lives with the run)
+        self._metrics = open(self.paths.metrics, "a", encoding="utf-8")  # noqa: SIM115
 
     @classmethod
     def create(cls, run_dir: Path, name: str, config: dict[str, Any], config_path: str | None,
@@ -140,7 +115,7 @@ class RunWriter:
             self.manifest.update(updates)
             self.manifest["updatedAt"] = utc_now()
             data = json.dumps(self.manifest, indent=2, default=str).encode("utf-8")
-            atomic_write_bytes(self.dir / "run.json", data)
+            atomic_write_bytes(self.paths.manifest, data)
 
     def set_status(self, status: str, error: dict[str, str] | None = None) -> None:
         updates: dict[str, Any] = {"status": status}
@@ -170,13 +145,13 @@ class RunWriter:
     def truncate_after(self, step: int) -> None:
         """On resume: drop metrics and rollout shards of steps after `step` (they will be redone)."""
         with self._lock:
-            kept = [m for m in read_jsonl(self.dir / "metrics.jsonl") if m.get("step", 0) <= step]
+            kept = [m for m in read_jsonl(self.paths.metrics) if m.get("step", 0) <= step]
             self._metrics.close()
             text = "".join(json.dumps(m) + "\n" for m in kept)
-            atomic_write_bytes(self.dir / "metrics.jsonl", text.encode("utf-8"))
-            self._metrics = open(self.dir / "metrics.jsonl", "a", encoding="utf-8")  # noqa: SIM115
-        for shard in (self.dir / "rollouts").glob("step-*.parquet"):
-            if int(shard.stem.split("-")[1]) > step:
+            atomic_write_bytes(self.paths.metrics, text.encode("utf-8"))
+            self._metrics = open(self.paths.metrics, "a", encoding="utf-8")  # noqa: SIM115
+        for shard_step, shard in runformat.shards(self.paths.rollouts):
+            if shard_step > step:
                 shard.unlink()
 
     def close(self) -> None:
@@ -188,8 +163,8 @@ class RunWriter:
 def last_checkpoint(run_dir: Path) -> tuple[int, Path] | None:
     """The highest-numbered complete checkpoint (one with trainer_state.json)."""
     found = []
-    for path in (Path(run_dir) / "checkpoints").glob("checkpoint-*"):
-        suffix = path.name.rpartition("-")[2]
-        if suffix.isdigit() and (path / "trainer_state.json").exists():
-            found.append((int(suffix), path))
+    for path in RunPaths(run_dir).checkpoints.glob("checkpoint-*"):
+        step = runformat.checkpoint_step(path.name)
+        if step is not None and (path / runformat.CHECKPOINT_COMPLETE).exists():
+            found.append((step, path))
     return max(found) if found else None

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rlstudio.hints import DEFAULT_TEMPLATE, KnowledgePoint, ProblemPoints, dump_kp, inject, load_kp
+from rlstudio.runfiles import atomic_write_bytes
 
 RESULTS_FORMAT = "rlstudio.kp-subsets/1"
 MAX_PAIR_POINTS = 8  # pairs are checked among at most this many removable points
@@ -197,9 +198,7 @@ def write_results(kp_file: str | Path, results: list[ProblemResult], meta: dict[
     for result in results:
         existing[result.problem] = {**asdict(result), **meta}
     document = {"format": RESULTS_FORMAT, "kpFile": Path(kp_file).name, "problems": existing}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
     return path
 
 
@@ -210,9 +209,7 @@ def apply_selected(kp_file: str | Path, results: list[ProblemResult]) -> None:
     for entry in entries:
         if entry.problem in chosen:
             entry.selected = list(chosen[entry.problem])
-    tmp = Path(str(kp_file) + ".tmp")
-    tmp.write_text(dump_kp(entries), encoding="utf-8")
-    os.replace(tmp, kp_file)
+    atomic_write_bytes(Path(kp_file), dump_kp(entries).encode("utf-8"))
 
 
 def read_rows(data_file: str | Path, id_column: str) -> dict[str, dict[str, Any]]:

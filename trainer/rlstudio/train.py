@@ -16,7 +16,8 @@ from rlstudio import FORMAT, __version__
 from rlstudio.config import RunConfig, parse_config
 from rlstudio.control import Control
 from rlstudio.rewards import RewardAbort, error_triple
-from rlstudio.runfiles import RunWriter, last_checkpoint, read_manifest
+from rlstudio.runfiles import RunWriter, last_checkpoint
+from rlstudio.runformat import RunPaths, read_manifest
 
 
 def offline_environment() -> None:
@@ -73,7 +74,7 @@ def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> 
         except OSError as exc:
             print(f"rlstudio: cannot write the run directory {run_dir}: {exc}", file=sys.stderr)
             return 1
-        log_handler = _log_to_file(run_dir / "logs" / "trainer.log")
+        log_handler = _log_to_file(RunPaths(run_dir).trainer_log)
         print(f"rlstudio: run directory {run_dir}", file=sys.stderr)
 
     control = Control(run_dir, writer)
@@ -149,11 +150,11 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
     if resume:
         found = last_checkpoint(run_dir)
         if found is None:
-            raise FileNotFoundError(f"{run_dir / 'checkpoints'}: no checkpoint to resume from")
+            raise FileNotFoundError(f"{RunPaths(run_dir).checkpoints}: no checkpoint to resume from")
         step, checkpoint = found
         if writer is not None:
             writer.truncate_after(step)
-            rel = str(checkpoint.relative_to(run_dir))
+            rel = RunPaths(run_dir).relative(checkpoint)
             writer.write_manifest(resumedFrom={"step": step, "checkpoint": rel})
             writer.event("resume", step=step, checkpoint=rel)
 
@@ -172,7 +173,7 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
         peft_config=peft_config,
         recording=config.recording,
         reward_errors=reward_errors,
-        rollouts_dir=run_dir / "rollouts" if writer is not None else None,
+        rollouts_dir=RunPaths(run_dir).rollouts if writer is not None else None,
     )
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
@@ -185,34 +186,18 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
 
 
 def grpo_args(config: RunConfig, run_dir: Path, reward_weights: list[float]):
+    """GRPOConfig: the algorithm section's TRL fields and `extra` (AlgorithmConfig.grpo_arguments), plus
+    the fields rlstudio manages (config._MANAGED_GRPO_FIELDS says where the user sets the main ones)."""
     from trl import GRPOConfig
 
-    algo = config.algorithm
-    kwargs: dict[str, Any] = {
-        "output_dir": str(run_dir / "checkpoints"),
+    managed: dict[str, Any] = {
+        "output_dir": str(RunPaths(run_dir).checkpoints),
         "seed": config.seed,
-        "loss_type": algo.loss_type,
-        "num_generations": algo.num_generations,
-        "beta": algo.beta,
-        "epsilon": algo.epsilon,
-        "top_entropy_quantile": algo.top_entropy_quantile,
-        "max_completion_length": algo.max_completion_length,
-        "temperature": algo.temperature,
-        "top_p": algo.top_p,
-        "learning_rate": algo.learning_rate,
-        "lr_scheduler_type": algo.lr_scheduler_type,
-        "warmup_steps": algo.warmup_steps,
-        "max_steps": algo.max_steps,
-        "per_device_train_batch_size": algo.per_device_train_batch_size,
-        "gradient_accumulation_steps": algo.gradient_accumulation_steps,
-        "num_iterations": algo.num_iterations,
-        "max_grad_norm": algo.max_grad_norm,
-        "logging_steps": algo.logging_steps,
-        "reward_weights": reward_weights,
         "save_strategy": "steps",
         "save_steps": config.checkpoints.every_n_steps,
         "save_total_limit": config.checkpoints.keep_last,
         "report_to": [],
+        "reward_weights": reward_weights,
         "disable_tqdm": True,
         "bf16": config.model.dtype == "bfloat16",
         "fp16": config.model.dtype == "float16",
@@ -221,10 +206,7 @@ def grpo_args(config: RunConfig, run_dir: Path, reward_weights: list[float]):
         "dataloader_pin_memory": False,
         "ddp_find_unused_parameters": False,
     }
-    if algo.epsilon_high is not None:
-        kwargs["epsilon_high"] = algo.epsilon_high
-    kwargs.update(algo.extra)
-    return GRPOConfig(**kwargs)
+    return GRPOConfig(**{**managed, **config.algorithm.grpo_arguments()})
 
 
 def _log_to_file(path: Path) -> logging.Handler:

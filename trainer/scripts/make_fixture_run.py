@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rlstudio.runformat import RunPaths
+
 REPO = Path(__file__).resolve().parents[2]
 
 REWARDS = '''\
@@ -84,9 +86,10 @@ def make_workspace(root: Path, on_error: str, name: str) -> Path:
 
 
 def train(config: Path, run_dir: Path) -> int:
-    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+    paths = RunPaths(run_dir)
+    paths.logs.mkdir(parents=True, exist_ok=True)
     rlstudio = Path(sys.executable).parent / "rlstudio"
-    with open(run_dir / "logs" / "stdout.log", "wb") as out, open(run_dir / "logs" / "stderr.log", "wb") as err:
+    with open(paths.stdout_log, "wb") as out, open(paths.stderr_log, "wb") as err:
         return subprocess.call([str(rlstudio), "train", str(config), "--run-dir", str(run_dir)], stdout=out, stderr=err)
 
 
@@ -102,7 +105,7 @@ def main() -> int:
             run_dir = workspace / "run"
             code = train(config, run_dir)
             if code != expected:
-                print((run_dir / "logs" / "stderr.log").read_text()[-3000:], file=sys.stderr)
+                print(RunPaths(run_dir).stderr_log.read_text()[-3000:], file=sys.stderr)
                 print(f"{name}: exit code {code}, expected {expected}", file=sys.stderr)
                 return 1
             target = args.out / name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -176,3 +177,20 @@ def test_unknown_embedded_model_is_reported(tmp_path):
         load_config(tmp_path / "e.rlstudio.yaml")
     (problem,) = info.value.problems
     assert problem.path == "model.name" and problem.line == 1 and "unknown embedded model" in problem.message
+
+
+def test_grpo_arguments_come_from_the_algorithm_fields_marked_for_trl(tmp_path):
+    """Every TRL field of `algorithm` reaches GRPOConfig under its own name; `extra` too; rlstudio's own
+    settings (the run directory, the seed, checkpoints) are set from the rest of the config."""
+    from rlstudio.train import grpo_args
+
+    config = parse_config(VALID, overrides=["algorithm.epsilon_high=0.28", "algorithm.temperature=0.7",
+                                            "algorithm.extra={mask_truncated_completions: true}", "seed=5",
+                                            "checkpoints.keep_last=3"])
+    args = grpo_args(config, tmp_path, [1.0])
+    marked = {f.name for f in dataclasses.fields(config.algorithm) if f.metadata.get("trl")}
+    assert len(marked) == 18 and "name" not in marked and "extra" not in marked
+    for name in marked:
+        assert getattr(args, name) == getattr(config.algorithm, name), name
+    assert (args.epsilon_high, args.temperature, args.mask_truncated_completions) == (0.28, 0.7, True)
+    assert (args.seed, args.save_total_limit, args.output_dir) == (5, 3, str(tmp_path / "checkpoints"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from rlstudio.runfiles import read_jsonl, read_manifest
+from rlstudio.runformat import read_jsonl, read_manifest
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,9 @@ from conftest import load
 from rlstudio.cli import main as cli
 from rlstudio.pairs import make_pairs, parse_steps
 from rlstudio.preferences import read_rows
-from rlstudio.rollouts import read_shard, write_shard
+from rlstudio.rollouts import write_shard
 from rlstudio.runfiles import RunWriter
+from rlstudio.runformat import RunPaths, read_shard
 
 
 def _row(prompt_index: int, group_index: int, completion: str, score: float | None, other: float | None = 0.0):
@@ -35,8 +36,8 @@ def synthetic_run(tmp_path) -> Path:
         _row(3, 0, "same", 0.0), _row(3, 1, "same", 1.0),  # 3: identical texts
         _row(4, 0, "a", 0.0), _row(4, 1, "b", 0.1),  # 4: kept unless --min-margin > 0.1
     ]
-    write_shard(run_dir / "rollouts", 1, rows, ["exact", "other"])
-    write_shard(run_dir / "rollouts", 3, [_row(0, 0, "x", 0.0), _row(0, 1, "y", 2.0)], ["exact", "other"])
+    write_shard(RunPaths(run_dir).rollouts, 1, rows, ["exact", "other"])
+    write_shard(RunPaths(run_dir).rollouts, 3, [_row(0, 0, "x", 0.0), _row(0, 1, "y", 2.0)], ["exact", "other"])
     return run_dir
 
 
@@ -98,7 +99,7 @@ def test_pairs_from_a_real_grpo_run(workspace, tmp_path):
     assert header["kept"] == len(pairs) and header["kept"] + sum(header["skipped"].values()) == 4  # 2 prompts × 2 steps
     assert pairs, "random completions of different lengths give pairs"
     for pair in pairs:
-        rows = read_shard(workspace / "run" / "rollouts" / f"step-{pair['step']:08d}.parquet")
+        rows = read_shard(RunPaths(workspace / "run").shard(pair["step"]))
         group = {r["group_index"]: r for r in rows if r["prompt_index"] == pair["prompt_index"]}
         scores = [r["rewards"]["chars"] for r in group.values()]
         assert group[pair["chosen_group_index"]]["completion"] == pair["chosen"]

@@ -8,8 +8,8 @@ import multiprocessing
 
 import pyarrow.parquet as pq
 
-from rlstudio.rollouts import PROMPT_INDEX, write_shard
-from rlstudio.runfiles import read_jsonl
+from rlstudio.rollouts import write_shard
+from rlstudio.runformat import PROMPT_INDEX, read_jsonl
 
 PROMPTS = ["<|user|>What is 1 + 2?<|assistant|>", "<|user|>Combien font 2 + 2 ? é\u0301 😀<|assistant|>", ""]
 

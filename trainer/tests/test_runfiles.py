@@ -7,8 +7,9 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from rlstudio.rollouts import ROW_GROUP_SIZE, read_shard, token_pieces, write_shard
-from rlstudio.runfiles import RunWriter, read_jsonl, read_manifest
+from rlstudio.rollouts import token_pieces, write_shard
+from rlstudio.runfiles import RunWriter
+from rlstudio.runformat import ROW_GROUP_SIZE, read_jsonl, read_manifest, read_shard
 
 
 def test_manifest_events_metrics(tmp_path):

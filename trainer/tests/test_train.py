@@ -15,7 +15,8 @@ import pytest
 import torch
 from conftest import load
 
-from rlstudio.runfiles import read_jsonl, read_manifest
+from rlstudio import runformat
+from rlstudio.runformat import read_jsonl, read_manifest
 from rlstudio.train import resume, run
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,7 @@ THREE_REWARDS = ("rewards=[{name: exact, ref: exact_answer}, {name: flaky, ref: 
 
 
 def shards(run_dir: Path) -> dict[int, list[dict]]:
-    return {int(p.stem.split("-")[1]): pq.read_table(p).to_pylist() for p in sorted(run_dir.glob("rollouts/*.parquet"))}
+    return {step: pq.read_table(path).to_pylist() for step, path in runformat.shards(run_dir / "rollouts")}
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ The real trainer writes these files in production; this stands in only where no 
 
 import argparse
 import json
-import os
+from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-# The trainer's own shard schema: one definition for writer and readers.
-from rlstudio.rollouts import schema as shard_schema
+# The trainer's own run format: one definition of the columns and row mapping for writer and readers.
+from rlstudio import runformat
+from rlstudio.runfiles import atomic_write_bytes
 
 PIECES = [
     "The",
@@ -72,7 +72,7 @@ def build(
                     "entropy_threshold": threshold,
                 }
             )
-    return pa.Table.from_pylist(rows, schema=shard_schema(["accuracy", "format"]))
+    return runformat.shard_table(rows, ["accuracy", "format"])
 
 
 def main() -> None:
@@ -91,9 +91,9 @@ def main() -> None:
     args = parser.parse_args()
     threshold = None if args.threshold < 0 else args.threshold
     table = build(args.step, args.prompts, args.group, args.tokens, threshold)
-    tmp = args.out + ".tmp"
-    pq.write_table(table, tmp, compression="zstd", row_group_size=16)
-    os.replace(tmp, args.out)
+    # Statistics of every column, as shards written before STATISTICS_COLUMNS had: the reader's
+    # tests of its footer path (test/unit/runs/rolloutCaches.test.ts) read the prompt's min/max.
+    atomic_write_bytes(Path(args.out), runformat.shard_bytes(table, statistics=True))
 
 
 if __name__ == "__main__":

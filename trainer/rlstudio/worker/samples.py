@@ -9,11 +9,13 @@ in the rollout's prompt; rollouts left unmatched get no columns, and the result 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
+from rlstudio import runformat
+
 MAX_DATASET_ROWS = 5000
+SAMPLE_COLUMNS = ("prompt_index", "group_index", "prompt", "completion", "reward", "rewards", "hint_ids")
 
 
 class SamplesError(Exception):
@@ -21,32 +23,24 @@ class SamplesError(Exception):
 
 
 def recorded_steps(run_dir: Path) -> list[int]:
-    steps = []
-    for path in (run_dir / "rollouts").glob("step-*.parquet"):
-        match = re.fullmatch(r"step-(\d+)\.parquet", path.name)
-        if match:
-            steps.append(int(match.group(1)))
-    return sorted(steps)
+    return [step for step, _ in runformat.shards(runformat.RunPaths(run_dir).rollouts)]
 
 
 def from_run(run_dir: str | Path, step: int | None = None) -> dict[str, Any]:
     """{step, steps, samples: [{prompt, completion, columns, recorded}], rewards, baseDir, matched, warnings}."""
-    import pyarrow.parquet as pq
-
     run_dir = Path(run_dir)
+    paths = runformat.RunPaths(run_dir)
     manifest = _read_manifest(run_dir)
     steps = recorded_steps(run_dir)
     if not steps:
-        raise SamplesError(f"{run_dir / 'rollouts'}: no recorded rollouts yet")
+        raise SamplesError(f"{paths.rollouts}: no recorded rollouts yet")
     if step is None:
         step = steps[-1]
     if step not in steps:
         raise SamplesError(f"{run_dir}: no rollouts recorded at step {step} (recorded: {steps[:20]})")
-    shard = run_dir / "rollouts" / f"step-{step:08d}.parquet"
+    shard = paths.shard(step)
     try:
-        columns = ["prompt_index", "group_index", "prompt", "completion", "reward", "rewards", "hint_ids"]
-        available = set(pq.read_schema(shard).names)
-        rows = pq.read_table(shard, columns=[c for c in columns if c in available]).to_pylist()
+        rows = runformat.read_shard(shard, SAMPLE_COLUMNS)
     except Exception as exc:
         raise SamplesError(f"{shard}: cannot read ({type(exc).__name__}: {exc})") from None
 
@@ -116,10 +110,11 @@ def _read_rows(path: Path, limit: int) -> list[dict[str, Any]]:
 
 
 def _read_manifest(run_dir: Path) -> dict[str, Any]:
+    path = runformat.RunPaths(run_dir).manifest
     try:
-        return json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise SamplesError(f"{run_dir / 'run.json'}: cannot read ({exc})") from None
+        raise SamplesError(f"{path}: cannot read ({exc})") from None
 
 
 def _dataset_rows(config: dict[str, Any], base_dir: str, warnings: list[str]) -> list[tuple[str, dict[str, Any]]]:

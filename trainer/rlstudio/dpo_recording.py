@@ -11,8 +11,9 @@ and keeps only their sums. So:
 - a forward hook on the policy module and on the reference module (`register_forward_hook`,
   with kwargs) sees the logits of each of those two forwards while `_compute_loss` runs on a
   recorded step. The hook applies TRL's own `selective_log_softmax` to the same shifted logits
-  and labels (what TRL computes next, bit for bit) and, for the policy forward only, TRL's
-  `entropy_from_logits` (what TRL averages into the `entropy` metric). The forward with
+  and labels at the completion positions (what TRL computes next for every position, then
+  masks) and, for the policy forward only, TRL's `entropy_from_logits` (what TRL averages into
+  the `entropy` metric). The forward with
   gradients enabled is the policy; the one without is the reference.
 - `_compute_loss` (wrapped) stores, per pair, the prompt ids and for chosen and rejected: token
   ids, policy logps, reference logps, policy entropies (completion positions only). Values are
@@ -50,6 +51,7 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
         super().__init__(*args, **kwargs)
         self._start_recording(recording, rollouts_dir)
         self._forwards: list[tuple[bool, torch.Tensor, torch.Tensor | None]] | None = None
+        self._positions: torch.Tensor | None = None
         self._batches = 0
         modules = [self.accelerator.unwrap_model(self.model)]
         if self.ref_model is not None:
@@ -65,9 +67,10 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
         if self._forwards is None:
             return
         input_ids = kwargs.get("input_ids", args[0] if args else None)
+        positions = self._positions.to(output.logits.device)  # (B, T-1): logits at t predict token t + 1
         with torch.no_grad():
-            logits = output.logits[..., :-1, :].detach()
-            logps = selective_log_softmax(logits, input_ids[..., 1:])
+            logits = output.logits[:, :-1][positions].detach()  # (N, V), the completion tokens only
+            logps = selective_log_softmax(logits, input_ids[:, 1:][positions])  # (N,)
             policy = torch.is_grad_enabled() or output.logits.requires_grad
             entropies = entropy_from_logits(logits) if policy else None
         self._forwards.append((policy, logps, entropies))
@@ -76,6 +79,7 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
         if not (self.model.training and self._recording_this_step()):
             return super()._compute_loss(model, inputs, return_outputs)
         self._forwards = []
+        self._positions = inputs["completion_mask"][:, 1:].bool()
         try:
             result = super()._compute_loss(model, inputs, return_outputs)
             self._store_pairs(inputs, self._forwards)
@@ -93,21 +97,19 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
         input_ids = inputs["input_ids"].cpu()
         completion = inputs["completion_mask"].bool().cpu()
         attention = inputs["attention_mask"].bool().cpu()
-        shifted = completion[:, 1:]  # position t of the logps predicts token t + 1
-        cpu = {"logps": logps.float().cpu(), "ref": ref_logps.float().cpu(), "entropies": entropies.float().cpu()}
+        positions = self._positions.cpu()
+        counts = positions.sum(1).tolist()
+        # One transfer per tensor, then per row (chosen rows first, then rejected: TRL's batch layout).
+        per_row = {name: torch.split(values.float().cpu(), counts)
+                   for name, values in (("logprobs", logps), ("ref_logprobs", ref_logps), ("entropies", entropies))}
         pairs = input_ids.size(0) // 2
         batch = self._batches
         self._batches += 1
         for i in range(pairs):
             sides = {}
             for role, b in zip(runformat.PREFERENCE_ROLES, (i, pairs + i)):
-                mask = shifted[b]
-                sides[role] = {
-                    "token_ids": input_ids[b, 1:][mask].tolist(),
-                    "logprobs": cpu["logps"][b][mask].tolist(),
-                    "ref_logprobs": cpu["ref"][b][mask].tolist(),
-                    "entropies": cpu["entropies"][b][mask].tolist(),
-                }
+                sides[role] = {"token_ids": input_ids[b, 1:][positions[b]].tolist(),
+                               **{name: values[b].tolist() for name, values in per_row.items()}}
             prompt = attention[i] & ~completion[i]
             key = (batch, self.accelerator.process_index, i)
             self._rows[key] = {"prompt_ids": input_ids[i][prompt].tolist(), **sides}

@@ -139,25 +139,29 @@ def write_pairs(out: Path, run_dir: Path, result: PairsResult, reward: str | Non
     atomic_write_bytes(Path(out), ("\n".join(lines) + "\n").encode("utf-8"))
 
 
+def make_pairs_file(run_dir: str | os.PathLike, steps: str, reward: str | None, out: str | os.PathLike,
+                    min_margin: float = 0.0) -> PairsResult:
+    """The CLI's and the worker's `pairs/make`: ValueError naming what is wrong with the request."""
+    folder = Path(run_dir)
+    if not RunPaths(folder).manifest.is_file():
+        raise ValueError(f"{folder} is not a run directory (no run.json)")
+    available = recorded_steps(folder)
+    chosen = parse_steps(steps, available)
+    if not chosen:
+        raise ValueError(f"no recorded step matches {steps!r} (recorded: {_ranges(available)})")
+    result = make_pairs(folder, chosen, reward, min_margin)
+    write_pairs(Path(out), folder, result, reward, min_margin)
+    return result
+
+
 def main(run_dir: str, steps: str, reward: str | None, out: str, min_margin: float = 0.0) -> int:
     import sys
 
-    folder = Path(run_dir)
-    if not RunPaths(folder).manifest.is_file():
-        print(f"rlstudio pairs: {folder} is not a run directory (no run.json)", file=sys.stderr)
-        return 2
-    available = recorded_steps(folder)
     try:
-        chosen = parse_steps(steps, available)
-        if not chosen:
-            print(f"rlstudio pairs: no recorded step matches {steps!r} (recorded: {_ranges(available)})",
-                  file=sys.stderr)
-            return 2
-        result = make_pairs(folder, chosen, reward, min_margin)
+        result = make_pairs_file(run_dir, steps, reward, out, min_margin)
     except ValueError as exc:
         print(f"rlstudio pairs: {exc}", file=sys.stderr)
         return 2
-    write_pairs(Path(out), folder, result, reward, min_margin)
     print(f"{result.summary()} -> {os.fspath(out)}")
     return 0
 

@@ -106,3 +106,19 @@ def test_pairs_from_a_real_grpo_run(workspace, tmp_path):
         assert group[pair["rejected_group_index"]]["completion"] == pair["rejected"]
         assert pair["chosen_reward"] == max(scores) > pair["rejected_reward"] == min(scores)
         assert pair["prompt"] == group[0]["prompt"]
+
+
+def test_worker_method_pairs_make(synthetic_run, tmp_path):
+    from rlstudio.worker.client import WorkerProcess
+
+    worker = WorkerProcess()
+    try:
+        out = tmp_path / "w.jsonl"
+        reply = worker.request("pairs/make", {"runDir": str(synthetic_run), "out": str(out), "steps": "1",
+                                              "reward": "exact"})["result"]
+        assert reply["kept"] == 2 and reply["steps"] == [1] and reply["skipped"]["no_variance"] == 1
+        assert len(out.read_text().splitlines()) == 3
+        error = worker.request("pairs/make", {"runDir": str(tmp_path), "out": str(out)})["error"]
+        assert "not a run directory" in error["message"]
+    finally:
+        worker.close()

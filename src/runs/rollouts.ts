@@ -162,6 +162,9 @@ export class RolloutReader {
       rewardError: r.reward_error == null ? null : String(r.reward_error),
       extras: parseExtras(path, row, r.extras),
       entropyThreshold: toNumber(r.entropy_threshold),
+      role: r.role == null ? null : String(r.role),
+      refLogprobs: r.ref_logprobs == null ? null : toNumbers(r.ref_logprobs),
+      implicitRewards: r.implicit_rewards == null ? null : toNumbers(r.implicit_rewards),
     };
   }
 

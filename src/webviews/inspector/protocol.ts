@@ -7,7 +7,7 @@ export type { RolloutDetail, RolloutSummary, StepRollouts, StepStats };
 
 export const INSPECTOR_VIEW_TYPE = 'rlstudio.inspector';
 
-export type Measure = 'entropy' | 'probability' | 'advantage';
+export type Measure = 'entropy' | 'probability' | 'advantage' | 'implicit';
 export type SortKey = 'group' | 'reward' | 'advantage' | 'length' | 'entropy';
 
 export interface RolloutFilter {

@@ -70,7 +70,8 @@ class RecordingDPOTrainer(ShardRecorder, DPOTrainer):
         positions = self._positions.to(output.logits.device)  # (B, T-1): logits at t predict token t + 1
         with torch.no_grad():
             logits = output.logits[:, :-1][positions].detach()  # (N, V), the completion tokens only
-            logps = selective_log_softmax(logits, input_ids[:, 1:][positions])  # (N,)
+            # One (1, N, V) row: TRL's function loops over its first dimension (to bound memory).
+            logps = selective_log_softmax(logits[None], input_ids[:, 1:][positions][None])[0]  # (N,)
             policy = torch.is_grad_enabled() or output.logits.requires_grad
             entropies = entropy_from_logits(logits) if policy else None
         self._forwards.append((policy, logps, entropies))

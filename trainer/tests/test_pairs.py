@@ -107,6 +107,29 @@ def test_pairs_from_a_real_grpo_run(workspace, tmp_path):
         assert pair["chosen_reward"] == max(scores) > pair["rejected_reward"] == min(scores)
         assert pair["prompt"] == group[0]["prompt"]
 
+    # The loop closes: DPO trains on the pairs (prompts already templated) and records them.
+    (workspace / "dpo.rlstudio.yaml").write_text(
+        "name: d\nmodel: {name: ./model}\n"
+        f"data: {{path: {out}, chat_template: false}}\n"
+        "algorithm: {name: dpo, max_steps: 1, per_device_train_batch_size: 1, learning_rate: 0.001}\n")
+    from rlstudio.config import load_config
+
+    assert run(load_config(workspace / "dpo.rlstudio.yaml"), workspace / "dpo-run") == 0
+    rows = read_shard(RunPaths(workspace / "dpo-run").shard(1))
+    assert [r["role"] for r in rows] == ["chosen", "rejected"]
+    first = next(p for p in pairs if p["prompt"] == rows[0]["prompt"])  # the prompt tokens round-trip
+    eos = "<|im_end|>"  # TRL appends it to answers that lack it (samples cut at max_completion_length)
+    assert rows[0]["completion"] in (first["chosen"], first["chosen"] + eos)
+    assert rows[1]["completion"] in (first["rejected"], first["rejected"] + eos)
+
+
+def test_the_dpo_example_config_is_valid():
+    from rlstudio.config import load_config
+
+    config = load_config(Path(__file__).parents[2] / "examples" / "dpo.rlstudio.yaml", check_files=False)
+    assert config.algorithm.name == "dpo" and config.model.lora is not None and config.data.chat_template is False
+    assert config.data.path == "demo-pairs.jsonl" and not config.rewards
+
 
 def test_worker_method_pairs_make(synthetic_run, tmp_path):
     from rlstudio.worker.client import WorkerProcess

@@ -1,6 +1,6 @@
 // Installs code-server (a complete VS Code: server + web workbench) into a cache folder outside the repo,
-// and starts it. Follows docs in /work/shared/recipes/real-vscode-offline.md: code-server's own postinstall
-// cannot run offline, so it is installed with --ignore-scripts and finished by hand.
+// and starts it. code-server's own postinstall cannot run offline, so it is installed with
+// --ignore-scripts and finished by hand.
 //
 //   node scripts/codeServer.mjs install     # idempotent; ~4 minutes the first time, instant afterwards
 //

@@ -19,8 +19,7 @@ export function ensureNpmPackages() {
   const hash = hashFiles([PACKAGE_LOCK]);
   if (stampMatches(NPM_STAMP, hash)) return;
   log("installing npm packages (npm ci)");
-  // onnxruntime-node ships its CPU binaries; its postinstall would try to download CUDA ones.
-  run("npm", ["ci", "--no-audit", "--no-fund"], { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" } });
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
   writeStamp(NPM_STAMP, hash);
 }
 
@@ -85,9 +84,4 @@ export function packageVsix() {
     "--out",
     VSIX_PATH,
   ], { cwd: staging });
-}
-
-/** A development build (source maps) of the extension and webviews into dist/. */
-export function build() {
-  run(process.execPath, [join(ROOT, "esbuild.mjs")]);
 }

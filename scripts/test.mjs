@@ -20,9 +20,9 @@ const BIN = join(ROOT, "node_modules", ".bin");
 const SUITES = [
   { name: "lint", needs: ["python"], counts: false, describe: "eslint + ruff", run: lint },
   { name: "typecheck", needs: [], counts: false, describe: "tsc --noEmit (extension, webviews, browser tests)", run: typecheck },
-  { name: "unit", needs: [], counts: true, describe: "test/unit/**/*.test.ts (node --test)", run: () => nodeTests("test/unit") },
+  { name: "unit", needs: ["python"], counts: true, describe: "test/unit/**/*.test.ts (node --test; shards written by the trainer in .venv)", run: () => nodeTests("test/unit") },
   { name: "python", needs: ["python"], counts: true, describe: "pytest trainer/tests", run: pytest },
-  { name: "webview", needs: ["build"], counts: true, describe: "test/webview/**/*.test.ts in headless Chromium", run: () => nodeTests("test/webview", { concurrency: 1, timeoutMs: 120_000 }) },
+  { name: "webview", needs: ["build", "python"], counts: true, describe: "test/webview/**/*.test.ts in headless Chromium", run: () => nodeTests("test/webview", { concurrency: 1, timeoutMs: 120_000 }) },
   { name: "e2e", needs: ["vsix", "codeServer"], counts: true, describe: "test/e2e/**/*.test.ts in code-server + Chromium", run: () => nodeTests("test/e2e", { concurrency: 1, timeoutMs: 300_000 }) },
 ];
 

@@ -1,7 +1,8 @@
 import * as vscode from "vscode";
 
 // Typed access to the `rlstudio.*` settings. Each key is declared once here and once in
-// package.json (contributes.configuration); add both together.
+// package.json (contributes.configuration); add both together. Every key takes effect without a
+// reload: readers call `readConfig()` when they need a value.
 
 export const CONFIG_SECTION = "rlstudio";
 
@@ -16,9 +17,6 @@ export interface Config {
   readonly stopTimeoutSeconds: number;
 }
 
-/** Keys whose new value only takes effect after a window reload. */
-export const RESTART_KEYS: readonly (keyof Config)[] = [];
-
 export function readConfig(scope?: vscode.ConfigurationScope): Config {
   const settings = vscode.workspace.getConfiguration(CONFIG_SECTION, scope);
   return {
@@ -27,9 +25,4 @@ export function readConfig(scope?: vscode.ConfigurationScope): Config {
     runConfigGlob: settings.get<string>("runConfigGlob", "**/*.rlstudio.yaml"),
     stopTimeoutSeconds: settings.get<number>("stopTimeoutSeconds", 60),
   };
-}
-
-/** True when a configuration change touches one of the keys that need a reload. */
-export function needsRestart(event: vscode.ConfigurationChangeEvent): boolean {
-  return RESTART_KEYS.some((key) => event.affectsConfiguration(`${CONFIG_SECTION}.${key}`));
 }

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { Ctx } from "./ctx";
+import { Ctx } from "./wiring/ctx";
 import { createLog, type Log } from "./log";
 
 // Entry point: only wires. Builds the context that owns everything, and makes activation

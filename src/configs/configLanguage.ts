@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isRunConfig } from '../trainer/runManager';
+import { COMMAND_IDS } from '../commandIds';
+import { isRunConfig } from './runConfigFiles';
 import type { JsonSchema } from './schemaSupport';
 import { ConfigSchema } from './schemaSupport';
 
@@ -73,6 +74,6 @@ export class ConfigLanguage implements vscode.Disposable {
 
   private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!isRunConfig(doc.uri)) return [];
-    return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: '$(play) Start Run', command: 'rlstudio.startRun', arguments: [doc.uri] })];
+    return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: '$(play) Start Run', command: COMMAND_IDS.startRun, arguments: [doc.uri] })];
   }
 }

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig } from '../config';
-import type { TrainerCli } from '../trainer/launcher';
 
 export interface Interpreter {
   python: string;
@@ -23,6 +22,13 @@ export async function resolveInterpreter(folder: vscode.WorkspaceFolder | undefi
   const venv = folder && venvPython(path.join(folder.uri.fsPath, '.venv'));
   if (venv && fs.existsSync(venv)) return { python: venv, source: 'the workspace .venv' };
   return { python: 'python3', source: 'python3 on PATH' };
+}
+
+/** How to invoke the trainer's CLI (`rlstudio …`). */
+export interface TrainerCli {
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The `rlstudio` CLI of an interpreter: the script next to it, else `python -m rlstudio`. */

@@ -2,12 +2,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Log } from '../log';
 import { resolveInterpreter, trainerCli, venvPython } from './interpreter';
-
-interface Log {
-  info(m: string): void;
-  error(m: string): void;
-}
 
 /**
  * "RL Studio: Set Up Trainer Environment": creates or updates a virtual environment (workspace

@@ -1,8 +1,37 @@
 // Turns one `rewards/run` answer into what the Reward Lab shows (LabResult). Pure.
 
-import type { LabDiff, LabFailure, LabResult } from '../webviews/rewardLab/protocol';
-import type { RewardsRunResult } from '../worker/protocol';
+import type { ErrorTriple, RewardsRunResult } from '../worker/protocol';
+import type { Histogram, TracebackFrame } from './labStats';
 import { correlation, describeDiff, diffScores, histogram, tracebackFrames } from './labStats';
+
+/** One function's failures: the samples it failed on, its error and the traceback's frames. */
+export interface LabFailure {
+  function: string;
+  indices: number[];
+  error: ErrorTriple;
+  frames: TracebackFrame[];
+}
+
+export interface LabDiff {
+  summary: string;
+  lowered: number[];
+  raised: number[];
+  nowFailing: number[];
+}
+
+export interface LabResult {
+  functions: string[];
+  scores: Record<string, (number | null)[]>;
+  total: (number | null)[];
+  failures: LabFailure[];
+  histograms: Record<string, Histogram | null>;
+  /** correlations[i][j] between functions[i] and functions[j]. */
+  correlations: (number | null)[][];
+  vsPrevious: LabDiff | null;
+  vsRecorded: LabDiff | null;
+  reason: 'manual' | 'save';
+  ranAt: string;
+}
 
 export interface RecordedRewards {
   total: (number | null)[];

@@ -2,8 +2,6 @@
 // No `vscode` import here: the reader, the store and their tests run in plain Node.
 // Consumers (run explorer, status bar, webviews) only read; RunReader and RunStore write.
 
-export const RUN_FORMAT = 'rlstudio.run/1';
-
 // --- run.json ---------------------------------------------------------------------------------
 
 export type RunStatus = 'starting' | 'running' | 'stopping' | 'completed' | 'failed' | 'stopped';

@@ -5,8 +5,6 @@
 import { createHash } from 'node:crypto';
 import { JsonlTail } from './jsonlTail';
 
-export const PROMPT_SIDECAR = 'prompts.jsonl';
-
 /** A prompt's key in prompts.jsonl: the first 16 hex digits of the SHA-256 of its UTF-8 text. */
 export function promptKey(prompt: string): string {
   return createHash('sha256').update(prompt, 'utf8').digest('hex').slice(0, 16);

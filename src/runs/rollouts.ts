@@ -8,11 +8,11 @@ import { dirname, join } from 'node:path';
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { RUN_FORMAT } from './model';
-import { PromptIndex, promptsInFooter } from './promptIndex';
-import { PROMPT_SIDECAR, PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
+import { PromptIndex } from './promptIndex';
+import { PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
 import type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
-import { baseName, mean, parseExtras, toNumber, toNumbers, toRewards, toStrings } from './rolloutValues';
+import { COLUMNS, REQUIRED_COLUMNS, RUN_FILES, RUN_FORMAT, SHARD_FORMAT_KEY, stepOfShard, toRow, type Column } from './runFormat';
+import { baseName, mean } from './rolloutValues';
 
 export type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens };
 
@@ -26,22 +26,14 @@ export class RolloutShardError extends Error {
   }
 }
 
-const REQUIRED_COLUMNS = [
-  'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
-  'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
-] as const;
-
 const PREVIEW_CHARS = 160;
 
-export function shardFileName(step: number): string {
-  return `step-${String(step).padStart(8, '0')}.parquet`;
-}
-
-/** The step of a shard file name, or undefined if the name is not one. */
-export function stepOfShard(name: string): number | undefined {
-  const match = /^step-(\d{8,})\.parquet$/.exec(name);
-  return match ? Number(match[1]) : undefined;
-}
+/** What a list shows of each rollout (no token arrays but `entropies`, for length and mean entropy). */
+const SUMMARY_COLUMNS = ['step', 'prompt_index', 'group_index', 'prompt', 'completion', 'advantage', 'reward', 'rewards', 'truncated', 'entropies'] as const satisfies readonly Column[];
+const SUMMARY_OPTIONAL = ['hint_ids', 'reward_error'] as const satisfies readonly Column[];
+const ALL_COLUMNS = Object.keys(COLUMNS) as Column[];
+const SUMMARY_FIELDS = [...SUMMARY_COLUMNS, ...SUMMARY_OPTIONAL];
+const TOKEN_COLUMNS = ['tokens', 'entropies', 'loss_mask', 'entropy_threshold'] as const satisfies readonly Column[];
 
 /** The recorded step closest to `step` (the earlier one on a tie), or undefined if there is none. */
 export function nearestStep(steps: readonly number[], step: number): number | undefined {
@@ -102,36 +94,32 @@ export class RolloutReader {
 
   async readStep(path: string): Promise<StepRollouts> {
     const shard = await this.shard(path);
-    const optional = ['hint_ids', 'reward_error'].filter((c) => shard.columns.has(c));
-    const summary = ['step', 'prompt_index', 'group_index', 'prompt', 'completion', 'advantage', 'reward', 'rewards', 'truncated'];
-    const rows = await this.read(path, shard, [...summary, 'entropies', ...optional]);
+    const optional = SUMMARY_OPTIONAL.filter((c) => shard.columns.has(c));
+    const raw = await this.read(path, shard, [...SUMMARY_COLUMNS, ...optional]);
     const prompts: Record<number, string> = {};
     const rewardNames = new Set<string>();
-    const rollouts = rows.map((r, row): RolloutSummary => {
-      const promptIndex = Number(r.prompt_index);
-      prompts[promptIndex] ??= String(r.prompt ?? '');
-      const rewards = toRewards(r.rewards);
-      for (const name of Object.keys(rewards)) {
+    const rollouts = raw.map((values, row): RolloutSummary => {
+      const r = toRow(values, SUMMARY_FIELDS, path, row);
+      prompts[r.promptIndex] ??= r.prompt;
+      for (const name of Object.keys(r.rewards)) {
         rewardNames.add(name);
       }
-      const entropies = (r.entropies ?? []) as ArrayLike<unknown>;
-      const completion = String(r.completion ?? '');
       return {
         row,
-        promptIndex,
-        groupIndex: Number(r.group_index),
-        reward: toNumber(r.reward),
-        rewards,
-        advantage: toNumber(r.advantage),
-        length: entropies.length,
-        meanEntropy: mean(entropies),
-        truncated: Boolean(r.truncated),
-        rewardError: r.reward_error == null ? null : String(r.reward_error),
-        hintIds: toStrings(r.hint_ids),
-        preview: completion.length > PREVIEW_CHARS ? completion.slice(0, PREVIEW_CHARS) : completion,
+        promptIndex: r.promptIndex,
+        groupIndex: r.groupIndex,
+        reward: r.reward,
+        rewards: r.rewards,
+        advantage: r.advantage,
+        length: r.entropies.length,
+        meanEntropy: mean(r.entropies),
+        truncated: r.truncated,
+        rewardError: r.rewardError,
+        hintIds: r.hintIds,
+        preview: r.completion.length > PREVIEW_CHARS ? r.completion.slice(0, PREVIEW_CHARS) : r.completion,
       };
     });
-    const step = rows.length > 0 ? Number(rows[0].step) : (stepOfShard(baseName(path)) ?? -1);
+    const step = raw.length > 0 ? toRow(raw[0], ['step'], path, 0).step : (stepOfShard(baseName(path)) ?? -1);
     return { step, file: path, prompts, rewardNames: [...rewardNames], rollouts };
   }
 
@@ -141,47 +129,19 @@ export class RolloutReader {
     if (!Number.isInteger(row) || row < 0 || row >= total) {
       throw new RolloutShardError(path, `row ${row} is out of range (the shard has ${total} rows)`);
     }
-    const [r] = await this.read(path, shard, [...shard.columns], row, row + 1);
-    return {
-      step: Number(r.step),
-      row,
-      promptIndex: Number(r.prompt_index),
-      groupIndex: Number(r.group_index),
-      prompt: String(r.prompt ?? ''),
-      completion: String(r.completion ?? ''),
-      tokenIds: toNumbers(r.token_ids),
-      tokens: toStrings(r.tokens),
-      logprobs: toNumbers(r.logprobs),
-      entropies: toNumbers(r.entropies),
-      lossMask: toNumbers(r.loss_mask),
-      advantage: toNumber(r.advantage),
-      reward: toNumber(r.reward),
-      rewards: toRewards(r.rewards),
-      truncated: Boolean(r.truncated),
-      hintIds: toStrings(r.hint_ids),
-      rewardError: r.reward_error == null ? null : String(r.reward_error),
-      extras: parseExtras(path, row, r.extras),
-      entropyThreshold: toNumber(r.entropy_threshold),
-      role: r.role == null ? null : String(r.role),
-      refLogprobs: r.ref_logprobs == null ? null : toNumbers(r.ref_logprobs),
-      implicitRewards: r.implicit_rewards == null ? null : toNumbers(r.implicit_rewards),
-    };
+    const [raw] = await this.read(path, shard, [...shard.columns], row, row + 1);
+    return { row, ...toRow(raw, ALL_COLUMNS, path, row) };
   }
 
   async readStepTokens(path: string): Promise<StepTokens> {
     const shard = await this.shard(path);
-    const withThreshold = shard.columns.has('entropy_threshold');
-    const rows = await this.read(path, shard, [
-      'tokens',
-      'entropies',
-      'loss_mask',
-      ...(withThreshold ? ['entropy_threshold'] : []),
-    ]);
+    const columns = TOKEN_COLUMNS.filter((c) => shard.columns.has(c));
+    const rows = (await this.read(path, shard, columns)).map((raw, row) => toRow(raw, TOKEN_COLUMNS, path, row));
     return {
-      tokens: rows.map((r) => toStrings(r.tokens)),
-      entropies: rows.map((r) => toNumbers(r.entropies)),
-      lossMask: rows.map((r) => toNumbers(r.loss_mask)),
-      entropyThreshold: rows.map((r) => toNumber(r.entropy_threshold)),
+      tokens: rows.map((r) => r.tokens),
+      entropies: rows.map((r) => r.entropies),
+      lossMask: rows.map((r) => r.lossMask),
+      entropyThreshold: rows.map((r) => r.entropyThreshold),
     };
   }
 
@@ -189,7 +149,7 @@ export class RolloutReader {
   async readCompletions(path: string, rowStart: number, rowEnd: number): Promise<string[]> {
     const shard = await this.shard(path);
     const rows = await this.read(path, shard, ['completion'], rowStart, rowEnd);
-    return rows.map((r) => String(r.completion ?? ''));
+    return rows.map((raw, i) => toRow(raw, ['completion'], path, rowStart + i).completion);
   }
 
   /** Rows whose prompt or completion contains `text` (case-insensitive). */
@@ -198,8 +158,9 @@ export class RolloutReader {
     const shard = await this.shard(path);
     const rows = await this.read(path, shard, ['prompt', 'completion']);
     const hits: number[] = [];
-    rows.forEach((r, row) => {
-      if (String(r.completion ?? '').toLowerCase().includes(needle) || String(r.prompt ?? '').toLowerCase().includes(needle)) {
+    rows.forEach((raw, row) => {
+      const r = toRow(raw, ['prompt', 'completion'], path, row);
+      if (r.completion.toLowerCase().includes(needle) || r.prompt.toLowerCase().includes(needle)) {
         hits.push(row);
       }
     });
@@ -229,7 +190,7 @@ export class RolloutReader {
 
   /** The prompts.jsonl of a rollouts folder, kept for the most recently followed runs. */
   private sidecar(dir: string): PromptSidecar {
-    const sidecar = this.sidecars.get(dir) ?? new PromptSidecar(join(dir, PROMPT_SIDECAR), this.maxSidecarPrompts);
+    const sidecar = this.sidecars.get(dir) ?? new PromptSidecar(join(dir, RUN_FILES.promptIndex), this.maxSidecarPrompts);
     this.sidecars.delete(dir);
     this.sidecars.set(dir, sidecar);
     if (this.sidecars.size > SIDECARS) this.sidecars.delete(this.sidecars.keys().next().value as string);
@@ -255,7 +216,7 @@ export class RolloutReader {
     // Outside the footer cache: one scan of every step must not evict the footers of the steps in view.
     const cached = this.footers.get(path);
     const shard = await (cached?.stamp === stamp.key ? cached.shard : this.load(path, stamp));
-    const prompts = promptsInFooter(shard.metadata) ?? (await this.read(path, shard, ['prompt'])).map((r) => String(r.prompt ?? ''));
+    const prompts = (await this.read(path, shard, ['prompt'])).map((raw, row) => toRow(raw, ['prompt'], path, row).prompt);
     const hashes = Float64Array.from(new Set(prompts), promptNumber);
     this.prompts.set(path, stamp.key, hashes);
     return hashes;
@@ -264,13 +225,13 @@ export class RolloutReader {
   private async read(
     path: string,
     shard: OpenShard,
-    columns: string[],
+    columns: readonly string[],
     rowStart?: number,
     rowEnd?: number,
   ): Promise<Record<string, unknown>[]> {
     try {
       return await withFile(path, shard.size, async (file) => {
-        const rows = await parquetReadObjects({ file, metadata: shard.metadata, columns, rowStart, rowEnd, compressors });
+        const rows = await parquetReadObjects({ file, metadata: shard.metadata, columns: [...columns], rowStart, rowEnd, compressors });
         return rows as Record<string, unknown>[];
       });
     } catch (error) {
@@ -306,7 +267,7 @@ export class RolloutReader {
     } catch (error) {
       throw new RolloutShardError(path, `not a readable Parquet file: ${errorMessage(error)}`);
     }
-    const format = metadata.key_value_metadata?.find((kv) => kv.key === 'rlstudio.format')?.value;
+    const format = metadata.key_value_metadata?.find((kv) => kv.key === SHARD_FORMAT_KEY)?.value;
     if (format !== undefined && format !== RUN_FORMAT) {
       throw new RolloutShardError(path, `format '${format}' is not supported (expected '${RUN_FORMAT}')`);
     }

@@ -5,7 +5,7 @@ import type { TailResult } from './jsonlTail';
 import { JsonlTail } from './jsonlTail';
 import { ColumnarMetrics, toMetricRow } from './metricTable';
 import type { CheckpointInfo, DerivedStatus, MetricsAppended, Run, RunEvent, RunManifest, RunProblem } from './model';
-import { RUN_STATUSES } from './model';
+import { manifestProblem, RUN_FILES, runPaths, stepOfCheckpoint, stepOfShard } from './runFormat';
 import type { Liveness } from './status';
 import { defaultLiveness, deriveStatus, readTail } from './status';
 
@@ -13,8 +13,6 @@ const MAX_RECENT_EVENTS = 200;
 const MAX_PROBLEMS = 50;
 /** A run folder with logs but no run.json for this long is a trainer that failed to start. */
 const NO_MANIFEST_TIMEOUT_S = 120;
-const ROLLOUT_FILE = /^step-(\d{8})\.parquet$/;
-const CHECKPOINT_DIR = /^checkpoint-(\d+)$/;
 
 /**
  * One run directory, read incrementally: `refresh()` re-reads run.json only when it changed, tails
@@ -31,6 +29,7 @@ export class RunReader implements Run {
   readonly onDidChange = this.changed.event;
   readonly onDidAppendMetrics = this.appended.event;
 
+  private readonly paths: ReturnType<typeof runPaths>;
   private readonly eventsTail: JsonlTail;
   private readonly metricsTail: JsonlTail;
   private manifestStamp = '';
@@ -49,8 +48,9 @@ export class RunReader implements Run {
     private readonly liveness: (lastSignOfLife: number | undefined) => Liveness = defaultLiveness,
   ) {
     this.id = path.basename(dir);
-    this.eventsTail = new JsonlTail(path.join(dir, 'events.jsonl'));
-    this.metricsTail = new JsonlTail(path.join(dir, 'metrics.jsonl'));
+    this.paths = runPaths(dir);
+    this.eventsTail = new JsonlTail(this.paths.events);
+    this.metricsTail = new JsonlTail(this.paths.metrics);
   }
 
   name(): string {
@@ -63,7 +63,7 @@ export class RunReader implements Run {
     return [...this.steps];
   }
   rolloutsFile(step: number): string {
-    return path.join(this.dir, 'rollouts', `step-${String(step).padStart(8, '0')}.parquet`);
+    return this.paths.shard(step);
   }
   checkpoints(): CheckpointInfo[] {
     return [...this.ckpts];
@@ -118,7 +118,7 @@ export class RunReader implements Run {
   }
 
   private async readManifest(): Promise<boolean> {
-    const file = path.join(this.dir, 'run.json');
+    const file = this.paths.manifest;
     let stamp: string;
     try {
       const st = await fs.stat(file);
@@ -129,20 +129,20 @@ export class RunReader implements Run {
     if (stamp === this.manifestStamp) return false;
     this.manifestStamp = stamp;
     if (stamp === 'missing') {
-      this.setProblems('run.json', this.manifest ? [{ file: 'run.json', message: 'run.json was deleted' }] : []);
+      this.setProblems(RUN_FILES.manifest, this.manifest ? [{ file: RUN_FILES.manifest, message: `${RUN_FILES.manifest} was deleted` }] : []);
       return true;
     }
     try {
       const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
-      const problem = checkManifest(parsed);
+      const problem = manifestProblem(parsed);
       if (problem) throw new Error(problem);
       this.manifest = parsed as RunManifest;
       const updated = Date.parse(this.manifest.updatedAt) / 1000;
       if (Number.isFinite(updated)) this.noteLife(updated);
-      this.setProblems('run.json', []);
+      this.setProblems(RUN_FILES.manifest, []);
     } catch (err) {
       this.manifestStamp = ''; // try again next time: a writer may not have finished
-      this.setProblems('run.json', [{ file: 'run.json', message: (err as Error).message }]);
+      this.setProblems(RUN_FILES.manifest, [{ file: RUN_FILES.manifest, message: (err as Error).message }]);
     }
     return true;
   }
@@ -162,7 +162,7 @@ export class RunReader implements Run {
       this.recent = [];
       this.heartbeatT = undefined;
     }
-    this.addLineProblems('events.jsonl', reset, bad);
+    this.addLineProblems(RUN_FILES.events, reset, bad);
     for (const row of rows) {
       if (typeof row !== 'object' || row === null || typeof (row as RunEvent).t !== 'number') continue;
       const event = row as RunEvent;
@@ -211,21 +211,20 @@ export class RunReader implements Run {
       this.noteStep(row.step);
       this.noteLife(row.t);
     }
-    this.addLineProblems('metrics.jsonl', reset, problems);
+    this.addLineProblems(RUN_FILES.metrics, reset, problems);
     return reset || rows.length > 0 ? from : undefined;
   }
 
   private async listFiles(): Promise<boolean> {
-    const steps = (await readdirOrEmpty(path.join(this.dir, 'rollouts')))
-      .map((f) => ROLLOUT_FILE.exec(f))
-      .filter((m) => m !== null)
-      .map((m) => Number(m[1]))
+    const steps = (await readdirOrEmpty(this.paths.rollouts))
+      .flatMap((f) => stepOfShard(f) ?? [])
       .sort((a, b) => a - b);
-    const ckptRoot = path.join(this.dir, 'checkpoints');
+    const ckptRoot = this.paths.checkpoints;
     const ckpts = (await readdirOrEmpty(ckptRoot))
-      .map((f) => CHECKPOINT_DIR.exec(f))
-      .filter((m) => m !== null)
-      .map((m) => ({ step: Number(m[1]), dir: path.join(ckptRoot, m[0]) }))
+      .flatMap((f) => {
+        const step = stepOfCheckpoint(f);
+        return step === undefined ? [] : [{ step, dir: path.join(ckptRoot, f) }];
+      })
       .sort((a, b) => a.step - b.step);
     const changed = steps.join() !== this.steps.join() || ckpts.map((c) => c.step).join() !== this.ckpts.map((c) => c.step).join();
     this.steps = steps;
@@ -239,7 +238,7 @@ export class RunReader implements Run {
       this.derived = await this.deriveWithoutManifest();
     } else {
       const next = deriveStatus(this.manifest, this.liveness(this.signOfLifeT));
-      if (next.reason) next.stderrTail = this.derived.reason ? this.derived.stderrTail : await readTail(path.join(this.dir, 'logs', 'stderr.log'));
+      if (next.reason) next.stderrTail = this.derived.reason ? this.derived.stderrTail : await readTail(this.paths.log('stderr.log'));
       this.derived = next;
     }
     return JSON.stringify(this.derived) !== before;
@@ -247,7 +246,7 @@ export class RunReader implements Run {
 
   /** Only logs/ exists: the launcher made the folder; the trainer has not written run.json (yet). */
   private async deriveWithoutManifest(): Promise<DerivedStatus> {
-    const stderr = path.join(this.dir, 'logs', 'stderr.log');
+    const stderr = this.paths.log('stderr.log');
     let age = 0;
     try {
       age = Date.now() / 1000 - (await fs.stat(stderr)).mtimeMs / 1000;
@@ -277,15 +276,6 @@ export class RunReader implements Run {
     if (problems.length) this.fileProblems.set(file, problems);
     else this.fileProblems.delete(file);
   }
-}
-
-function checkManifest(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return 'run.json is not a JSON object';
-  const v = value as Record<string, unknown>;
-  if (!RUN_STATUSES.includes(v.status as never)) return `run.json: field "status" must be one of ${RUN_STATUSES.join(', ')}`;
-  if (typeof v.pid !== 'number') return 'run.json: field "pid" must be a number';
-  if (typeof v.host !== 'string') return 'run.json: field "host" must be a string';
-  return undefined;
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {

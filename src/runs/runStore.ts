@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Emitter } from './emitter';
 import type { Run, RunStore } from './model';
 import { LIVE_STATUSES } from './model';
+import { runPaths } from './runFormat';
 import { RunReader } from './runReader';
 import type { Liveness } from './status';
 import { defaultLiveness } from './status';
@@ -96,7 +97,7 @@ export class FsRunStore implements RunStore {
       for (const entry of entries) {
         if (!entry.isDirectory()) continue;
         const dir = path.join(root, entry.name);
-        if (fs.existsSync(path.join(dir, 'run.json')) || fs.existsSync(path.join(dir, 'logs'))) found.add(dir);
+        if (fs.existsSync(runPaths(dir).manifest) || fs.existsSync(runPaths(dir).logs)) found.add(dir);
       }
     }
     for (const dir of found) if (!this.byDir(dir)) await this.add(dir);

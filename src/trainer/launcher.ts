@@ -6,7 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunManifest } from '../runs/model';
 import { LIVE_STATUSES } from '../runs/model';
+import { runPaths, type ControlRequest } from '../runs/runFormat';
 import { isPidAlive } from '../runs/status';
+import type { TrainerCli } from '../python/interpreter';
 
 /** `<root>/<YYYYMMDD-HHMMSS>-<name>` (UTC), made unique with a numeric suffix if taken. */
 export function newRunDir(root: string, name: string, now = new Date()): string {
@@ -18,12 +20,6 @@ export function newRunDir(root: string, name: string, now = new Date()): string 
 }
 
 /** How to invoke the `rlstudio` CLI, e.g. `<venv>/bin/rlstudio` with no extra args. */
-export interface TrainerCli {
-  command: string;
-  args: string[];
-  env?: NodeJS.ProcessEnv;
-}
-
 export interface Launched {
   pid: number;
   runDir: string;
@@ -36,9 +32,10 @@ export interface Launched {
  * reload does not kill it), with stdout and stderr appended to `<runDir>/logs/`.
  */
 export function spawnTrainer(cli: TrainerCli, args: string[], runDir: string, cwd = path.dirname(runDir)): Launched {
-  fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
-  const out = fs.openSync(path.join(runDir, 'logs', 'stdout.log'), 'a');
-  const err = fs.openSync(path.join(runDir, 'logs', 'stderr.log'), 'a');
+  const paths = runPaths(runDir);
+  fs.mkdirSync(paths.logs, { recursive: true });
+  const out = fs.openSync(paths.log('stdout.log'), 'a');
+  const err = fs.openSync(paths.log('stderr.log'), 'a');
   try {
     const child = spawn(cli.command, [...cli.args, ...args], {
       cwd,
@@ -49,7 +46,7 @@ export function spawnTrainer(cli: TrainerCli, args: string[], runDir: string, cw
     const exited = new Promise<number | string>((resolve) => {
       child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
       child.on('error', (e) => {
-        fs.appendFileSync(path.join(runDir, 'logs', 'stderr.log'), `RL Studio could not start ${cli.command}: ${e.message}\n`);
+        fs.appendFileSync(paths.log('stderr.log'), `RL Studio could not start ${cli.command}: ${e.message}\n`);
         resolve(e.message);
       });
     });
@@ -71,9 +68,10 @@ export function resumeRun(cli: TrainerCli, runDir: string): Launched {
 }
 
 /** Drops a request file the trainer acts on at its next step boundary. */
-export function requestControl(runDir: string, request: 'stop' | 'save'): void {
-  fs.mkdirSync(path.join(runDir, 'control'), { recursive: true });
-  fs.writeFileSync(path.join(runDir, 'control', request), new Date().toISOString() + '\n');
+export function requestControl(runDir: string, request: ControlRequest): void {
+  const paths = runPaths(runDir);
+  fs.mkdirSync(paths.control, { recursive: true });
+  fs.writeFileSync(paths.controlFile(request), new Date().toISOString() + '\n');
 }
 
 export type StopStage = 'requested' | 'terminated' | 'killed' | 'ended';
@@ -132,7 +130,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 
 export function readManifest(runDir: string): RunManifest | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as RunManifest;
+    return JSON.parse(fs.readFileSync(runPaths(runDir).manifest, 'utf8')) as RunManifest;
   } catch {
     return undefined;
   }

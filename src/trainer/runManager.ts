@@ -1,14 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Log } from '../log';
+import { COMMAND_IDS } from '../commandIds';
 import { readConfig } from '../config';
-import { matchesGlob } from '../configs/glob';
+import { configGlob, isRunConfig } from '../configs/runConfigFiles';
 import { resolveInterpreter, trainerCli } from '../python/interpreter';
 import type { Run } from '../runs/model';
 import { LIVE_STATUSES } from '../runs/model';
+import { runPaths, runsRoot } from '../runs/runFormat';
 import type { FsRunStore } from '../runs/runStore';
 import type { RunNode } from '../views/runTree';
-import type { Launched, TrainerCli } from './launcher';
+import type { TrainerCli } from '../python/interpreter';
+import type { Launched } from './launcher';
 import { newRunDir, requestControl, resumeRun, startRun, stopRun, validateConfig } from './launcher';
 import { RunOutput } from './runOutput';
 
@@ -22,7 +26,7 @@ export class RunManager implements vscode.Disposable {
 
   constructor(
     private readonly store: FsRunStore,
-    private readonly log: { info(m: string): void; error(m: string): void },
+    private readonly log: Log,
   ) {}
 
   /** Refuses, with the explanation, when the workspace is untrusted. */
@@ -63,7 +67,7 @@ export class RunManager implements vscode.Disposable {
       void vscode.commands.executeCommand('workbench.actions.view.problems');
       return undefined;
     }
-    const runDir = newRunDir(path.join(folder.uri.fsPath, '.rlstudio', 'runs'), path.basename(config.fsPath));
+    const runDir = newRunDir(runsRoot(folder.uri.fsPath), path.basename(config.fsPath));
     this.log.info(`starting ${cli.command} ${cli.args.join(' ')} train ${config.fsPath} --run-dir ${runDir}`);
     const launched = startRun(cli, config.fsPath, runDir);
     return this.follow(launched, 'Starting');
@@ -146,7 +150,7 @@ export class RunManager implements vscode.Disposable {
     const run = node?.run;
     if (!run) return;
     const config = run.manifest?.configPath;
-    const target = config && fs.existsSync(config) ? config : path.join(run.dir, 'run.json');
+    const target = config && fs.existsSync(config) ? config : runPaths(run.dir).manifest;
     await vscode.window.showTextDocument(vscode.Uri.file(target));
   }
 
@@ -161,7 +165,7 @@ export class RunManager implements vscode.Disposable {
   async open(node: RunNode | undefined): Promise<void> {
     if (!node?.run) return;
     const commands = await vscode.commands.getCommands(true);
-    if (commands.includes('rlstudio.openDashboard')) await vscode.commands.executeCommand('rlstudio.openDashboard', node);
+    if (commands.includes(COMMAND_IDS.openDashboard)) await vscode.commands.executeCommand(COMMAND_IDS.openDashboard, node);
     else this.showLog(node);
   }
 
@@ -256,7 +260,7 @@ async function pickConfig(): Promise<vscode.Uri | undefined> {
   const files = await vscode.workspace.findFiles(configGlob(), '**/{node_modules,.venv,.rlstudio}/**', 200);
   if (!files.length) {
     const create = await vscode.window.showInformationMessage('No run config (*.rlstudio.yaml) in this workspace.', 'Create Run Config');
-    if (create) await vscode.commands.executeCommand('rlstudio.createRunConfig');
+    if (create) await vscode.commands.executeCommand(COMMAND_IDS.createRunConfig);
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
@@ -264,12 +268,4 @@ async function pickConfig(): Promise<vscode.Uri | undefined> {
     { title: 'Start Run: pick a run config' },
   );
   return pick?.uri;
-}
-
-export function configGlob(): string {
-  return readConfig().runConfigGlob;
-}
-
-export function isRunConfig(uri: vscode.Uri): boolean {
-  return matchesGlob(uri.fsPath, configGlob());
 }

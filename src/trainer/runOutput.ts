@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { runPaths } from '../runs/runFormat';
 
 /** A per-run output channel showing logs/stdout.log and logs/stderr.log as they grow. */
 export class RunOutput implements vscode.Disposable {
@@ -15,8 +15,8 @@ export class RunOutput implements vscode.Disposable {
   }
 
   poll(): void {
-    for (const file of ['stdout.log', 'stderr.log']) {
-      const full = path.join(this.runDir, 'logs', file);
+    for (const file of ['stdout.log', 'stderr.log'] as const) {
+      const full = runPaths(this.runDir).log(file);
       let size: number;
       try {
         size = fs.statSync(full).size;

@@ -1,5 +1,9 @@
 // Text shown for runs in the explorer and the status bar. Pure functions: unit-tested without VS Code.
+import { formatNumber } from '../common/format';
 import type { Run, RunStatus } from '../runs/model';
+
+/** Decimals of a metric in a tree item or the status bar (the dashboard's readout shows 4). */
+const RUN_DIGITS = 2;
 
 /** `step 120/500 · reward 0.62`, prefixed with the status unless running (parts omitted when unknown). */
 export function describeRun(run: Run): string {
@@ -10,16 +14,9 @@ export function describeRun(run: Run): string {
   if (step !== undefined) parts.push(max ? `step ${step}/${max}` : `step ${step}`);
   else if (max) parts.push(`0/${max} steps`);
   const reward = run.metrics.latest('reward');
-  if (reward !== undefined) parts.push(`reward ${formatNumber(reward)}`);
+  if (reward !== undefined) parts.push(`reward ${formatNumber(reward, RUN_DIGITS)}`);
   if (run.derived.reason) parts.push(run.derived.reason);
   return parts.join(' · ');
-}
-
-export function formatNumber(x: number): string {
-  if (x === 0) return '0';
-  const abs = Math.abs(x);
-  if (abs >= 1000 || abs < 0.001) return x.toExponential(2);
-  return String(Number(x.toPrecision(abs >= 1 ? 4 : 2)));
 }
 
 /** `1h 02m`, `3m 20s`, `12s`. */

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { COMMAND_IDS } from '../commandIds';
 import type { CheckpointInfo, Run, RunStatus, RunStore } from '../runs/model';
+import { LOG_FILES, RUN_FILES, runPaths } from '../runs/runFormat';
 import { describeRun, formatDuration, runDuration, STATUS_LABELS } from './format';
 
 /** Tree nodes. Commands contributed to the run explorer receive these as their first argument. */
@@ -56,7 +58,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
       case 'rollouts':
         return run.recordedSteps().map((step) => ({ kind: 'rolloutStep', run, step }));
       case 'logs':
-        return ['stdout.log', 'stderr.log', 'trainer.log'].map((f) => ({ kind: 'log', run, file: path.join(run.dir, 'logs', f) }));
+        return LOG_FILES.map((f) => ({ kind: 'log', run, file: runPaths(run.dir).log(f) }));
       default:
         return [];
     }
@@ -103,15 +105,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
         item.id = `${run.id}/rollouts/${node.step}`;
         item.iconPath = new vscode.ThemeIcon('symbol-array');
         item.contextValue = 'rolloutStep';
-        item.command = { command: 'rlstudio.inspectRollouts', title: 'Inspect Rollouts', arguments: [node] };
+        item.command = { command: COMMAND_IDS.inspectRollouts, title: 'Inspect Rollouts', arguments: [node] };
         return item;
       }
       case 'config': {
         const item = new vscode.TreeItem('Config', None);
         item.id = `${run.id}/config`;
         item.iconPath = new vscode.ThemeIcon('settings-gear');
-        item.description = run.manifest?.configPath ? path.basename(run.manifest.configPath) : 'run.json';
-        item.command = { command: 'rlstudio.openRunConfig', title: 'Open Config', arguments: [node] };
+        item.description = run.manifest?.configPath ? path.basename(run.manifest.configPath) : RUN_FILES.manifest;
+        item.command = { command: COMMAND_IDS.openRunConfig, title: 'Open Config', arguments: [node] };
         return item;
       }
       case 'logs': {

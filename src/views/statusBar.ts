@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { COMMAND_IDS } from '../commandIds';
 import type { Run, RunStore } from '../runs/model';
 import { LIVE_STATUSES } from '../runs/model';
 import { describeRun } from './format';
@@ -44,7 +45,7 @@ export class RunStatusBar implements vscode.Disposable {
     this.item.text = `${icon} ${run.name()}${desc ? ` ${desc}` : ''}`;
     this.item.tooltip = `RL Studio run ${run.name()}: ${status}. Click to open it.`;
     this.item.backgroundColor = status === 'failed' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.command = { command: 'rlstudio.openRun', title: 'Open Run', arguments: [{ kind: 'run', run }] };
+    this.item.command = { command: COMMAND_IDS.openRun, title: 'Open Run', arguments: [{ kind: 'run', run }] };
     this.item.show();
   }
 

@@ -3,6 +3,7 @@
 // way to restart. Runs nothing in an untrusted workspace.
 
 import * as vscode from 'vscode';
+import type { Log } from '../log';
 import { resolveInterpreter } from '../python/interpreter';
 import { WorkerClient, type RequestOptions, type WorkerCrash } from './workerClient';
 import type { WorkerMethod, WorkerMethods } from './protocol';
@@ -12,7 +13,7 @@ export class WorkerHost implements vscode.Disposable {
   private python: string | undefined;
   private readonly output: vscode.OutputChannel;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly log: Log) {
     this.output = vscode.window.createOutputChannel('RL Studio Worker');
   }
 

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { startSession, type Session } from './harness';
+import { runPaths } from '../../src/runs/runFormat';
 
 const ROOT = resolve(__dirname, '..', '..');
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
@@ -31,8 +32,8 @@ function copyRun(root: string, id: string, workspace: string, manifestChanges: R
   const run = join(root, id);
   mkdirSync(run, { recursive: true });
   cpSync(RUN, run, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(run, 'run.json'), JSON.stringify({ ...manifest, configPath: join(workspace, 'fixture.rlstudio.yaml'), ...manifestChanges }));
+  const manifest = JSON.parse(readFileSync(runPaths(run).manifest, 'utf8')) as Record<string, unknown>;
+  writeFileSync(runPaths(run).manifest, JSON.stringify({ ...manifest, configPath: join(workspace, 'fixture.rlstudio.yaml'), ...manifestChanges }));
 }
 
 function makeWorkspace(): string {
@@ -58,7 +59,7 @@ function readCompletions(shard: string): string[] {
 
 before(async () => {
   const workspace = makeWorkspace();
-  completions = readCompletions(readdirSync(join(RUN, 'rollouts')).filter((name) => name.endsWith('.parquet')).sort().at(-1)!); // what the Lab opens
+  completions = readCompletions(readdirSync(runPaths(RUN).rollouts).filter((name) => name.endsWith('.parquet')).sort().at(-1)!); // what the Lab opens
   completionsAtStep2 = readCompletions('step-00000002.parquet');
   vs = await startSession({ name: 'rewardLab', workspace, copyWorkspace: false, settings: {
       'rlstudio.pythonPath': PYTHON,

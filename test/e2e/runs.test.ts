@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ROOT } from "../../scripts/lib.mjs";
 import { startSession, type Session } from "./harness";
+import { runPaths } from "../../src/runs/runFormat";
 
 const PYTHON = join(ROOT, ".venv", "bin", "python");
 let vs: Session;
@@ -52,7 +53,7 @@ function runDirs(): string[] {
 
 function readManifest(dir: string): { status: string; pid: number } | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+    return JSON.parse(readFileSync(runPaths(dir).manifest, "utf8"));
   } catch {
     return undefined;
   }
@@ -129,7 +130,7 @@ test("stop the run: the Runs view says Stopped and the run has a checkpoint", { 
     await vs.treeItem("Runs", /grpo-run/).filter({ hasText: "Stopped" }).waitFor({ timeout: 120_000 });
     const [run] = runDirs();
     assert.equal(readManifest(run)?.status, "stopped");
-    assert.ok(readdirSync(join(run, "checkpoints")).some((d) => d.startsWith("checkpoint-")));
+    assert.ok(readdirSync(runPaths(run).checkpoints).some((d) => d.startsWith("checkpoint-")));
     await vs.screenshot("run-stopped");
   }));
 
@@ -147,7 +148,7 @@ test("resume the stopped run: it continues from its checkpoint; stop it again", 
       await vs.page.waitForTimeout(250);
     }
     const [run] = runDirs();
-    assert.equal(JSON.parse(readFileSync(join(run, "run.json"), "utf8")).resumedFrom?.step > 0, true);
+    assert.equal(JSON.parse(readFileSync(runPaths(run).manifest, "utf8")).resumedFrom?.step > 0, true);
     await vs.runCommand("RL Studio: Stop Run");
     await vs.treeItem("Runs", /grpo-run/).filter({ hasText: "Stopped" }).waitFor({ timeout: 120_000 });
   }));

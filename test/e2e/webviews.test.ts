@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ROOT } from "../../scripts/lib.mjs";
 import { startSession, type Session } from "./harness";
+import { runPaths } from "../../src/runs/runFormat";
 
 const VENV = join(ROOT, ".venv", "bin");
 let vs: Session;
@@ -50,12 +51,12 @@ function makeWorkspace(): string {
 
 function startTrainer(workspace: string): ChildProcess {
   const runDir = join(workspace, ".rlstudio", "runs", "20260101-000000-watch");
-  mkdirSync(join(runDir, "logs"), { recursive: true });
+  mkdirSync(runPaths(runDir).logs, { recursive: true });
   return spawn(join(VENV, "rlstudio"), ["train", join(workspace, "watch.rlstudio.yaml"), "--run-dir", runDir], {
     cwd: workspace,
     detached: true,
     env: { ...process.env, HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
-    stdio: ["ignore", openSync(join(runDir, "logs", "stdout.log"), "a"), openSync(join(runDir, "logs", "stderr.log"), "a")],
+    stdio: ["ignore", openSync(runPaths(runDir).log('stdout.log'), "a"), openSync(runPaths(runDir).log('stderr.log'), "a")],
   });
 }
 

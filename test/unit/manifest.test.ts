@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { COMMANDS } from "../../src/commands";
+import { COMMAND_IDS } from "../../src/commandIds";
+import { COMMANDS } from "../../src/wiring/commands";
 
 interface Manifest {
   main: string;
@@ -20,8 +21,9 @@ interface Manifest {
 
 const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as Manifest;
 
-test("every command in src/commands.ts is declared in package.json, and the other way round", () => {
+test("every command in src/commandIds.ts is declared in package.json and has a handler, and the other way round", () => {
   const declared = manifest.contributes.commands.map((c) => c.command).sort();
+  assert.deepEqual(Object.values(COMMAND_IDS).sort(), declared);
   assert.deepEqual(Object.keys(COMMANDS).sort(), declared);
 });
 

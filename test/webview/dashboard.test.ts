@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_DASHBOARD_STATE, type DashboardInit, type DashboardSnapshot, type DashboardState, type RunMetrics } from '../../src/webviews/dashboard/protocol';
 import { jsonForScript } from '../../src/webviews/shared/html';
-import { formatNumber } from '../../webview/shared/dom';
+import { formatNumber } from '../../src/common/format';
 import { THEMES, openApp } from './harness';
 
 const STEPS = Array.from({ length: 20 }, (_, i) => i + 1);

@@ -6,7 +6,7 @@
 //   - a strict CSP like the extension's (default-src 'none', scripts by nonce); violations are recorded.
 //
 //   const app = await openApp("inspector", { theme: "dark", initialState: {...} });
-//   await app.sendToApp({ method: "rollouts/step/didChange", params: {...} });
+//   await app.sendToApp({ kind: "notification", method: "inspector/steps/didChange", params: {...} }); // typed by the protocol
 //   await app.waitForPosted((m) => m.method === "ready");
 //   await app.screenshot("inspector-dark");
 //
@@ -20,6 +20,11 @@ import { join, normalize, resolve } from "node:path";
 import { after } from "node:test";
 import * as esbuild from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
+import type { DashboardProtocol } from "../../src/webviews/dashboard/protocol";
+import type { InspectorProtocol } from "../../src/webviews/inspector/protocol";
+import type { KpEditorProtocol } from "../../src/webviews/kpEditor/protocol";
+import type { RewardLabProtocol } from "../../src/webviews/rewardLab/protocol";
+import type { NotificationMethod, Protocol, WireMessage } from "../../src/webviews/shared/protocol";
 
 const ROOT = resolve(__dirname, "..", "..");
 const DIST = join(ROOT, "dist", "webview");
@@ -45,7 +50,23 @@ export interface OpenOptions {
 /** A posted message as the app sent it (structured-cloned, like VS Code does). */
 export type Message = Record<string, unknown>;
 
-/** Opens an app in a fresh page. */
+/** The protocol of each webview app (test-only fixtures have none). */
+interface AppProtocols {
+  dashboard: DashboardProtocol;
+  inspector: InspectorProtocol;
+  kpEditor: KpEditorProtocol;
+  rewardLab: RewardLabProtocol;
+}
+
+/** What the host may send an app of protocol P: a notification of P, or the answer to a request. */
+export type HostMessage<P extends Protocol> =
+  | { [M in NotificationMethod<P>]: { kind: "notification"; method: M; params: P["notifications"][M] } }[NotificationMethod<P>]
+  | Extract<WireMessage, { kind: "response" }>;
+
+/** Opens an app in a fresh page; `sendToApp` takes the messages of its protocol. */
+export async function openApp<N extends keyof AppProtocols>(name: N, options?: OpenOptions): Promise<App<HostMessage<AppProtocols[N]>>>;
+/** A test-only app (test/webview/fixtures/<name>/): any message. */
+export async function openApp(name: string, options?: OpenOptions): Promise<App>;
 export async function openApp(name: string, options: OpenOptions = {}): Promise<App> {
   const script = await locateBundle(name);
   const server = await startServer();
@@ -58,7 +79,8 @@ export async function openApp(name: string, options: OpenOptions = {}): Promise<
   return app;
 }
 
-export class App {
+/** An app in a page; `ToApp` is what the host may send it. */
+export class App<ToApp = Message> {
   /** Uncaught exceptions and console errors in the page. */
   readonly errors: string[] = [];
 
@@ -90,7 +112,7 @@ export class App {
   }
 
   /** Sends a message from the host to the app (a `message` event on its window, as in VS Code). */
-  async sendToApp(message: unknown): Promise<void> {
+  async sendToApp(message: ToApp): Promise<void> {
     await this.page.evaluate((data) => window.postMessage(data, "*"), message);
   }
 
@@ -105,10 +127,10 @@ export class App {
   }
 
   /** Closes this page and opens the app again with its saved state, as VS Code does when a hidden webview is restored. */
-  async reopen(): Promise<App> {
+  async reopen(): Promise<App<ToApp>> {
     const state = await this.state();
     await this.close();
-    return openApp(this.name, { ...this.options, initialState: state });
+    return (await openApp(this.name, { ...this.options, initialState: state })) as App<ToApp>;
   }
 
   /** The computed value of a CSS property of the first element matching `selector`. */

@@ -1,5 +1,5 @@
 // The rollout inspector's real bundle in headless Chromium. Host replies come from the real shard
-// reader over shards written by pyarrow (test/unit/webviews/make_shard.py), or are recorded replies
+// reader over shards written by pyarrow (test/unit/runs/make_shard.py), or are recorded replies
 // built here (the hostile-text corpus, a 32k-token rollout).
 
 import assert from 'node:assert/strict';
@@ -41,9 +41,9 @@ async function openInspector(handlers: Record<string, Handler>, options: { state
         const handler = handlers[m.method as string];
         try {
           if (!handler) throw new Error(`unhandled ${String(m.method)}`);
-          await app.sendToApp({ kind: 'response', id: m.id, result: await handler(m.params as Record<string, unknown>) });
+          await app.sendToApp({ kind: 'response', id: m.id as number, result: await handler(m.params as Record<string, unknown>) });
         } catch (error) {
-          await app.sendToApp({ kind: 'response', id: m.id, error: (error as Error).message }).catch(() => undefined);
+          await app.sendToApp({ kind: 'response', id: m.id as number, error: (error as Error).message }).catch(() => undefined);
         }
       }
       await new Promise((r) => setTimeout(r, 15));
@@ -137,7 +137,7 @@ describe('rollout inspector', () => {
     files = {};
     for (const step of [3, 7]) {
       files[step] = join(dir, `step-0000000${step}.parquet`);
-      execFileSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'test/unit/webviews/make_shard.py'), files[step], '--step', String(step), '--prompts', '3', '--group', '4', '--tokens', '10']);
+      execFileSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'test/unit/runs/make_shard.py'), files[step], '--step', String(step), '--prompts', '3', '--group', '4', '--tokens', '10']);
     }
   });
 

@@ -260,6 +260,10 @@ class RunConfig:
         return out
 
 
+# ---------------------------------------------------------------------------------------------
+# Loading and the schema
+
+
 def parse_config(text: str, source: str = "<config>", overrides: list[str] | None = None,
                  base_dir: str = ".") -> RunConfig:
     """Build a RunConfig from YAML text; raise ConfigError listing every problem."""

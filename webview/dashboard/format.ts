@@ -1,6 +1,6 @@
 // How the dashboard's charts write numbers and colours.
 
-import { formatNumber } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
 
 /**
  * A linear axis' tick label. chart.js's own formatter builds an Intl.NumberFormat per distinct

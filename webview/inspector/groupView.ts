@@ -1,7 +1,8 @@
 // All completions of one prompt side by side, with their rewards and advantages.
 
 import type { GroupCompletion } from '../../src/webviews/inspector/protocol';
-import { clear, el, formatNumber } from '../shared/dom';
+import { clear, el } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
 import { visibleSegments } from './tokenUnits';
 
 export class GroupView {

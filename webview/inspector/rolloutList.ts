@@ -2,7 +2,8 @@
 // Rows have a fixed height and only the visible ones are in the DOM, so 1,024 rollouts scroll smoothly.
 
 import type { RolloutFilter, RolloutSummary, SortKey, StepRollouts } from '../../src/webviews/inspector/protocol';
-import { el, formatNumber } from '../shared/dom';
+import { el } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
 import { visibleSegments } from './tokenUnits';
 
 export const ROW_HEIGHT = 24;

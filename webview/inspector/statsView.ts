@@ -2,7 +2,8 @@
 // that most often act as forks, with their mean entropy.
 
 import type { StepStats } from '../../src/webviews/inspector/protocol';
-import { clear, el, formatNumber } from '../shared/dom';
+import { clear, el } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
 import { visibleSegments } from './tokenUnits';
 
 export class StatsView {

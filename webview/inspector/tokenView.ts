@@ -4,7 +4,8 @@
 // one chunk). Hovering or focusing a token shows a card with its exact numbers.
 
 import type { Measure, RolloutDetail } from '../../src/webviews/inspector/protocol';
-import { append, clear, el, formatNumber } from '../shared/dom';
+import { append, clear, el } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
 import { SCALES, binOf, measureValue } from './colorScale';
 import { renderMarkdown } from './markdown';
 import { tokenUnits, visibleSegments, type TokenUnit } from './tokenUnits';

@@ -7,7 +7,8 @@ import '../shared/base.css';
 import './kpEditor.css';
 import type { KpEntry } from '../../src/knowledge/kpFile';
 import type { KpEditorProtocol, KpEditorSavedState, KpEditorState } from '../../src/webviews/kpEditor/protocol';
-import { clear, el, formatNumber } from '../shared/dom';
+import { clear, el } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
 import { HostConnection, readInitialState } from '../shared/ipc';
 import { History } from './history';
 

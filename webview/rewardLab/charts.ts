@@ -2,7 +2,8 @@
 // elements sized through the CSSOM, which the page's CSP allows).
 
 import type { LabResult } from '../../src/webviews/rewardLab/protocol';
-import { el, formatNumber } from '../shared/dom';
+import { el } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
 
 export function histograms(result: LabResult): HTMLElement {
   return el(

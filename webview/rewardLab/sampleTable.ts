@@ -2,7 +2,8 @@
 // and the recorded reward; sortable by any column, filtered by text and by outcome.
 
 import type { LabState, TableView } from '../../src/webviews/rewardLab/protocol';
-import { el, formatNumber } from '../shared/dom';
+import { el } from '../shared/dom';
+import { formatNumber } from '../../src/common/format';
 
 interface Row {
   index: number;

@@ -38,16 +38,3 @@ export function append(parent: Node, ...children: Child[]): void {
 export function clear(element: Element): void {
   element.replaceChildren();
 }
-
-export function formatNumber(value: number | null | undefined, digits = 3): string {
-  if (value === null || value === undefined) {
-    return '—';
-  }
-  if (!Number.isFinite(value)) {
-    return String(value);
-  }
-  if (value !== 0 && (Math.abs(value) >= 1e5 || Math.abs(value) < 1e-3)) {
-    return value.toExponential(2);
-  }
-  return Number(value.toFixed(digits)).toString();
-}

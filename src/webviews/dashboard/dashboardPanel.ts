@@ -2,6 +2,7 @@
 // only the appended rows as the trainer writes them (the app appends without redrawing everything).
 
 import * as vscode from 'vscode';
+import type { Log } from '../../log';
 import type { Disposable, Run, RunStore } from '../../runs/model';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import {
@@ -13,10 +14,6 @@ import {
   type DashboardState,
   type RunMetrics,
 } from './protocol';
-
-interface Logger {
-  error(message: string, ...args: unknown[]): void;
-}
 
 export class DashboardPanels implements vscode.Disposable {
   private host: WebviewPanelHost<DashboardProtocol> | undefined;
@@ -30,7 +27,7 @@ export class DashboardPanels implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly store: RunStore,
     private readonly openInspector: (runId: string, step: number) => void,
-    private readonly log: Logger,
+    private readonly log: Log,
   ) {
     // Runs appear asynchronously (e.g. after a window reload the store scans its folders while
     // the restored panel already asks for them): selected ids are kept even while unknown.

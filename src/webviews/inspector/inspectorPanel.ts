@@ -2,6 +2,7 @@
 // answers the app's requests with what it shows (summaries for lists, one rollout's tokens at a time).
 
 import * as vscode from 'vscode';
+import type { Log } from '../../log';
 import type { Run, RunStore } from '../../runs/model';
 import { RolloutReader, nearestStep, type StepRollouts } from '../../runs/rollouts';
 import { WebviewPanelHost } from '../shared/webviewPanel';
@@ -15,10 +16,6 @@ import {
   type RunSteps,
 } from './protocol';
 import { computeStepStats, type StepStats } from './stepStats';
-
-interface Logger {
-  error(message: string, ...args: unknown[]): void;
-}
 
 export class InspectorPanels implements vscode.Disposable {
   private host: WebviewPanelHost<InspectorProtocol> | undefined;
@@ -34,7 +31,7 @@ export class InspectorPanels implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: RunStore,
-    private readonly log: Logger,
+    private readonly log: Log,
   ) {
     this.storeListener = store.onDidChangeRuns(() => {
       const run = this.awaitedRun ? store.get(this.awaitedRun) : undefined;

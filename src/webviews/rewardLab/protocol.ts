@@ -2,8 +2,9 @@
 // sends commands, and saves what it shows (LabSavedState) for the host to restore after a window
 // reload. Type-only: the app imports this file with `import type`.
 
-import type { ErrorTriple } from '../../worker/protocol';
-import type { Histogram, TracebackFrame } from '../../rewards/labStats';
+import type { LabResult } from '../../rewards/labResult';
+
+export type { LabDiff, LabFailure, LabResult } from '../../rewards/labResult';
 
 /** A sample typed into the Lab, whole (it is the user's own text, not a rollout). */
 export interface TypedSample {
@@ -34,34 +35,6 @@ export interface LabSample {
   /** Rewards recorded during training (run samples only). */
   recordedTotal: number | null;
   recorded: Record<string, number | null>;
-}
-
-export interface LabFailure {
-  function: string;
-  indices: number[];
-  error: ErrorTriple;
-  frames: TracebackFrame[];
-}
-
-export interface LabDiff {
-  summary: string;
-  lowered: number[];
-  raised: number[];
-  nowFailing: number[];
-}
-
-export interface LabResult {
-  functions: string[];
-  scores: Record<string, (number | null)[]>;
-  total: (number | null)[];
-  failures: LabFailure[];
-  histograms: Record<string, Histogram | null>;
-  /** correlations[i][j] between functions[i] and functions[j]. */
-  correlations: (number | null)[][];
-  vsPrevious: LabDiff | null;
-  vsRecorded: LabDiff | null;
-  reason: 'manual' | 'save';
-  ranAt: string;
 }
 
 export interface LabState {

@@ -5,11 +5,13 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Log } from '../../log';
 import { buildResult, type RecordedRewards } from '../../rewards/labResult';
 import { missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
 import type { Run, RunStore } from '../../runs/model';
 import type { WorkerHost } from '../../worker/workerHost';
 import type { RewardSample } from '../../worker/protocol';
+import { pickRun } from '../../views/pickRun';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import {
   EXCERPT_COMPLETION,
@@ -60,7 +62,7 @@ export class RewardLabPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly worker: WorkerHost,
     private readonly store: RunStore,
-    private readonly log: vscode.LogOutputChannel,
+    private readonly log: Log,
     onDispose: () => void,
     restored?: RestoredLab,
   ) {
@@ -139,11 +141,12 @@ export class RewardLabPanel implements vscode.Disposable {
     }
     if (kind === 'run') {
       const runs = runsWithRollouts(this.store);
-      const pick = await vscode.window.showQuickPick(
-        runs.map((run) => ({ label: run.name(), description: `${run.recordedSteps().length} recorded steps · ${run.dir}`, run })),
-        { placeHolder: runs.length ? 'Run whose rollouts to score' : 'No run with recorded rollouts (see the Runs view)' },
-      );
-      if (pick) await this.loadRun(pick.run.dir, undefined);
+      const pick = await pickRun(runs, {
+        placeHolder: runs.length ? 'Run whose rollouts to score' : 'No run with recorded rollouts (see the Runs view)',
+        alwaysAsk: true,
+        describe: (run) => `${run.recordedSteps().length} recorded steps · ${run.dir}`,
+      });
+      if (pick) await this.loadRun(pick.dir, undefined);
       return;
     }
     const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'parquet'] } });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { PROMPT_SIDECAR, promptKey } from '../../../src/runs/promptSidecar';
+import { promptKey } from '../../../src/runs/promptSidecar';
+import { runPaths } from '../../../src/runs/runFormat';
 import { RolloutReader } from '../../../src/runs/rollouts';
 import { RunReader } from '../../../src/runs/runReader';
 import { FsRunStore } from '../../../src/runs/runStore';
@@ -17,13 +18,13 @@ test('completed-tiny: status, metrics, rollouts and checkpoints as the trainer w
   assert.deepEqual(run.problems(), []);
   assert.equal(run.manifest?.format, 'rlstudio.run/1');
   assert.equal(run.derived.status, 'completed');
-  const metricLines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+  const metricLines = fs.readFileSync(runPaths(dir).metrics, 'utf8').trim().split('\n');
   assert.equal(run.metrics.length, metricLines.length);
   const last = JSON.parse(metricLines.at(-1)!) as { step: number; values: Record<string, number | null> };
   assert.equal(run.metrics.steps().at(-1), last.step);
   assert.ok(run.metricNames().includes('reward'));
   assert.equal(run.metrics.latest('reward'), [...metricLines].reverse().map((l) => JSON.parse(l).values.reward).find((v) => typeof v === 'number'));
-  const shards = fs.readdirSync(path.join(dir, 'rollouts')).flatMap((f) => /^step-(\d+)\.parquet$/.exec(f)?.[1] ?? []).map(Number);
+  const shards = fs.readdirSync(runPaths(dir).rollouts).flatMap((f) => /^step-(\d+)\.parquet$/.exec(f)?.[1] ?? []).map(Number); // any step-N shard on disk
   assert.deepEqual(run.recordedSteps(), shards.sort((a, b) => a - b));
   assert.deepEqual(run.checkpoints().map((c) => c.step), [run.manifest!.maxSteps]);
   assert.equal(run.lastStep(), run.manifest!.maxSteps);
@@ -32,7 +33,7 @@ test('completed-tiny: status, metrics, rollouts and checkpoints as the trainer w
 test('completed-tiny: prompts.jsonl has a line per shard with the keys of its prompts', async () => {
   const run = new RunReader(path.join(FIXTURES, 'completed-tiny'));
   await run.refresh();
-  const lines = fs.readFileSync(path.join(run.dir, 'rollouts', PROMPT_SIDECAR), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = fs.readFileSync(runPaths(run.dir).promptIndex, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const reader = new RolloutReader();
   const expected = await Promise.all(
     run.recordedSteps().map(async (step) => {

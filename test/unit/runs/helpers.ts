@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunManifest } from '../../../src/runs/model';
+import { runPaths } from '../../../src/runs/runFormat';
 
 export function tempDir(prefix = 'rlstudio-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -35,7 +36,7 @@ export function manifest(over: Partial<RunManifest> = {}): RunManifest {
 export function writeManifest(dir: string, m: RunManifest): void {
   const tmp = path.join(dir, `.run.json.${process.pid}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(m));
-  fs.renameSync(tmp, path.join(dir, 'run.json'));
+  fs.renameSync(tmp, runPaths(dir).manifest);
 }
 
 export function appendLines(file: string, rows: unknown[]): void {

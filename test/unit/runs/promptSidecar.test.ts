@@ -6,13 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PROMPT_SIDECAR, PromptSidecar, promptKey } from '../../../src/runs/promptSidecar';
-import { RolloutReader, shardFileName } from '../../../src/runs/rollouts';
+import { PromptSidecar, promptKey } from '../../../src/runs/promptSidecar';
+import { RolloutReader } from '../../../src/runs/rollouts';
+import { RUN_FILES, shardFileName } from '../../../src/runs/runFormat';
 import { tempDir } from './helpers';
 
 const PYTHON = join(__dirname, '../../../.venv/bin/python');
 const WRITE_SHARDS = join(__dirname, 'write_shards.py');
-const MAKE_SHARD = join(__dirname, '../webviews/make_shard.py');
+const MAKE_SHARD = join(__dirname, 'make_shard.py');
 
 const question = (p: number) => `<|user|>Question ${p}: what is 6 x 7?<|assistant|>`;
 
@@ -98,10 +99,10 @@ describe('prompt sidecar (rollouts/prompts.jsonl)', () => {
 
     writeBareShard(dir, 3, 1); // Question 0 only; its line is being written, and says Question 7
     const line = JSON.stringify({ step: 3, bytes: statSync(join(dir, shardFileName(3))).size, prompts: [promptKey(question(7))] });
-    appendFileSync(join(dir, PROMPT_SIDECAR), line.slice(0, 30));
+    appendFileSync(join(dir, RUN_FILES.promptIndex), line.slice(0, 30));
     assert.deepEqual(await reader.stepsWithPrompt(shardsOf(dir, [1, 2, 3]), question(7)), [], 'the shard tells');
     assert.equal(reader.footersParsed, 1);
-    appendFileSync(join(dir, PROMPT_SIDECAR), `${line.slice(30)}\n`);
+    appendFileSync(join(dir, RUN_FILES.promptIndex), `${line.slice(30)}\n`);
     assert.deepEqual(await reader.stepsWithPrompt(shardsOf(dir, [1, 2, 3]), question(7)), [3], 'the line tells');
   });
 
@@ -123,7 +124,7 @@ describe('prompt sidecar (rollouts/prompts.jsonl)', () => {
   it('starts over when the file is replaced, and skips lines that are not lines of it', async () => {
     const dir = rollouts();
     writeShards(dir, [1, 2], [2, 2]);
-    const file = join(dir, PROMPT_SIDECAR);
+    const file = join(dir, RUN_FILES.promptIndex);
     const [first, second] = readFileSync(file, 'utf8').split('\n');
     writeFileSync(file, `${first}\nnot json\n{"step": 2, "bytes": 1, "prompts": ["xyz"]}\n`);
     const reader = new RolloutReader();
@@ -139,7 +140,7 @@ describe('prompt sidecar (rollouts/prompts.jsonl)', () => {
   it('holds at most maxPrompts keys, dropping the steps read first', async () => {
     const dir = rollouts();
     writeShards(dir, [1, 2], [2, 2], [3, 1]);
-    const sidecar = new PromptSidecar(join(dir, PROMPT_SIDECAR), 3);
+    const sidecar = new PromptSidecar(join(dir, RUN_FILES.promptIndex), 3);
     await sidecar.refresh();
     assert.equal(sidecar.held, 3);
     const size = (step: number) => statSync(join(dir, shardFileName(step))).size;

@@ -7,10 +7,11 @@ import { RunReader } from '../../../src/runs/runReader';
 import { FsRunStore } from '../../../src/runs/runStore';
 import type { Liveness } from '../../../src/runs/status';
 import { appendLines, manifest, tempDir, writeManifest } from './helpers';
+import { runPaths } from '../../../src/runs/runFormat';
 
 function runDir(): string {
   const dir = path.join(tempDir(), '20261128-020000-demo');
-  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  fs.mkdirSync(runPaths(dir).logs, { recursive: true });
   return dir;
 }
 
@@ -21,17 +22,17 @@ function deadPid(): number {
 test('reads manifest, metrics (columnar, NaN for missing), events, rollouts and checkpoints', async () => {
   const dir = runDir();
   writeManifest(dir, manifest({ maxSteps: 500 }));
-  appendLines(path.join(dir, 'metrics.jsonl'), [
+  appendLines(runPaths(dir).metrics, [
     { step: 1, t: 10, values: { reward: 0.5, loss: 1 } },
     { step: 2, t: 11, values: { reward: null, kl: 0.1 }, extra: 'ignored' },
   ]);
-  appendLines(path.join(dir, 'events.jsonl'), [
+  appendLines(runPaths(dir).events, [
     { t: 10, type: 'status', status: 'running' },
     { t: 11, type: 'heartbeat', step: 3 },
     { t: 11, type: 'warning', message: 'careful' },
     { t: 12, type: 'brand_new_event', whatever: 1 },
   ]);
-  fs.mkdirSync(path.join(dir, 'rollouts'));
+  fs.mkdirSync(runPaths(dir).rollouts);
   fs.writeFileSync(path.join(dir, 'rollouts', 'step-00000002.parquet'), '');
   fs.writeFileSync(path.join(dir, 'rollouts', 'step-00000001.parquet'), '');
   fs.writeFileSync(path.join(dir, 'rollouts', '.step-00000003.parquet.tmp'), '');
@@ -56,12 +57,12 @@ test('reads manifest, metrics (columnar, NaN for missing), events, rollouts and 
   assert.deepEqual(run.recentEvents().map((e) => e.type), ['warning']);
   assert.deepEqual(appends, [0]);
 
-  appendLines(path.join(dir, 'metrics.jsonl'), [{ step: 3, t: 12, values: { reward: 0.7 } }]);
+  appendLines(runPaths(dir).metrics, [{ step: 3, t: 12, values: { reward: 0.7 } }]);
   await run.refresh();
   assert.deepEqual(appends, [0, 2]);
   assert.deepEqual([...run.metrics.column('reward')!], [0.5, NaN, 0.7]);
 
-  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), JSON.stringify({ step: 1, t: 1, values: { reward: 9 } }) + '\n');
+  fs.writeFileSync(runPaths(dir).metrics, JSON.stringify({ step: 1, t: 1, values: { reward: 9 } }) + '\n');
   await run.refresh();
   assert.deepEqual(appends, [0, 2, 0], 'truncation starts the table over');
   assert.deepEqual([...run.metrics.column('reward')!], [9]);
@@ -70,7 +71,7 @@ test('reads manifest, metrics (columnar, NaN for missing), events, rollouts and 
 test('a running run whose pid is dead on this host is failed, with the stderr tail', async () => {
   const dir = runDir();
   writeManifest(dir, manifest({ pid: deadPid() }));
-  fs.writeFileSync(path.join(dir, 'logs', 'stderr.log'), 'loading\nTraceback...\nKilled\n');
+  fs.writeFileSync(runPaths(dir).log('stderr.log'), 'loading\nTraceback...\nKilled\n');
   const run = new RunReader(dir);
   await run.refresh();
   assert.equal(run.manifest?.status, 'running');
@@ -94,7 +95,7 @@ test('a running run whose pid is alive stays running; a completed one is never r
 test('on another host, a run is failed only after 30 s without a heartbeat', async () => {
   const dir = runDir();
   writeManifest(dir, manifest({ host: 'gpu-node-7', pid: 1, updatedAt: new Date(0).toISOString() }));
-  appendLines(path.join(dir, 'events.jsonl'), [{ t: 1000, type: 'heartbeat', step: 4 }]);
+  appendLines(runPaths(dir).events, [{ t: 1000, type: 'heartbeat', step: 4 }]);
   let now = 1020;
   const liveness = (last: number | undefined): Liveness => ({ lastSignOfLife: last, now, host: 'laptop', isPidAlive: () => assert.fail('must not check a pid of another host') });
   const run = new RunReader(dir, liveness);
@@ -107,8 +108,8 @@ test('on another host, a run is failed only after 30 s without a heartbeat', asy
 
 test('bad files are reported with file and line, never thrown', async () => {
   const dir = runDir();
-  fs.writeFileSync(path.join(dir, 'run.json'), '{"status": "runn');
-  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '{"step":1,"t":1,"values":{}}\n{oops}\n{"step":"x"}\n');
+  fs.writeFileSync(runPaths(dir).manifest, '{"status": "runn');
+  fs.writeFileSync(runPaths(dir).metrics, '{"step":1,"t":1,"values":{}}\n{oops}\n{"step":"x"}\n');
   const run = new RunReader(dir);
   await run.refresh();
   const problems = run.problems();
@@ -130,7 +131,7 @@ test('100k metric lines stay in columnar memory', async () => {
   for (let step = 0; step < 100_000; step++) {
     lines.push(JSON.stringify({ step, t: step, values: Object.fromEntries(names.map((n, j) => [n, step + j])) }));
   }
-  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+  fs.writeFileSync(runPaths(dir).metrics, lines.join('\n') + '\n');
   lines.length = 0;
   global.gc?.();
   const before = process.memoryUsage();
@@ -163,7 +164,7 @@ test('the store finds runs under its roots, picks up new ones and updates live r
     assert.deepEqual(store.runs().map((r) => r.name()), ['b', 'a'], 'newest first');
 
     const run = store.get('20261128-020000-b')!;
-    appendLines(path.join(second, 'metrics.jsonl'), [{ step: 7, t: 1, values: { reward: 0.62 } }]);
+    appendLines(runPaths(second).metrics, [{ step: 7, t: 1, values: { reward: 0.62 } }]);
     await waitFor(() => run.lastStep() === 7);
     fs.rmSync(first, { recursive: true });
     await waitFor(() => store.runs().length === 1);
@@ -182,7 +183,7 @@ async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
 
 test('a run folder without run.json is starting, and failed once its stderr has been quiet for 2 minutes', async () => {
   const dir = runDir();
-  const stderr = path.join(dir, 'logs', 'stderr.log');
+  const stderr = runPaths(dir).log('stderr.log');
   fs.writeFileSync(stderr, 'ModuleNotFoundError: No module named rlstudio\n');
   const run = new RunReader(dir);
   await run.refresh();

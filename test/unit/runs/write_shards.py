@@ -1,5 +1,5 @@
 """Write rollout shards into a rollouts folder with the trainer's own writer (rlstudio.rollouts.write_shard),
-which also appends their lines to rollouts/prompts.jsonl. Rows as test/unit/webviews/make_shard.py makes them.
+which also appends their lines to rollouts/prompts.jsonl. Rows as test/unit/runs/make_shard.py makes them.
 
     .venv/bin/python test/unit/runs/write_shards.py ROLLOUTS_DIR STEP:PROMPTS [STEP:PROMPTS ...] --group 2
 """

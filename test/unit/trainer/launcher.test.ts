@@ -7,8 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { RunReader } from '../../../src/runs/runReader';
-import type { TrainerCli } from '../../../src/trainer/launcher';
+import type { TrainerCli } from '../../../src/python/interpreter';
 import { newRunDir, readManifest, requestControl, resumeRun, startRun, stopRun } from '../../../src/trainer/launcher';
+import { runPaths } from '../../../src/runs/runFormat';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
@@ -77,7 +78,7 @@ test('start, stop gracefully (stopped + checkpoint), resume, stop again', { skip
   await until('step 2', async () => (await run.refresh(), (run.lastStep() ?? 0) >= 2));
   assert.equal(run.derived.status, 'running');
   assert.equal(run.manifest?.pid, launched.pid, 'the spawned process is the trainer');
-  assert.ok(fs.existsSync(path.join(runDir, 'logs', 'stderr.log')));
+  assert.ok(fs.existsSync(runPaths(runDir).log('stderr.log')));
 
   const stages: string[] = [];
   const stage = await stopRun(runDir, { graceMs: 60_000, onStage: (s) => stages.push(s) });
@@ -88,7 +89,7 @@ test('start, stop gracefully (stopped + checkpoint), resume, stop again', { skip
   assert.equal(readManifest(runDir)?.status, 'stopped');
   const checkpoints = run.checkpoints();
   assert.ok(checkpoints.length >= 1, 'a graceful stop saves a checkpoint');
-  assert.ok(!fs.existsSync(path.join(runDir, 'control', 'stop')), 'the trainer consumed the stop request');
+  assert.ok(!fs.existsSync(runPaths(runDir).controlFile('stop')), 'the trainer consumed the stop request');
   const stoppedAt = checkpoints.at(-1)!.step;
 
   const resumed = resumeRun(CLI, runDir);

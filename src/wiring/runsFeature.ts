@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Log } from '../log';
 import { readConfig } from '../config';
 import { ConfigLanguage } from '../configs/configLanguage';
 import { createRunConfig } from '../configs/createConfig';
@@ -7,15 +8,11 @@ import { setUpEnvironment } from '../python/setupEnvironment';
 import { RunManager } from '../trainer/runManager';
 import { RunTreeProvider } from '../views/runTree';
 import type { RunNode } from '../views/runTree';
+import { pickRun } from '../views/pickRun';
 import { RunStatusBar } from '../views/statusBar';
-import type { Run } from './model';
-import { LIVE_STATUSES } from './model';
-import { FsRunStore } from './runStore';
-
-interface Log {
-  info(m: string): void;
-  error(m: string): void;
-}
+import { LIVE_STATUSES } from '../runs/model';
+import { runsRoot } from '../runs/runFormat';
+import { FsRunStore } from '../runs/runStore';
 
 /**
  * Everything about runs outside the webviews: the run store, the Runs view, the status bar item,
@@ -51,7 +48,7 @@ export class RunsFeature implements vscode.Disposable {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const extra = readConfig().runDirectories;
     const base = folders[0]?.uri.fsPath ?? process.cwd();
-    return [...folders.map((f) => path.join(f.uri.fsPath, '.rlstudio', 'runs')), ...extra.map((d) => path.resolve(base, d))];
+    return [...folders.map((f) => runsRoot(f.uri.fsPath)), ...extra.map((d) => path.resolve(base, d))];
   }
 
   // --- commands ---
@@ -105,15 +102,7 @@ export class RunsFeature implements vscode.Disposable {
   /** A quick pick of runs; `live` true: only live ones, false: only ended ones. */
   private async pick(title: string, live?: boolean): Promise<RunNode | undefined> {
     const runs = this.store.runs().filter((r) => live === undefined || LIVE_STATUSES.includes(r.derived.status) === live);
-    if (!runs.length) {
-      void vscode.window.showInformationMessage(live ? 'No run is running.' : 'There are no runs.');
-      return undefined;
-    }
-    if (runs.length === 1) return { kind: 'run', run: runs[0] };
-    const item = await vscode.window.showQuickPick(
-      runs.map((run: Run) => ({ label: run.name(), description: `${run.derived.status} · ${run.id}`, run })),
-      { title },
-    );
-    return item && { kind: 'run', run: item.run };
+    const run = await pickRun(runs, { title, none: live ? 'No run is running.' : 'There are no runs.' });
+    return run && { kind: 'run', run };
   }
 }

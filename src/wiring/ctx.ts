@@ -1,18 +1,17 @@
 import * as vscode from "vscode";
-import { COMMANDS } from "./commands";
-import { readConfig, type Config } from "./config";
-import type { Log } from "./log";
-import { KnowledgeFeature } from "./knowledge/knowledgeFeature";
-import { RewardsFeature } from "./rewards/rewardsFeature";
-import { RunsFeature } from "./runs/runsFeature";
-import { WebviewsFeature } from "./webviews/webviewsFeature";
+import { COMMANDS, type Features } from "./commands";
+import type { Log } from "../log";
+import { KnowledgeFeature } from "./knowledgeFeature";
+import { RewardsFeature } from "./rewardsFeature";
+import { RunsFeature } from "./runsFeature";
+import { WebviewsFeature } from "./webviewsFeature";
 
 /**
  * The extension's context: owns every disposable, process and store for the lifetime of the
  * extension, and hands dependencies to the features it creates. Features register what they
  * create with `ctx.subscriptions.push(...)`.
  */
-export class Ctx implements vscode.Disposable {
+export class Ctx implements Features, vscode.Disposable {
   readonly subscriptions: vscode.Disposable[] = [];
   /** Reward functions in the editor: CodeLens, Reward Lab, the worker. */
   readonly rewards: RewardsFeature;
@@ -22,7 +21,6 @@ export class Ctx implements vscode.Disposable {
   readonly runs: RunsFeature;
   /** The dashboard and the rollout inspector. */
   readonly webviews: WebviewsFeature;
-  private currentConfig: Config;
 
   constructor(
     readonly extension: vscode.ExtensionContext,
@@ -30,7 +28,6 @@ export class Ctx implements vscode.Disposable {
     readonly log: Log,
   ) {
     this.subscriptions.push(log);
-    this.currentConfig = readConfig();
     this.runs = new RunsFeature(extension, this.log);
     this.subscriptions.push(this.runs);
     this.rewards = new RewardsFeature(extension.extensionUri, this.runs.store, this.log);
@@ -39,10 +36,6 @@ export class Ctx implements vscode.Disposable {
     this.subscriptions.push(this.knowledge);
     this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.webviews);
-  }
-
-  get config(): Config {
-    return this.currentConfig;
   }
 
   /** Whether this workspace may execute code (trainer, worker, reward functions). */
@@ -55,11 +48,6 @@ export class Ctx implements vscode.Disposable {
     for (const [id, makeHandler] of Object.entries(COMMANDS)) {
       this.subscriptions.push(vscode.commands.registerCommand(id, makeHandler(this)));
     }
-    this.subscriptions.push(
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration("rlstudio")) this.currentConfig = readConfig();
-      }),
-    );
     const version = String(this.extension.extension.packageJSON.version);
     this.log.info(`RL Studio ${version} activated (workspace ${this.isTrusted ? "trusted" : "untrusted"})`);
   }

@@ -3,14 +3,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { RunReader } from '../../../src/runs/runReader';
-import { describeRun, formatDuration, formatNumber } from '../../../src/views/format';
-import { appendLines, manifest, tempDir, writeManifest } from './helpers';
+import { formatNumber } from '../../../src/common/format';
+import { describeRun, formatDuration } from '../../../src/views/format';
+import { appendLines, manifest, tempDir, writeManifest } from '../runs/helpers';
+import { runPaths } from '../../../src/runs/runFormat';
 
 test('a running run is described as `step 120/500 · reward 0.62`; others start with their status', async () => {
   const dir = path.join(tempDir(), 'r');
   fs.mkdirSync(dir);
   writeManifest(dir, manifest({ maxSteps: 500 }));
-  appendLines(path.join(dir, 'metrics.jsonl'), [
+  appendLines(runPaths(dir).metrics, [
     { step: 119, t: 1, values: { reward: 0.5 } },
     { step: 120, t: 2, values: { reward: 0.6213 } },
   ]);
@@ -23,10 +25,10 @@ test('a running run is described as `step 120/500 · reward 0.62`; others start 
 });
 
 test('numbers and durations', () => {
-  assert.equal(formatNumber(0.6213), '0.62');
-  assert.equal(formatNumber(12.3456), '12.35');
-  assert.equal(formatNumber(-1), '-1');
-  assert.equal(formatNumber(123456), '1.23e+5');
+  assert.equal(formatNumber(0.6213, 2), '0.62');
+  assert.equal(formatNumber(12.3456, 2), '12.35');
+  assert.equal(formatNumber(-1, 2), '-1');
+  assert.equal(formatNumber(123456, 2), '1.23e+5');
   assert.equal(formatDuration(12), '12s');
   assert.equal(formatDuration(200), '3m 20s');
   assert.equal(formatDuration(3720), '1h 02m');

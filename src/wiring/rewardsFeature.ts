@@ -4,18 +4,13 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Log } from '../log';
+import { COMMAND_IDS } from '../commandIds';
 import type { RunStore } from '../runs/model';
 import { RewardLabPanel, type OpenLabArgs, type RestoredLab } from '../webviews/rewardLab/rewardLabPanel';
 import { WorkerHost } from '../worker/workerHost';
-import { addRewardToConfig, AddToConfigError } from './addToConfig';
-import { findRewardFunctions } from './rewardFunctions';
-
-export const REWARD_COMMANDS = {
-  openLab: 'rlstudio.rewardLab.open',
-  addToConfig: 'rlstudio.rewards.addToConfig',
-  restartWorker: 'rlstudio.worker.restart',
-  showWorkerOutput: 'rlstudio.worker.showOutput',
-} as const;
+import { addRewardToConfig, AddToConfigError } from '../rewards/addToConfig';
+import { findRewardFunctions } from '../rewards/rewardFunctions';
 
 export class RewardsFeature implements vscode.Disposable {
   readonly worker: WorkerHost;
@@ -26,7 +21,7 @@ export class RewardsFeature implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     /** The runs whose rollouts the Lab scores: the Runs view's. */
     private readonly store: RunStore,
-    private readonly log: vscode.LogOutputChannel,
+    private readonly log: Log,
   ) {
     this.worker = new WorkerHost(log);
     this.disposables.push(
@@ -114,8 +109,8 @@ class RewardCodeLens implements vscode.CodeLensProvider {
       const range = new vscode.Range(line, 0, line, 0);
       const args = { file: document.uri.fsPath, name };
       return [
-        new vscode.CodeLens(range, { title: 'Test on Rollouts', command: REWARD_COMMANDS.openLab, arguments: [args] }),
-        new vscode.CodeLens(range, { title: 'Add to Run Config', command: REWARD_COMMANDS.addToConfig, arguments: [args] }),
+        new vscode.CodeLens(range, { title: 'Test on Rollouts', command: COMMAND_IDS.openRewardLab, arguments: [args] }),
+        new vscode.CodeLens(range, { title: 'Add to Run Config', command: COMMAND_IDS.addRewardToConfig, arguments: [args] }),
       ];
     });
   }

@@ -6,12 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KpEditorPanel, savedKpFile } from '../webviews/kpEditor/kpEditorPanel';
 import type { WorkerHost } from '../worker/workerHost';
-import { parseKp } from './kpFile';
-
-export const KNOWLEDGE_COMMANDS = {
-  openEditor: 'rlstudio.kp.openEditor',
-  findSubsets: 'rlstudio.kp.findMinimalSubsets',
-} as const;
+import { parseKp } from '../knowledge/kpFile';
 
 export class KnowledgeFeature implements vscode.Disposable {
   private readonly editors = new Map<string, KpEditorPanel>();

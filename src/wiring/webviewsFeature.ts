@@ -1,14 +1,12 @@
 // The dashboard and the rollout inspector: their panels, the serializers that bring them back after
 // a window reload, and the handlers of "RL Studio: Open Dashboard" and "RL Studio: Inspect Rollouts".
 
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
+import type { Log } from '../log';
 import type { Run, RunStore } from '../runs/model';
-import { DashboardPanels } from './dashboard/dashboardPanel';
-import { InspectorPanels } from './inspector/inspectorPanel';
-
-interface Log {
-  error(message: string, ...args: unknown[]): void;
-}
+import { pickRun } from '../views/pickRun';
+import { DashboardPanels } from '../webviews/dashboard/dashboardPanel';
+import { InspectorPanels } from '../webviews/inspector/inspectorPanel';
 
 /** What commands receive from the Runs view, the status bar or the palette (nothing). */
 type RunArgument = { run?: Run; step?: number } | undefined;
@@ -41,18 +39,8 @@ export class WebviewsFeature implements vscode.Disposable {
     if (run) this.inspector.show(run.id, typeof arg?.step === 'number' ? arg.step : undefined);
   };
 
-  private async pickRun(title: string): Promise<Run | undefined> {
-    const runs = this.store.runs();
-    if (runs.length === 0) {
-      void vscode.window.showInformationMessage('RL Studio: there are no runs yet. Start one with "RL Studio: Start Run".');
-      return undefined;
-    }
-    if (runs.length === 1) return runs[0];
-    const picked = await vscode.window.showQuickPick(
-      runs.map((run) => ({ label: run.name(), description: `${run.derived.status} · ${run.id}`, run })),
-      { title },
-    );
-    return picked?.run;
+  private pickRun(title: string): Promise<Run | undefined> {
+    return pickRun(this.store.runs(), { title, none: 'RL Studio: there are no runs yet. Start one with "RL Studio: Start Run".' });
   }
 
   dispose(): void {

@@ -6,7 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { RolloutReader, RolloutShardError, nearestStep, shardFileName, stepOfShard } from '../../../src/runs/rollouts';
+import { RolloutReader, RolloutShardError, nearestStep } from '../../../src/runs/rollouts';
+import { shardFileName, stepOfShard } from '../../../src/runs/runFormat';
 
 const PYTHON = join(__dirname, '../../../.venv/bin/python');
 const MAKE_SHARD = join(__dirname, 'make_shard.py');

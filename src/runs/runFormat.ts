@@ -1,0 +1,177 @@
+// The run format v1 (docs/run-format.md) as the extension knows it: the one place that names a run
+// directory's files, builds and parses shard names, lists the rollout columns and maps a shard row
+// (snake_case columns) to the camelCase values the reader returns. Everything else imports this.
+// The Python side's counterpart is the trainer's own format module. Pure: no `vscode`, no I/O.
+
+import * as path from 'node:path';
+import { RUN_STATUSES } from './model';
+import type { RolloutDetail } from './rolloutTypes';
+import { parseExtras, toNumber, toNumbers, toRewards, toStrings } from './rolloutValues';
+
+/** `format` in run.json and the `rlstudio.format` key-value metadata of every shard. */
+export const RUN_FORMAT = 'rlstudio.run/1';
+export const SHARD_FORMAT_KEY = 'rlstudio.format';
+
+// --- paths ------------------------------------------------------------------------------------
+
+/** Names inside a run directory. */
+export const RUN_FILES = {
+  manifest: 'run.json',
+  events: 'events.jsonl',
+  metrics: 'metrics.jsonl',
+  rollouts: 'rollouts',
+  /** Inside rollouts/: which prompts each shard holds (optional). */
+  promptIndex: 'prompts.jsonl',
+  checkpoints: 'checkpoints',
+  control: 'control',
+  logs: 'logs',
+  evals: 'evals',
+} as const;
+
+/** Files under logs/: the spawner's redirections, then the trainer's own log. */
+export const LOG_FILES = ['stdout.log', 'stderr.log', 'trainer.log'] as const;
+export type LogFile = (typeof LOG_FILES)[number];
+
+/** Request files under control/ (extension → trainer). */
+export type ControlRequest = 'stop' | 'save';
+
+/** The default folder of a workspace's runs: `<folder>/.rlstudio/runs`. */
+export function runsRoot(folder: string): string {
+  return path.join(folder, '.rlstudio', 'runs');
+}
+
+/** Absolute paths of one run directory's files. */
+export function runPaths(dir: string) {
+  return {
+    manifest: path.join(dir, RUN_FILES.manifest),
+    events: path.join(dir, RUN_FILES.events),
+    metrics: path.join(dir, RUN_FILES.metrics),
+    rollouts: path.join(dir, RUN_FILES.rollouts),
+    promptIndex: path.join(dir, RUN_FILES.rollouts, RUN_FILES.promptIndex),
+    checkpoints: path.join(dir, RUN_FILES.checkpoints),
+    control: path.join(dir, RUN_FILES.control),
+    logs: path.join(dir, RUN_FILES.logs),
+    evals: path.join(dir, RUN_FILES.evals),
+    log: (file: LogFile) => path.join(dir, RUN_FILES.logs, file),
+    controlFile: (request: ControlRequest) => path.join(dir, RUN_FILES.control, request),
+    shard: (step: number) => path.join(dir, RUN_FILES.rollouts, shardFileName(step)),
+  };
+}
+
+// --- file names -------------------------------------------------------------------------------
+
+/** `step-00000042.parquet`: the step zero-padded to 8 digits (more past 99,999,999, as the trainer's `{step:08d}`). */
+const SHARD_FILE = /^step-(\d{8,})\.parquet$/;
+const CHECKPOINT_DIR = /^checkpoint-(\d+)$/;
+
+export function shardFileName(step: number): string {
+  return `step-${String(step).padStart(8, '0')}.parquet`;
+}
+
+/** The step of a shard file name, or undefined if the name is not one (atomic-write temporaries are not). */
+export function stepOfShard(name: string): number | undefined {
+  const match = SHARD_FILE.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The step of a `checkpoint-<step>` folder name, or undefined. */
+export function stepOfCheckpoint(name: string): number | undefined {
+  const match = CHECKPOINT_DIR.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+// --- rollout shard columns --------------------------------------------------------------------
+
+/** A row as the reader returns it: every column, camelCase. */
+export type RolloutRow = Omit<RolloutDetail, 'row'>;
+
+/** Each column of a shard and the field of a row it becomes. */
+export const COLUMNS = {
+  step: 'step',
+  prompt_index: 'promptIndex',
+  group_index: 'groupIndex',
+  prompt: 'prompt',
+  completion: 'completion',
+  token_ids: 'tokenIds',
+  tokens: 'tokens',
+  logprobs: 'logprobs',
+  entropies: 'entropies',
+  loss_mask: 'lossMask',
+  advantage: 'advantage',
+  reward: 'reward',
+  rewards: 'rewards',
+  truncated: 'truncated',
+  hint_ids: 'hintIds',
+  reward_error: 'rewardError',
+  extras: 'extras',
+  entropy_threshold: 'entropyThreshold',
+  // DPO runs' preference shards only (docs/run-format.md, "DPO runs: preference shards").
+  role: 'role',
+  ref_logprobs: 'refLogprobs',
+  implicit_rewards: 'implicitRewards',
+} as const satisfies Record<string, keyof RolloutRow>;
+
+export type Column = keyof typeof COLUMNS;
+export type RowOf<C extends Column> = Pick<RolloutRow, (typeof COLUMNS)[C]>;
+
+/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, and the
+ * preference columns of DPO runs) are optional. */
+export const REQUIRED_COLUMNS = [
+  'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
+  'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
+] as const satisfies readonly Column[];
+
+/** How a missing optional column reads (as does a null in a nullable one). */
+const CONVERT: { [C in Column]: (value: unknown, file: string, row: number) => RolloutRow[(typeof COLUMNS)[C]] } = {
+  step: Number,
+  prompt_index: Number,
+  group_index: Number,
+  prompt: (v) => String(v ?? ''),
+  completion: (v) => String(v ?? ''),
+  token_ids: toNumbers,
+  tokens: toStrings,
+  logprobs: toNumbers,
+  entropies: toNumbers,
+  loss_mask: toNumbers,
+  advantage: toNumber,
+  reward: toNumber,
+  rewards: toRewards,
+  truncated: Boolean,
+  hint_ids: toStrings,
+  reward_error: (v) => (v == null ? null : String(v)),
+  extras: (v, file, row) => parseExtras(file, row, v),
+  entropy_threshold: toNumber,
+  role: (v) => (v == null ? null : String(v)),
+  ref_logprobs: (v) => (v == null ? null : toNumbers(v)),
+  implicit_rewards: (v) => (v == null ? null : toNumbers(v)),
+};
+
+/**
+ * The one snake_case → camelCase mapping of a shard row: the fields of `columns`, converted
+ * (Parquet int64 arrives as bigint, lists as arrays, structs as objects, extras as JSON text).
+ * `file` and `row` name the row in errors.
+ */
+export function toRow<C extends Column>(raw: Record<string, unknown>, columns: readonly C[], file: string, row: number): RowOf<C> {
+  const out: Record<string, unknown> = {};
+  for (const column of columns) {
+    out[COLUMNS[column]] = CONVERT[column](raw[column], file, row);
+  }
+  return out as RowOf<C>;
+}
+
+// --- reader rules -----------------------------------------------------------------------------
+
+/** Atomic-write temporaries (`.name….tmp`) are never read. */
+export function isTemporary(name: string): boolean {
+  return name.startsWith('.') && name.endsWith('.tmp');
+}
+
+/** What a run.json must hold to be read, or undefined when it does. */
+export function manifestProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `${RUN_FILES.manifest} is not a JSON object`;
+  const v = value as Record<string, unknown>;
+  if (!RUN_STATUSES.includes(v.status as never)) return `${RUN_FILES.manifest}: field "status" must be one of ${RUN_STATUSES.join(', ')}`;
+  if (typeof v.pid !== 'number') return `${RUN_FILES.manifest}: field "pid" must be a number`;
+  if (typeof v.host !== 'string') return `${RUN_FILES.manifest}: field "host" must be a string`;
+  return undefined;
+}

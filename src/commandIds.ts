@@ -25,6 +25,7 @@ export const COMMAND_IDS = {
   showWorkerOutput: 'rlstudio.worker.showOutput',
   openKpEditor: 'rlstudio.kp.openEditor',
   findMinimalSubsets: 'rlstudio.kp.findMinimalSubsets',
+  makePreferencePairs: 'rlstudio.makePreferencePairs',
 } as const;
 
 export type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];

@@ -46,4 +46,5 @@ export const COMMANDS: Record<CommandId, (features: Features) => Handler> = {
   [ID.showWorkerOutput]: (f) => () => f.rewards.worker.showOutput(),
   [ID.openKpEditor]: (f) => (uri?: vscode.Uri) => f.knowledge.openEditor(uri),
   [ID.findMinimalSubsets]: (f) => (uri?: vscode.Uri) => f.knowledge.findMinimalSubsets(uri),
+  [ID.makePreferencePairs]: (f) => f.rewards.makePairs,
 };

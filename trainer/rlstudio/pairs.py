@@ -135,7 +135,7 @@ def write_pairs(out: Path, run_dir: Path, result: PairsResult, reward: str | Non
         "skipped": {r: result.skipped[r] for r in SKIP_REASONS},
         "createdAt": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    lines = [json.dumps({"rlstudio_pairs": header})] + [json.dumps(p, ensure_ascii=False) for p in result.pairs]
+    lines = [json.dumps({runformat.PAIRS_HEADER: header})] + [json.dumps(p, ensure_ascii=False) for p in result.pairs]
     atomic_write_bytes(Path(out), ("\n".join(lines) + "\n").encode("utf-8"))
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from rlstudio.config import RunConfig
 from rlstudio.data import DataError
+from rlstudio.runformat import PAIRS_HEADER, PREFERENCE_ROLES
 
-FIELDS = ("prompt", "chosen", "rejected")
-PROVENANCE_KEY = "rlstudio_pairs"
+FIELDS = ("prompt", *PREFERENCE_ROLES)
 MAX_REPORTED = 20
 
 
@@ -53,7 +53,7 @@ def read_rows(path: Path, prompt_column: str = "prompt") -> list[dict[str, Any]]
                 if not isinstance(row, dict):
                     problems.append(f"{path}:{n}: expected a JSON object with {', '.join(FIELDS)}")
                     continue
-                if n == 1 and PROVENANCE_KEY in row:
+                if n == 1 and PAIRS_HEADER in row:
                     continue
                 located.append((f"{path}:{n}", row))
     rows = []

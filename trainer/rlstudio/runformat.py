@@ -257,6 +257,8 @@ PREFERENCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("implicit_rewards", "list<float32>"),  # per token, beta * (logprobs - ref_logprobs)
 )
 PREFERENCE_ROLES = ("chosen", "rejected")
+# `rlstudio pairs` output (docs/run-format.md, "Preference pairs"): the key of its first, provenance line.
+PAIRS_HEADER = "rlstudio_pairs"
 IMPLICIT_REWARD = "implicit"  # a preference shard's one `rewards` field: beta * sum(logprobs - ref_logprobs)
 COLUMNS = tuple(name for name, _ in SHARD_COLUMNS)
 # What every v1 shard has; readers tolerate the absence of the others (added later).

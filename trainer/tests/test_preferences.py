@@ -56,8 +56,10 @@ def test_header_line_of_rlstudio_pairs_is_skipped(tmp_path):
 def test_validate_names_a_missing_preference_column_and_reads_past_the_pairs_header(tmp_path, tiny_model):
     from rlstudio.config import ConfigError, load_config
 
-    (tmp_path / "p.jsonl").write_text(json.dumps({"rlstudio_pairs": {}}) + "\n" + json.dumps({"prompt": "p", "chosen": "a"}) + "\n")
-    (tmp_path / "d.rlstudio.yaml").write_text(f"model: {{name: {tiny_model}}}\ndata: {{path: p.jsonl}}\nalgorithm: {{name: dpo}}\n")
+    header, row = {"rlstudio_pairs": {}}, {"prompt": "p", "chosen": "a"}
+    (tmp_path / "p.jsonl").write_text(json.dumps(header) + "\n" + json.dumps(row) + "\n")
+    (tmp_path / "d.rlstudio.yaml").write_text(
+        f"model: {{name: {tiny_model}}}\ndata: {{path: p.jsonl}}\nalgorithm: {{name: dpo}}\n")
     with pytest.raises(ConfigError) as error:
         load_config(tmp_path / "d.rlstudio.yaml")
     (problem,) = error.value.problems

@@ -50,6 +50,7 @@ from trl import GRPOTrainer, RLOOTrainer
 
 from rlstudio import runformat
 from rlstudio.config import RecordingConfig
+from rlstudio.data import INDEX_COLUMN
 from rlstudio.rewards import RewardError
 from rlstudio.rollouts import token_pieces, write_shard
 
@@ -62,6 +63,7 @@ class _Generation:
     errors: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))  # global row -> messages
     extras: dict[int, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))  # global row -> values
     hint_ids: dict[int, list[str]] = field(default_factory=dict)  # global row -> knowledge points injected
+    dataset_index: dict[int, int | None] = field(default_factory=dict)  # global row -> source data row
 
 
 class ShardRecorder:
@@ -181,6 +183,7 @@ class RolloutRecorder(ShardRecorder):
                 generation.extras[offset + i][column] = value
         for i, example in enumerate(inputs[:n]):  # one input per completion (prompts repeated per group)
             generation.hint_ids[offset + i] = list(example.get("hint_ids") or [])
+            generation.dataset_index[offset + i] = example.get(INDEX_COLUMN)
         self._generations[gen_id] = generation
         for old in [g for g in self._generations if g < gen_id - 1]:
             del self._generations[old]
@@ -254,6 +257,7 @@ class RolloutRecorder(ShardRecorder):
                 "extras": dict(generation.extras.get(row, {})) if generation else {},
                 "hint_ids": generation.hint_ids.get(row, []) if generation else [],
                 "entropy_threshold": threshold,
+                "dataset_index": generation.dataset_index.get(row) if generation else None,
             }
 
     def _finish_row(self, step: int, row: dict[str, Any]) -> dict[str, Any]:
@@ -281,6 +285,7 @@ class RolloutRecorder(ShardRecorder):
             "reward_error": row["reward_error"],
             "extras": json.dumps(row["extras"], default=str),
             "entropy_threshold": row["entropy_threshold"],
+            "dataset_index": row["dataset_index"],
         }
 
 

@@ -184,6 +184,7 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
     from rlstudio.model import load_model
 
     checkpoint = None
+    step = None
     if resume:
         found = last_checkpoint(run_dir)
         if found is None:
@@ -200,7 +201,7 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
     if isinstance(config.algorithm, DPOAlgorithmConfig):
         trainer = _preference_trainer(config, run_dir, model, tokenizer, peft_config, rollouts_dir)
     else:
-        trainer = _online_trainer(config, run_dir, model, tokenizer, peft_config, rollouts_dir, control)
+        trainer = _online_trainer(config, run_dir, model, tokenizer, peft_config, rollouts_dir, control, step)
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     from rlstudio.progress import RunCallback
@@ -216,7 +217,7 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
 
 
 def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_config, rollouts_dir: Path | None,
-                    control: Control):
+                    control: Control, resumed_step: int | None):
     """GRPO or RLOO: prompts, reward functions, sampling; recorded by rlstudio.recording."""
     from rlstudio.data import load_dataset
     from rlstudio.recording import RecordingGRPOTrainer, RecordingRLOOTrainer
@@ -226,7 +227,12 @@ def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_con
     reward_errors: list = []
     reward_funcs, weights = load_rewards(config, reward_errors.append, guard=control.reward_deadline)
     trainer_class = RecordingRLOOTrainer if isinstance(config.algorithm, RLOOAlgorithmConfig) else RecordingGRPOTrainer
-    return trainer_class(
+    selection = config.data.selection.strategy != "uniform"
+    if selection:
+        from rlstudio.sampler import with_selection
+
+        trainer_class = with_selection(trainer_class)
+    trainer = trainer_class(
         model=model,
         reward_funcs=reward_funcs,
         args=trl_args(config, run_dir, reward_weights=weights, log_completions=False),
@@ -238,6 +244,9 @@ def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_con
         reward_errors=reward_errors,
         rollouts_dir=rollouts_dir,
     )
+    if selection:
+        trainer.setup_selection(config.data.selection, RunPaths(run_dir).selection, resumed_step)
+    return trainer
 
 
 def _preference_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_config, rollouts_dir: Path | None):

@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
 import type { Log } from '../../log';
 import type { Run, RunStore } from '../../runs/model';
 import { RolloutReader, nearestStep, type StepRollouts } from '../../runs/rollouts';
+import type { InspectedRollout } from '../../runs/rolloutTypes';
+import { runPaths } from '../../runs/runFormat';
+import { SelectionLog } from '../../runs/selectionLog';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import {
   DEFAULT_INSPECTOR_STATE,
@@ -24,6 +27,7 @@ export class InspectorPanels implements vscode.Disposable {
   private host: WebviewPanelHost<InspectorProtocol> | undefined;
   private hostDisposables: vscode.Disposable[] = [];
   private readonly reader = new RolloutReader();
+  private selection: { runId: string; log: SelectionLog } | undefined;
   private lastStep: { key: string; data: StepRollouts } | undefined;
   private lastStats: { key: string; data: StepStats } | undefined;
 
@@ -122,7 +126,7 @@ export class InspectorPanels implements vscode.Disposable {
       return runSteps(run);
     });
     ipc.onRequest('rollouts/step/get', ({ runId, step }) => this.step(runId, step));
-    ipc.onRequest('rollouts/rollout/get', ({ runId, step, row }) => this.reader.readRollout(this.file(runId, step), row));
+    ipc.onRequest('rollouts/rollout/get', ({ runId, step, row }) => this.rollout(runId, step, row));
     ipc.onRequest('rollouts/group/get', async ({ runId, step, promptIndex }) => {
       const data = await this.step(runId, step);
       const members = data.rollouts.filter((r) => r.promptIndex === promptIndex);
@@ -164,6 +168,16 @@ export class InspectorPanels implements vscode.Disposable {
       this.lastStep = { key, data: await this.reader.readStep(this.file(runId, step)) };
     }
     return this.lastStep.data;
+  }
+
+  /** The shard row plus, when the run used difficulty-targeted selection, why its prompt was chosen. */
+  private async rollout(runId: string, step: number, row: number): Promise<InspectedRollout> {
+    const detail = await this.reader.readRollout(this.file(runId, step), row);
+    if (this.selection?.runId !== runId) {
+      this.selection = { runId, log: new SelectionLog(runPaths(this.run(runId).dir).selection) };
+    }
+    const selection = detail.datasetIndex === null ? null : await this.selection.log.choice(detail.step, detail.datasetIndex);
+    return { ...detail, selection };
   }
 
   private run(runId: string): Run {

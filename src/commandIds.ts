@@ -32,6 +32,7 @@ export const COMMAND_IDS = {
   exportCheckpoint: 'rlstudio.onnx.exportCheckpoint',
   openKpEditor: 'rlstudio.kp.openEditor',
   findMinimalSubsets: 'rlstudio.kp.findMinimalSubsets',
+  makePreferencePairs: 'rlstudio.makePreferencePairs',
   // Inline rollout inspection (src/wiring/inlineFeature.ts).
   openRollout: 'rlstudio.rollout.open',
   openRolloutFromInspector: 'rlstudio.rollout.openFromInspector',

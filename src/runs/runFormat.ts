@@ -114,12 +114,17 @@ export const COLUMNS = {
   extras: 'extras',
   entropy_threshold: 'entropyThreshold',
   dataset_index: 'datasetIndex',
+  // DPO runs' preference shards only (docs/run-format.md, "DPO runs: preference shards").
+  role: 'role',
+  ref_logprobs: 'refLogprobs',
+  implicit_rewards: 'implicitRewards',
 } as const satisfies Record<string, keyof RolloutRow>;
 
 export type Column = keyof typeof COLUMNS;
 export type RowOf<C extends Column> = Pick<RolloutRow, (typeof COLUMNS)[C]>;
 
-/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, `dataset_index`) are optional. */
+/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, `dataset_index`,
+ * and the preference columns of DPO runs) are optional. */
 export const REQUIRED_COLUMNS = [
   'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
   'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
@@ -146,6 +151,9 @@ const CONVERT: { [C in Column]: (value: unknown, file: string, row: number) => R
   extras: (v, file, row) => parseExtras(file, row, v),
   entropy_threshold: toNumber,
   dataset_index: toNumber,
+  role: (v) => (v == null ? null : String(v)),
+  ref_logprobs: (v) => (v == null ? null : toNumbers(v)),
+  implicit_rewards: (v) => (v == null ? null : toNumbers(v)),
 };
 
 /**

@@ -59,6 +59,7 @@ export const COMMANDS: Record<CommandId, (features: Features) => Handler> = {
   [ID.exportCheckpoint]: (f) => f.onnx.exportCheckpoint,
   [ID.openKpEditor]: (f) => (uri?: vscode.Uri) => f.knowledge.openEditor(uri),
   [ID.findMinimalSubsets]: (f) => (uri?: vscode.Uri) => f.knowledge.findMinimalSubsets(uri),
+  [ID.makePreferencePairs]: (f) => f.rewards.makePairs,
   [ID.openRollout]: (f) => f.inline.openRollout,
   [ID.openRolloutFromInspector]: (f) => f.inline.openFromInspector,
   [ID.openRolloutFromTree]: (f) => f.inline.openFromTree,

@@ -9,6 +9,7 @@
     rlstudio score RUN_DIR --eval ID --checkpoint A --by B           A's samples teacher-forced under B
     rlstudio demo [...]                                              the embedded default run
     rlstudio export-onnx SOURCE [--out DIR] [--quantize int8]        a checkpoint as an ONNX scoring model
+    rlstudio pairs RUN_DIR --out FILE [--steps all] [--reward NAME]   DPO pairs from recorded samples
     rlstudio --version [--json]
 
 Exit codes: 0 completed or stopped, 1 failed, 2 refused (invalid config, run directory in use or not
@@ -96,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_arguments(sub.add_parser("select-subset", help="choose training prompts from a recorded run (LIMR, baselines)"))
     sub.add_parser("demo", help="the embedded default run", add_help=False)
+
+    pairs = sub.add_parser("pairs", help="a DPO dataset (JSONL) from a GRPO/RLOO run: best vs worst sample per prompt")
+    pairs.add_argument("run_dir")
+    pairs.add_argument("--out", required=True, help="the JSONL file to write")
+    pairs.add_argument("--steps", default="all", help="all, last, or steps and ranges like 1-5,8 (default all)")
+    pairs.add_argument("--reward", help="rank by this reward entry (rewards.<NAME>; default the weighted total)")
+    pairs.add_argument("--min-margin", type=float, default=0.0,
+                       help="skip prompts whose best - worst is below this (default 0)")
     return parser
 
 
@@ -140,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
 
         offline_environment()
         return export_main(args)
+    if args.command == "pairs":
+        from rlstudio.pairs import main as pairs_main
+
+        return pairs_main(args.run_dir, args.steps, args.reward, args.out, args.min_margin)
     if args.command == "resume":
         from rlstudio.train import resume
 

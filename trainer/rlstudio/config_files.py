@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rlstudio.config_builder import did_you_mean
-from rlstudio.runformat import EXPORT_MANIFEST
+from rlstudio.runformat import EXPORT_MANIFEST, PAIRS_HEADER, PREFERENCE_ROLES
 
 if TYPE_CHECKING:
     from rlstudio.config import RunConfig
@@ -112,6 +112,8 @@ def jsonl_problem(path: Path) -> tuple[str | None, set[str] | None]:
                     return f"{path} line {number}: not JSON ({exc.msg} at column {exc.colno})", None
                 if not isinstance(row, dict):
                     return f"{path} line {number}: each line must be a JSON object, not {type(row).__name__}", None
+                if number == 1 and PAIRS_HEADER in row:  # `rlstudio pairs` provenance, not a row
+                    continue
                 if columns is None:
                     columns = set(row)
     except UnicodeDecodeError as exc:
@@ -134,6 +136,11 @@ def _column_problems(config: RunConfig, path: Path, columns: set[str]) -> list[t
     elif config.data.prompt_column not in columns:
         found.append(("data.prompt_column", f"{path.name} has no column {config.data.prompt_column!r} "
                       f"(columns: {', '.join(names)}){did_you_mean(config.data.prompt_column, names)}"))
+    if config.algorithm.name == "dpo":
+        for role in PREFERENCE_ROLES:
+            if role not in columns:
+                found.append(("data.path", f"{path.name} has no column {role!r}: DPO reads prompt, chosen and "
+                              f"rejected (columns: {', '.join(names)})"))
     if config.hints is not None and config.hints.mode != "none" and config.hints.id_column not in columns:
         found.append(("hints.id_column", f"{path.name} has no column {config.hints.id_column!r} "
                       f"(columns: {', '.join(names)}){did_you_mean(config.hints.id_column, names)}"))

@@ -148,7 +148,7 @@ function runTooltip(run: Run): vscode.MarkdownString {
   const m = run.manifest;
   md.appendMarkdown(`**${escape(run.name())}** — ${STATUS_LABELS[run.derived.status]}\n\n`);
   if (m) {
-    md.appendMarkdown(`Model: ${escape(m.model)}  \nAlgorithm: ${escape(m.algorithm)}  \n`);
+    md.appendMarkdown(`Model: ${escape(m.model || 'unknown')}  \nAlgorithm: ${escape(m.algorithm)}  \n`);
     const started = new Date(m.createdAt);
     if (!Number.isNaN(started.getTime())) md.appendMarkdown(`Started: ${started.toLocaleString()}  \n`);
     const duration = runDuration(run);

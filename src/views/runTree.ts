@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../commandIds';
+import { markdownCodeBlock, markdownText as escape } from '../common/untrustedText';
 import type { CheckpointInfo, Run, RunStatus, RunStore } from '../runs/model';
 import { LOG_FILES, RUN_FILES, runPaths } from '../runs/runFormat';
 import { describeRun, formatDuration, runDuration, STATUS_LABELS } from './format';
@@ -159,16 +160,12 @@ function runTooltip(run: Run): vscode.MarkdownString {
   const error = run.derived.error;
   if (error) {
     md.appendMarkdown(`\n**Error:**`);
-    md.appendCodeblock(`${error.type}: ${error.message}`, 'text');
+    md.appendMarkdown(markdownCodeBlock(`${error.type}: ${error.message}`));
   }
   if (run.derived.stderrTail) {
     md.appendMarkdown(`\n**Last lines of stderr:**`);
-    md.appendCodeblock(run.derived.stderrTail, 'text');
+    md.appendMarkdown(markdownCodeBlock(run.derived.stderrTail));
   }
   for (const p of run.problems().slice(0, 5)) md.appendMarkdown(`\n$(warning) ${escape(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`)}  `);
   return md;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
 }

@@ -80,6 +80,16 @@ export function stepOfCheckpoint(name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+// --- metrics.jsonl ----------------------------------------------------------------------------
+
+/** How metrics.jsonl writes a non-finite number (JSON has none); null is a missing value. */
+export const NON_FINITE = ['NaN', 'Infinity', '-Infinity'] as const;
+
+/** A metric value that is a non-finite number (not a missing one). */
+export function isNonFinite(value: unknown): boolean {
+  return (typeof value === 'number' && !Number.isFinite(value)) || (typeof value === 'string' && (NON_FINITE as readonly string[]).includes(value));
+}
+
 // --- rollout shard columns --------------------------------------------------------------------
 
 /** A row as the reader returns it: every column, camelCase (the per-row summaries null where a shard lacks them). */

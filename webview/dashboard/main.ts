@@ -117,15 +117,15 @@ function chartView(): ChartView {
 }
 
 function seriesOf(metric: string): ChartSeries[] {
-  const bandName = Object.keys(runs[0]?.metrics ?? {}).find((n) => bandOf(n) === metric);
-  return runs
-    .filter((r) => r.metrics[metric])
-    .map((r) => {
-      const std = bandName ? r.metrics[bandName] : undefined;
-      const raw = r.metrics[metric];
-      // The same arrays, grown in place, from one call to the next: the chart extends its
-      // decimation of them instead of starting again.
-      return {
+  const bandName = [...(runs[0]?.metrics.keys() ?? [])].find((n) => bandOf(n) === metric);
+  return runs.flatMap((r): ChartSeries[] => {
+    const raw = r.metrics.get(metric);
+    if (!raw) return [];
+    const std = bandName ? r.metrics.get(bandName) : undefined;
+    // The same arrays, grown in place, from one call to the next: the chart extends its
+    // decimation of them instead of starting again.
+    return [
+      {
         runId: r.runId,
         name: r.name,
         color: r.color,
@@ -133,13 +133,14 @@ function seriesOf(metric: string): ChartSeries[] {
         raw,
         smoothed: () => smoothedOf(r, metric),
         band: std && band(r, metric, raw, std),
-      };
-    });
+      },
+    ];
+  });
 }
 
 function metricNames(): string[] {
   const names = new Set<string>();
-  for (const r of runs) for (const n of Object.keys(r.metrics)) if (!bandOf(n)) names.add(n);
+  for (const r of runs) for (const n of r.metrics.keys()) if (!bandOf(n)) names.add(n);
   return [...names].sort();
 }
 
@@ -246,7 +247,7 @@ function renderDiff(): void {
 function renderAlerts(): void {
   clear(alertsRow);
   for (const run of runs) {
-    const series = { runId: run.runId, steps: run.steps.values, metrics: Object.fromEntries(Object.entries(run.metrics).map(([name, c]) => [name, c.values])) };
+    const series = { runId: run.runId, steps: run.steps.values, metrics: new Map([...run.metrics].map(([name, c]) => [name, c.values])), nonFinite: run.nonFinite };
     const alerts = computeAlerts(series, { entropyFraction: state.entropyFraction, zeroStdShare: 0.5, clippedShare: 0.2, lengthFactor: 2 });
     for (const alert of alerts) {
       const button = el(

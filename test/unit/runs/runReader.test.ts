@@ -240,3 +240,27 @@ test('a malformed run.json is one broken run with its reason, and the other runs
     store.dispose();
   }
 });
+
+test('metric names from the run are only names; a missing value is not a non-finite one (issue 14, items 13 and 14)', async () => {
+  const dir = runDir();
+  writeManifest(dir, manifest());
+  fs.writeFileSync(
+    runPaths(dir).metrics,
+    [
+      '{"step": 1, "t": 1, "values": {"__proto__": 1, "constructor": 2, "toString": 3, "rlstudio/tokens_per_s": null, "loss": 0.5}}',
+      '{"step": 2, "t": 2, "values": {"__proto__": 4, "constructor": 5, "toString": 6, "rlstudio/tokens_per_s": 900, "loss": "NaN", "kl": "Infinity"}}',
+      '{"step": 3, "t": 3, "values": {"__proto__": 7, "rlstudio/tokens_per_s": null, "loss": 0.25, "kl": "-Infinity"}}',
+      '',
+    ].join('\n'),
+  );
+  const run = new RunReader(dir);
+  await run.refresh();
+  assert.deepEqual(run.metricNames(), ['__proto__', 'constructor', 'kl', 'loss', 'rlstudio/tokens_per_s', 'toString']);
+  assert.deepEqual([...run.metrics.column('__proto__')!], [1, 4, 7]);
+  assert.deepEqual([...run.metrics.column('toString')!], [3, 6, NaN]);
+  assert.deepEqual(run.metrics.nonFinite('rlstudio/tokens_per_s'), [], 'null is a missing value');
+  assert.deepEqual(run.metrics.nonFinite('loss'), [1]);
+  assert.deepEqual(run.metrics.nonFinite('kl'), [1, 2]);
+  assert.deepEqual([...run.metrics.column('loss')!], [0.5, NaN, 0.25]);
+  assert.deepEqual(run.problems(), []);
+});

@@ -105,6 +105,7 @@ const charts = new Map<string, MetricChart>();
 function chartView(): ChartView {
   return {
     xLabel: state.xAxis === 'step' ? 'step' : 'wall time (s)',
+    integerX: state.xAxis === 'step',
     logScale: state.logScale,
     zoom: state.zoom,
     showRaw: state.smoothing > 0,

@@ -264,3 +264,17 @@ test('metric names from the run are only names; a missing value is not a non-fin
   assert.deepEqual([...run.metrics.column('loss')!], [0.5, NaN, 0.25]);
   assert.deepEqual(run.problems(), []);
 });
+
+test('the stderr tail of a killed run leaves out progress bars redrawn with carriage returns (issue 14, item 16)', async () => {
+  const dir = runDir();
+  writeManifest(dir, manifest({ pid: deadPid() }));
+  const bar = (n: number) => `Training:  ${n * 10}%|${'█'.repeat(n)}${' '.repeat(10 - n)}| ${n}/10 [00:0${n}<00:10, 1.00it/s]`;
+  fs.writeFileSync(
+    runPaths(dir).log('stderr.log'),
+    ['loading the model', [1, 2, 3, 4].map(bar).join('\r'), `Map: 100%|██████████| 64/64 [00:00<00:00, 900 examples/s]\r`, 'torch.OutOfMemoryError: CUDA out of memory', bar(5) + '\r' + bar(6), ''].join('\n'),
+  );
+  const run = new RunReader(dir);
+  await run.refresh();
+  assert.equal(run.derived.status, 'failed');
+  assert.equal(run.derived.stderrTail, 'loading the model\ntorch.OutOfMemoryError: CUDA out of memory');
+});

@@ -11,6 +11,7 @@ import type { Run } from '../runs/model';
 import { LIVE_STATUSES } from '../runs/model';
 import { runPaths, runsRoot } from '../runs/runFormat';
 import type { FsRunStore } from '../runs/runStore';
+import { startingTitle } from '../views/format';
 import type { RunNode } from '../views/runTree';
 import type { TrainerCli } from '../python/interpreter';
 import type { Launched } from './launcher';
@@ -216,15 +217,22 @@ export class RunManager implements vscode.Disposable {
       }
     });
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `${verb} ${plainText(run.name())}`, cancellable: true },
+      // The title is fixed when shown; the message names the run once run.json does (not the folder id).
+      { location: vscode.ProgressLocation.Notification, title: 'RL Studio', cancellable: true },
       (progress, token) =>
         new Promise<void>((resolve) => {
-          progress.report({ message: 'loading the model…' });
+          let shown = '';
+          const report = () => {
+            const message = `${startingTitle(run, verb)}: loading the model…`;
+            if (message !== shown) progress.report({ message: (shown = message) });
+          };
+          report();
           const done = () => {
             sub.dispose();
             resolve();
           };
           const check = () => {
+            report();
             const ours = run.manifest?.pid === launched.pid;
             if (exited || (ours && ((run.lastStep() ?? 0) > startStep || !LIVE_STATUSES.includes(run.derived.status)))) done();
           };

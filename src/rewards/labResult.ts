@@ -4,12 +4,18 @@ import type { ErrorTriple, RewardsRunResult } from '../worker/protocol';
 import type { Histogram, TracebackFrame } from './labStats';
 import { correlation, describeDiff, diffScores, histogram, tracebackFrames } from './labStats';
 
-/** One function's failures: the samples it failed on, its error and the traceback's frames. */
+/**
+ * One function's failures, however many samples: every sample it failed on, its first error with the
+ * frames of the user's code (the trainer's own wrapper frames left out; the function's definition
+ * when the error was raised by the wrapper, as for a wrong-length or NaN result), and the others.
+ */
 export interface LabFailure {
   function: string;
   indices: number[];
   error: ErrorTriple;
   frames: TracebackFrame[];
+  /** The function's other errors (each on some samples), for the expandable list. */
+  others: { indices: number[]; error: ErrorTriple }[];
 }
 
 export interface LabDiff {
@@ -39,17 +45,27 @@ export interface RecordedRewards {
   byFunction: Record<string, (number | null)[]>;
 }
 
+/**
+ * `definitions`: where each function (by name) is defined, for failures whose traceback holds no
+ * frame of the user's code.
+ */
 export function buildResult(
   run: RewardsRunResult,
   previous: LabResult | null,
   recorded: RecordedRewards | null,
   reason: LabResult['reason'],
+  definitions: ReadonlyMap<string, TracebackFrame> = new Map(),
 ): LabResult {
   const functions = run.functions.map((f) => f.name);
   const scores = Object.fromEntries(run.functions.map((f) => [f.name, f.scores]));
-  const failures: LabFailure[] = run.functions.flatMap((f) =>
-    f.errors.map((e) => ({ function: f.name, indices: e.indices, error: e.error, frames: tracebackFrames(e.error.traceback) })),
-  );
+  const failures: LabFailure[] = run.functions.flatMap((f) => {
+    const [first, ...others] = f.errors;
+    if (!first) return [];
+    const indices = [...new Set(f.errors.flatMap((e) => e.indices))].sort((a, b) => a - b);
+    const frames = userFrames(tracebackFrames(first.error.traceback));
+    const definition = definitions.get(f.name);
+    return [{ function: f.name, indices, error: first.error, frames: frames.length > 0 || !definition ? frames : [definition], others }];
+  });
   return {
     functions,
     scores,
@@ -62,6 +78,13 @@ export function buildResult(
     reason,
     ranAt: new Date().toISOString(),
   };
+}
+
+/** The trainer's own frames (its reward wrapper in rlstudio/rewards.py, the worker) are not the user's. */
+const TRAINER_FRAME = /[\\/]rlstudio[\\/](?:rewards\.py|worker[\\/])/;
+
+function userFrames(frames: TracebackFrame[]): TracebackFrame[] {
+  return frames.filter((frame) => !TRAINER_FRAME.test(frame.file));
 }
 
 function sameFunctions(previous: LabResult, functions: string[]): boolean {

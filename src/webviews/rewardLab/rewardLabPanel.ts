@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Log } from '../../log';
 import { buildResult, type RecordedRewards } from '../../rewards/labResult';
-import { missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
+import { functionDefinition, functionsForRun, missingFileMessage, missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
 import type { Run, RunStore } from '../../runs/model';
 import type { WorkerHost } from '../../worker/workerHost';
 import type { RewardSample } from '../../worker/protocol';
@@ -53,6 +53,8 @@ export class RewardLabPanel implements vscode.Disposable {
     error: null,
   };
   private samples: RewardSample[] = [];
+  /** Reward files seen to exist: one missing later "no longer exists"; one never seen "does not exist". */
+  private readonly seenFiles = new Set<string>();
   private recorded: RecordedRewards | null = null;
   private baseDir: string | undefined;
   private cancel: vscode.CancellationTokenSource | undefined;
@@ -172,6 +174,8 @@ export class RewardLabPanel implements vscode.Disposable {
       const runName = this.store.runs().find((run) => run.dir === runDir)?.name() ?? shown ?? path.basename(runDir);
       this.state.source = { kind: 'run', runDir, runName, step: loaded.step, steps: loaded.steps };
       this.state.warnings = loaded.warnings;
+      // The functions another run brought go; the user's own stay.
+      this.state.functions = functionsForRun(this.state.functions, loaded.rewards);
       for (const reward of loaded.rewards) {
         if (!this.state.functions.some((f) => f.name === reward.name)) {
           this.state.functions.push({ name: reward.name, ref: reward.ref, weight: reward.weight ?? 1, origin: 'run', enabled: true });
@@ -245,7 +249,11 @@ export class RewardLabPanel implements vscode.Disposable {
       const missing = missingRewardFiles(enabled, this.baseDir);
       const functions = enabled.filter((f) => !missing.some((m) => m.functions.includes(f.name)));
       if (missing.length > 0) {
-        this.state.error = missing.map((m) => `The reward file ${m.file} no longer exists: not running ${m.functions.join(', ')}.`).join('\n');
+        this.state.error = missing.map((m) => missingFileMessage(m, this.seenFiles)).join('\n');
+      }
+      for (const f of functions) {
+        const file = refFile(f.ref, this.baseDir);
+        if (file) this.seenFiles.add(file);
       }
       if (functions.length === 0) return;
       const result = await this.worker.request(
@@ -253,7 +261,11 @@ export class RewardLabPanel implements vscode.Disposable {
         { functions: functions.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
         { token: this.cancel!.token, onProgress: (p) => ((this.state.progress = p.message), this.publish()) },
       );
-      this.state.result = buildResult(result, this.state.result, this.recorded, reason);
+      const definitions = new Map(functions.flatMap((f) => {
+        const at = functionDefinition(f.ref, this.baseDir);
+        return at ? [[f.name, at] as const] : [];
+      }));
+      this.state.result = buildResult(result, this.state.result, this.recorded, reason, definitions);
       this.log.info(`reward lab: ${functions.length} functions on ${this.samples.length} samples (${reason})`);
     }, false);
     this.state.running = false;

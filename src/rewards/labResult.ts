@@ -95,3 +95,30 @@ function labDiff(before: (number | null)[], after: (number | null)[], against: s
   const diff = diffScores(before, after);
   return { summary: describeDiff(diff, against), lowered: diff.lowered, raised: diff.raised, nowFailing: diff.nowFailing };
 }
+
+/**
+ * The scores of `functions` (in that order, with their weights): the fresh run's for the functions it
+ * ran, the last run's for the others; undefined when the last run lacks one of those others (then
+ * every function must run). The total is recomputed as the worker computes it: Σ weight × score,
+ * nulls skipped, null where every score is null.
+ */
+export function mergeRuns(
+  last: RewardsRunResult | null,
+  fresh: RewardsRunResult,
+  functions: readonly { name: string; weight: number }[],
+): RewardsRunResult | undefined {
+  const byName = new Map([...(last?.functions ?? []), ...fresh.functions].map((f) => [f.name, f]));
+  const merged = functions.map((f) => byName.get(f.name));
+  if (merged.some((f) => f === undefined)) return undefined;
+  const scores = merged as RewardsRunResult['functions'];
+  const n = fresh.total.length;
+  const total = Array.from({ length: n }, (_, i) => {
+    let sum: number | null = null;
+    for (const [k, f] of scores.entries()) {
+      const v = f.scores[i];
+      if (v !== null && v !== undefined && Number.isFinite(v)) sum = (sum ?? 0) + functions[k]!.weight * v;
+    }
+    return sum;
+  });
+  return { functions: scores.map((f, k) => ({ ...f, weight: functions[k]!.weight })), total };
+}

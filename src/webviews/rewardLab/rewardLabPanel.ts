@@ -6,11 +6,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Log } from '../../log';
-import { buildResult, type RecordedRewards } from '../../rewards/labResult';
+import { buildResult, mergeRuns, type RecordedRewards } from '../../rewards/labResult';
 import { functionDefinition, functionsForRun, missingFileMessage, missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
 import type { Run, RunStore } from '../../runs/model';
 import type { WorkerHost } from '../../worker/workerHost';
-import type { RewardSample } from '../../worker/protocol';
+import type { RewardSample, RewardsRunResult } from '../../worker/protocol';
 import { pickRun } from '../../views/pickRun';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import {
@@ -59,6 +59,8 @@ export class RewardLabPanel implements vscode.Disposable {
   private baseDir: string | undefined;
   private cancel: vscode.CancellationTokenSource | undefined;
   private rerunQueued = false;
+  /** The worker's last answer for the current samples: a "Test on Rollouts" runs one function and keeps the others' scores. */
+  private lastRun: RewardsRunResult | null = null;
 
   constructor(
     extensionUri: vscode.Uri,
@@ -94,7 +96,9 @@ export class RewardLabPanel implements vscode.Disposable {
       this.state.functions = this.state.functions.map((f) => (f.name === name ? { ...f, enabled } : f));
       this.publish();
     });
-    ipc.onCommand('lab/addBuiltin', ({ name }) => this.addFunction({ name, ref: name, weight: 1, origin: 'builtin', enabled: true }));
+    ipc.onCommand('lab/addBuiltin', ({ name }) => {
+      this.addFunction({ name, ref: name, weight: 1, origin: 'builtin', enabled: true });
+    });
     ipc.onCommand('lab/openFrame', ({ file, line }) => openFrame(file, line));
     this.disposables.push(vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc.uri.fsPath)));
     this.host.onDidDispose(() => {
@@ -109,8 +113,9 @@ export class RewardLabPanel implements vscode.Disposable {
 
   /** Open with a workspace function (from the CodeLens), on the latest run's rollouts if none chosen yet. */
   async open(args: OpenLabArgs): Promise<void> {
+    let only: string | undefined;
     if (args.file && args.name) {
-      this.addFunction({ name: args.name, ref: `${args.file}:${args.name}`, weight: 1, origin: 'workspace', enabled: true }, false);
+      only = this.addFunction({ name: args.name, ref: `${args.file}:${args.name}`, weight: 1, origin: 'workspace', enabled: true }, false);
     }
     if (this.state.source.kind === 'none') {
       const latest = runsWithRollouts(this.store)[0];
@@ -118,7 +123,7 @@ export class RewardLabPanel implements vscode.Disposable {
       else this.state.warnings = ['No run in the Runs view has recorded rollouts yet: choose a dataset file or type a sample.'];
     }
     this.publish();
-    if (this.samples.length > 0 && this.state.functions.some((f) => f.enabled)) await this.run('manual');
+    if (this.samples.length > 0 && this.state.functions.some((f) => f.enabled)) await this.run('manual', only);
   }
 
   /** After a window reload: loads the saved sample source again and scores it with the saved functions. */
@@ -207,6 +212,7 @@ export class RewardLabPanel implements vscode.Disposable {
     this.recorded = recorded;
     this.baseDir = baseDir;
     this.state.result = null;
+    this.lastRun = null;
     this.state.samples = samples.map((s) => ({
       prompt: excerpt(s.prompt, EXCERPT_PROMPT, true),
       completion: excerpt(s.completion, EXCERPT_COMPLETION, false),
@@ -217,14 +223,17 @@ export class RewardLabPanel implements vscode.Disposable {
 
   // --- running ----------------------------------------------------------------------------------
 
-  private addFunction(fn: LabFunction, publish = true): void {
+  /** Adds (or enables) a function; returns its name in the Lab. */
+  private addFunction(fn: LabFunction, publish = true): string {
     const existing = this.state.functions.find((f) => f.ref === fn.ref);
+    const name = existing?.name ?? uniqueName(fn.name, this.state.functions);
     if (existing) existing.enabled = true;
-    else this.state.functions.push({ ...fn, name: uniqueName(fn.name, this.state.functions) });
+    else this.state.functions.push({ ...fn, name });
     if (publish) {
       this.publish();
-      void this.run('manual');
+      void this.run('manual', name);
     }
+    return name;
   }
 
   private onSaved(file: string): void {
@@ -232,7 +241,8 @@ export class RewardLabPanel implements vscode.Disposable {
     if (touched && this.samples.length > 0) void this.run('save');
   }
 
-  private async run(reason: 'manual' | 'save'): Promise<void> {
+  /** Scores the samples with the enabled functions; with `only`, that one alone when the others' scores are known. */
+  private async run(reason: 'manual' | 'save', only?: string): Promise<void> {
     const enabled = this.state.functions.filter((f) => f.enabled);
     if (enabled.length === 0 || this.samples.length === 0) return;
     if (this.state.running) {
@@ -256,17 +266,22 @@ export class RewardLabPanel implements vscode.Disposable {
         if (file) this.seenFiles.add(file);
       }
       if (functions.length === 0) return;
-      const result = await this.worker.request(
+      // One function asked for, the others' scores known: run it alone (a slow neighbour costs nothing).
+      const known = only !== undefined && this.lastRun !== null && mergeRuns(this.lastRun, { functions: [], total: [] }, functions.filter((f) => f.name !== only)) !== undefined;
+      const running = known ? functions.filter((f) => f.name === only) : functions;
+      const fresh = await this.worker.request(
         'rewards/run',
-        { functions: functions.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
+        { functions: running.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
         { token: this.cancel!.token, onProgress: (p) => ((this.state.progress = p.message), this.publish()) },
       );
+      const result = (known && mergeRuns(this.lastRun, fresh, functions)) || fresh;
+      this.lastRun = result;
       const definitions = new Map(functions.flatMap((f) => {
         const at = functionDefinition(f.ref, this.baseDir);
         return at ? [[f.name, at] as const] : [];
       }));
       this.state.result = buildResult(result, this.state.result, this.recorded, reason, definitions);
-      this.log.info(`reward lab: ${functions.length} functions on ${this.samples.length} samples (${reason})`);
+      this.log.info(`reward lab: ${running.length} of ${functions.length} functions run on ${this.samples.length} samples (${reason})`);
     }, false);
     this.state.running = false;
     this.state.progress = null;

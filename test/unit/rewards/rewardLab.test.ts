@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { addRewardToConfig, AddToConfigError } from '../../../src/rewards/addToConfig';
-import { buildResult } from '../../../src/rewards/labResult';
+import { buildResult, mergeRuns } from '../../../src/rewards/labResult';
 import { correlation, describeDiff, diffScores, histogram, tracebackFrames } from '../../../src/rewards/labStats';
 import { findRewardFunctions, functionDefinition, functionsForRun, missingFileMessage, missingRewardFiles, parameterNames, refFile } from '../../../src/rewards/rewardFunctions';
 
@@ -147,4 +147,15 @@ test('a reward function is located in its file; a run switch drops the previous 
   const missing = { file: '/w/gone.py', functions: ['a', 'b'] };
   assert.equal(missingFileMessage(missing, new Set()), 'The reward file /w/gone.py does not exist: not running a, b.');
   assert.equal(missingFileMessage(missing, new Set(['/w/gone.py'])), 'The reward file /w/gone.py no longer exists: not running a, b.');
+});
+
+test('"Test on Rollouts" of one function: its fresh scores merged with the others\' last ones, the total recomputed (issue 14, item 15)', () => {
+  const scored = (name: string, scores: (number | null)[]) => ({ name, ref: `rewards.py:${name}`, weight: 1, scores, errors: [], extras: {}, seconds: 0 });
+  const last = { functions: [scored('slow', [1, 0, null]), scored('mine', [0, 0, 0])], total: [1, 0, 0] };
+  const fresh = { functions: [scored('mine', [0.5, 1, null])], total: [0.5, 1, null] };
+  const merged = mergeRuns(last, fresh, [{ name: 'slow', weight: 2 }, { name: 'mine', weight: 1 }]);
+  assert.deepEqual(merged?.functions.map((f) => [f.name, f.scores]), [['slow', [1, 0, null]], ['mine', [0.5, 1, null]]]);
+  assert.deepEqual(merged?.total, [2.5, 1, null]);
+  assert.equal(mergeRuns(last, fresh, [{ name: 'never-ran', weight: 1 }, { name: 'mine', weight: 1 }]), undefined, 'unknown scores: run them all');
+  assert.equal(mergeRuns(null, fresh, [{ name: 'slow', weight: 1 }, { name: 'mine', weight: 1 }]), undefined);
 });

@@ -138,12 +138,11 @@ export class RunReader implements Run {
     try {
       const { manifest, problems } = parseManifest(JSON.parse(await fs.readFile(file, 'utf8')), this.id);
       this.brokenManifest = manifest ? undefined : problems.join('; ');
+      // Valid JSON that is no manifest is read again when the file changes (its stamp), not on every poll.
       if (manifest) {
         this.manifest = manifest;
         const updated = Date.parse(manifest.updatedAt) / 1000;
         if (Number.isFinite(updated)) this.noteLife(updated);
-      } else {
-        this.manifestStamp = ''; // try again next time: a writer may not have finished
       }
       this.setProblems(RUN_FILES.manifest, problems.map((message) => ({ file: RUN_FILES.manifest, message })));
     } catch (err) {

@@ -25,6 +25,24 @@ export const COMMAND_IDS = {
   showWorkerOutput: 'rlstudio.worker.showOutput',
   openKpEditor: 'rlstudio.kp.openEditor',
   findMinimalSubsets: 'rlstudio.kp.findMinimalSubsets',
+  // Inline rollout inspection (src/wiring/inlineFeature.ts).
+  openRollout: 'rlstudio.rollout.open',
+  openRolloutFromInspector: 'rlstudio.rollout.openFromInspector',
+  openRolloutFromTree: 'rlstudio.rollout.openFromTree',
+  /** Hover links: the argument is an id handed out by RolloutLinks, never run data. */
+  openLinkedRollout: 'rlstudio.rollout.openLinked',
+  openRewardErrors: 'rlstudio.rollout.openRewardErrors',
+  pickDatasetRun: 'rlstudio.dataset.pickRun',
+  // On the active rollout document (keybindings active only there).
+  nextSample: 'rlstudio.rollout.nextSample',
+  previousSample: 'rlstudio.rollout.previousSample',
+  nextStep: 'rlstudio.rollout.nextStep',
+  previousStep: 'rlstudio.rollout.previousStep',
+  nextForkingToken: 'rlstudio.rollout.nextForkingToken',
+  previousForkingToken: 'rlstudio.rollout.previousForkingToken',
+  switchColorMode: 'rlstudio.rollout.switchColorMode',
+  openRolloutInInspector: 'rlstudio.rollout.openInInspector',
+  diffWithSample: 'rlstudio.rollout.diffWithSample',
 } as const;
 
 export type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];

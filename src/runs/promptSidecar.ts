@@ -70,6 +70,11 @@ export class PromptSidecar {
     return this.reading;
   }
 
+  /** Each step's line read so far: the step, its shard's size and its prompts' numbers. */
+  *lines(): IterableIterator<{ step: number; bytes: number; keys: Float64Array }> {
+    for (const [step, line] of this.steps) yield { step, bytes: line.bytes, keys: line.keys };
+  }
+
   /**
    * Whether the step's shard holds the prompt, or undefined where the file does not tell: no line
    * for the step, or the last one describes a shard of another size (a step redone after a resume

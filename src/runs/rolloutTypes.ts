@@ -20,6 +20,19 @@ export interface RolloutSummary {
   preview: string;
 }
 
+/** One rollout's scores and prompt, for per-prompt numbers (dataset lines, reward code). */
+export interface RolloutScore {
+  row: number;
+  promptIndex: number;
+  groupIndex: number;
+  prompt: string;
+  reward: number | null;
+  rewards: Record<string, number | null>;
+  advantage: number | null;
+  truncated: boolean;
+  rewardError: string | null;
+}
+
 export interface StepRollouts {
   step: number;
   file: string;

@@ -10,11 +10,11 @@ import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { PromptIndex } from './promptIndex';
 import { PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
-import type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
+import type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
 import { COLUMNS, REQUIRED_COLUMNS, RUN_FILES, RUN_FORMAT, SHARD_FORMAT_KEY, SUMMARY_COLUMNS, previewOf, stepOfShard, toRow, type Column } from './runFormat';
 import { baseName, mean } from './rolloutValues';
 
-export type { RolloutDetail, RolloutSummary, StepRollouts, StepTokens };
+export type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens };
 
 export class RolloutShardError extends Error {
   constructor(
@@ -38,6 +38,9 @@ const LIST_FIELDS = [...LIST_COLUMNS, ...LIST_OPTIONAL, ...SUMMARY_COLUMNS];
 /** A rollout's detail: every column but the summaries (the detail has what they summarize). */
 const DETAIL_COLUMNS = (Object.keys(COLUMNS) as Column[]).filter((c) => !(SUMMARY_COLUMNS as readonly Column[]).includes(c));
 const TOKEN_COLUMNS = ['tokens', 'entropies', 'loss_mask', 'entropy_threshold'] as const satisfies readonly Column[];
+/** Per-prompt numbers (dataset annotations, reward CodeLens): scalar columns only, the prompt if asked. */
+const SCORE_COLUMNS = ['prompt_index', 'group_index', 'advantage', 'reward', 'rewards', 'truncated'] as const satisfies readonly Column[];
+const SCORE_FIELDS = [...SCORE_COLUMNS, 'reward_error', 'prompt'] as const satisfies readonly Column[];
 
 /** The recorded step closest to `step` (the earlier one on a tie), or undefined if there is none. */
 export function nearestStep(steps: readonly number[], step: number): number | undefined {
@@ -128,6 +131,22 @@ export class RolloutReader {
     });
     const step = raw.length > 0 ? toRow(raw[0], ['step'], path, 0).step : (stepOfShard(baseName(path)) ?? -1);
     return { step, file: path, prompts, rewardNames: [...rewardNames], rollouts };
+  }
+
+  /**
+   * Per-row scores of rows [rowStart, rowEnd) (default: all), no completion and no token arrays
+   * (scalar columns: cheap). With `withPrompt` false the prompt column is not read (`prompt` is '').
+   */
+  async readScores(path: string, withPrompt = true, rowStart?: number, rowEnd?: number): Promise<RolloutScore[]> {
+    const shard = await this.shard(path);
+    const columns: Column[] = [...SCORE_COLUMNS];
+    if (shard.columns.has('reward_error')) columns.push('reward_error');
+    if (withPrompt) columns.push('prompt');
+    const raw = await this.read(path, shard, columns, rowStart, rowEnd);
+    return raw.map((values, i) => {
+      const row = (rowStart ?? 0) + i;
+      return { row, ...toRow(values, SCORE_FIELDS, path, row) };
+    });
   }
 
   async readRollout(path: string, row: number): Promise<RolloutDetail> {

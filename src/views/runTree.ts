@@ -13,6 +13,8 @@ export type RunNode =
   | { kind: 'checkpoint'; run: Run; checkpoint: CheckpointInfo }
   | { kind: 'rollouts'; run: Run }
   | { kind: 'rolloutStep'; run: Run; step: number }
+  | { kind: 'rolloutPrompt'; run: Run; step: number; promptIndex: number; label: string; description: string }
+  | { kind: 'rolloutSample'; run: Run; step: number; promptIndex: number; groupIndex: number; label: string; description: string }
   | { kind: 'config'; run: Run }
   | { kind: 'logs'; run: Run }
   | { kind: 'log'; run: Run; file: string };
@@ -26,12 +28,21 @@ const ICONS: Record<RunStatus, vscode.ThemeIcon> = {
   stopped: new vscode.ThemeIcon('circle-slash'),
 };
 
+/** Lists the prompts of a recorded step and the samples of a prompt (the inline feature reads shards). */
+export interface RolloutBrowser {
+  prompts(run: Run, step: number): Promise<{ promptIndex: number; label: string; description: string }[]>;
+  samples(run: Run, step: number, promptIndex: number): Promise<{ groupIndex: number; label: string; description: string }[]>;
+}
+
 /** The "Runs" view: one item per run, with checkpoints, rollouts, config and logs below it. */
 export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: { dispose(): void };
   private timer: NodeJS.Timeout | undefined;
+
+  /** Set by the inline feature: step items then expand to prompts and samples. */
+  rollouts: RolloutBrowser | undefined;
 
   constructor(private readonly store: RunStore) {
     // Coalesce bursts of run changes into one refresh every 250 ms at most.
@@ -43,7 +54,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     });
   }
 
-  getChildren(node?: RunNode): RunNode[] {
+  getChildren(node?: RunNode): RunNode[] | Promise<RunNode[]> {
     if (!node) return this.store.runs().map((run) => ({ kind: 'run', run }));
     const run = node.run;
     switch (node.kind) {
@@ -58,11 +69,19 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
         return run.checkpoints().map((checkpoint) => ({ kind: 'checkpoint', run, checkpoint }));
       case 'rollouts':
         return run.recordedSteps().map((step) => ({ kind: 'rolloutStep', run, step }));
+      case 'rolloutStep':
+        return this.rolloutChildren(node);
+      case 'rolloutPrompt':
+        return this.rolloutChildren(node);
       case 'logs':
         return LOG_FILES.map((f) => ({ kind: 'log', run, file: runPaths(run.dir).log(f) }));
       default:
         return [];
     }
+  }
+
+  private rolloutChildren(node: RunNode): Promise<RunNode[]> {
+    return rolloutChildrenOf(this.rollouts, node);
   }
 
   getTreeItem(node: RunNode): vscode.TreeItem {
@@ -102,11 +121,27 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
         return item;
       }
       case 'rolloutStep': {
-        const item = new vscode.TreeItem(`step ${node.step}`, None);
+        const item = new vscode.TreeItem(`step ${node.step}`, this.rollouts ? Collapsed : None);
         item.id = `${run.id}/rollouts/${node.step}`;
         item.iconPath = new vscode.ThemeIcon('symbol-array');
         item.contextValue = 'rolloutStep';
         item.command = { command: COMMAND_IDS.inspectRollouts, title: 'Inspect Rollouts', arguments: [node] };
+        return item;
+      }
+      case 'rolloutPrompt': {
+        const item = new vscode.TreeItem(node.label, Collapsed);
+        item.id = `${run.id}/rollouts/${node.step}/${node.promptIndex}`;
+        item.description = node.description;
+        item.iconPath = new vscode.ThemeIcon('comment-discussion');
+        return item;
+      }
+      case 'rolloutSample': {
+        const item = new vscode.TreeItem(node.label, None);
+        item.id = `${run.id}/rollouts/${node.step}/${node.promptIndex}/${node.groupIndex}`;
+        item.description = node.description;
+        item.iconPath = new vscode.ThemeIcon('file-text');
+        item.tooltip = 'Open as a read-only document with its token heat';
+        item.command = { command: COMMAND_IDS.openRolloutFromTree, title: 'Open Rollout', arguments: [node] };
         return item;
       }
       case 'config': {
@@ -168,4 +203,21 @@ function runTooltip(run: Run): vscode.MarkdownString {
   }
   for (const p of run.problems().slice(0, 5)) md.appendMarkdown(`\n$(warning) ${escape(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`)}  `);
   return md;
+}
+
+/** A recorded step's prompts, or a prompt's samples; an unreadable shard shows no children (the inspector names it). */
+async function rolloutChildrenOf(browser: RolloutBrowser | undefined, node: RunNode): Promise<RunNode[]> {
+  if (!browser) return [];
+  try {
+    if (node.kind === 'rolloutStep') {
+      return (await browser.prompts(node.run, node.step)).map((p) => ({ kind: 'rolloutPrompt', run: node.run, step: node.step, ...p }));
+    }
+    if (node.kind === 'rolloutPrompt') {
+      const samples = await browser.samples(node.run, node.step, node.promptIndex);
+      return samples.map((s) => ({ kind: 'rolloutSample', run: node.run, step: node.step, promptIndex: node.promptIndex, ...s }));
+    }
+  } catch {
+    // fall through
+  }
+  return [];
 }

@@ -1,6 +1,7 @@
 import type * as vscode from "vscode";
 import { COMMAND_IDS as ID, type CommandId } from "../commandIds";
 import type { Log } from "../log";
+import type { InlineFeature } from "./inlineFeature";
 import type { KnowledgeFeature } from "./knowledgeFeature";
 import type { RewardsFeature } from "./rewardsFeature";
 import type { RunsFeature } from "./runsFeature";
@@ -16,6 +17,7 @@ export interface Features {
   readonly rewards: RewardsFeature;
   readonly knowledge: KnowledgeFeature;
   readonly webviews: WebviewsFeature;
+  readonly inline: InlineFeature;
 }
 
 /**
@@ -46,4 +48,19 @@ export const COMMANDS: Record<CommandId, (features: Features) => Handler> = {
   [ID.showWorkerOutput]: (f) => () => f.rewards.worker.showOutput(),
   [ID.openKpEditor]: (f) => (uri?: vscode.Uri) => f.knowledge.openEditor(uri),
   [ID.findMinimalSubsets]: (f) => (uri?: vscode.Uri) => f.knowledge.findMinimalSubsets(uri),
+  [ID.openRollout]: (f) => f.inline.openRollout,
+  [ID.openRolloutFromInspector]: (f) => f.inline.openFromInspector,
+  [ID.openRolloutFromTree]: (f) => f.inline.openFromTree,
+  [ID.openLinkedRollout]: (f) => f.inline.openLinked,
+  [ID.openRewardErrors]: (f) => (id: number) => f.inline.rewards.openErrors(id),
+  [ID.pickDatasetRun]: (f) => () => f.inline.datasets.pickRun(),
+  [ID.nextSample]: (f) => () => f.inline.navigation.sample(1),
+  [ID.previousSample]: (f) => () => f.inline.navigation.sample(-1),
+  [ID.nextStep]: (f) => () => f.inline.navigation.step(1),
+  [ID.previousStep]: (f) => () => f.inline.navigation.step(-1),
+  [ID.nextForkingToken]: (f) => () => f.inline.navigation.forking(1),
+  [ID.previousForkingToken]: (f) => () => f.inline.navigation.forking(-1),
+  [ID.switchColorMode]: (f) => () => f.inline.navigation.switchMeasure(),
+  [ID.openRolloutInInspector]: (f) => () => f.inline.navigation.openInInspector(),
+  [ID.diffWithSample]: (f) => () => f.inline.navigation.diff(),
 };

@@ -4,6 +4,7 @@ import type { Log } from "../log";
 import { KnowledgeFeature } from "./knowledgeFeature";
 import { RewardsFeature } from "./rewardsFeature";
 import { RunsFeature } from "./runsFeature";
+import { InlineFeature } from "./inlineFeature";
 import { WebviewsFeature } from "./webviewsFeature";
 
 /**
@@ -21,6 +22,8 @@ export class Ctx implements Features, vscode.Disposable {
   readonly runs: RunsFeature;
   /** The dashboard and the rollout inspector. */
   readonly webviews: WebviewsFeature;
+  /** Rollouts as editor documents, dataset line annotations, reward CodeLens numbers. */
+  readonly inline: InlineFeature;
 
   constructor(
     readonly extension: vscode.ExtensionContext,
@@ -34,8 +37,12 @@ export class Ctx implements Features, vscode.Disposable {
     this.subscriptions.push(this.rewards);
     this.knowledge = new KnowledgeFeature(extension.extensionUri, extension.workspaceState, this.rewards.worker);
     this.subscriptions.push(this.knowledge);
-    this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log);
+    // The inspector's "Open in Editor" reaches the inline feature, created next.
+    this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log, (target) => void this.inline.openFromInspector(target));
     this.subscriptions.push(this.webviews);
+    const inspect = (runId: string, step: number, row: number) => this.webviews.inspector.show(runId, step, row);
+    this.inline = new InlineFeature(this.runs.store, extension.workspaceState, this.runs.tree, inspect, this.log);
+    this.subscriptions.push(this.inline);
   }
 
   /** Whether this workspace may execute code (trainer, worker, reward functions). */

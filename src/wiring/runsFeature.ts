@@ -22,6 +22,8 @@ import { FsRunStore } from '../runs/runStore';
 export class RunsFeature implements vscode.Disposable {
   readonly store = new FsRunStore();
   readonly manager: RunManager;
+  /** The Runs view's tree (the inline feature lets its step items expand to prompts and samples). */
+  readonly tree: RunTreeProvider;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -29,7 +31,7 @@ export class RunsFeature implements vscode.Disposable {
     private readonly log: Log,
   ) {
     this.manager = new RunManager(this.store, log);
-    const tree = new RunTreeProvider(this.store);
+    const tree = (this.tree = new RunTreeProvider(this.store));
     this.subscriptions.push(
       this.store,
       this.manager,

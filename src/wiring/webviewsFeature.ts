@@ -6,7 +6,7 @@ import type { Log } from '../log';
 import type { Run, RunStore } from '../runs/model';
 import { pickRun } from '../views/pickRun';
 import { DashboardPanels } from '../webviews/dashboard/dashboardPanel';
-import { InspectorPanels } from '../webviews/inspector/inspectorPanel';
+import { InspectorPanels, type OpenInEditor } from '../webviews/inspector/inspectorPanel';
 
 /** What commands receive from the Runs view, the status bar or the palette (nothing). */
 type RunArgument = { run?: Run; step?: number } | undefined;
@@ -20,8 +20,10 @@ export class WebviewsFeature implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly store: RunStore,
     log: Log,
+    /** "Open in Editor" in the inspector (the inline feature's rollout documents). */
+    openInEditor?: OpenInEditor,
   ) {
-    this.inspector = new InspectorPanels(extensionUri, store, log);
+    this.inspector = new InspectorPanels(extensionUri, store, log, openInEditor);
     this.dashboard = new DashboardPanels(extensionUri, store, (runId, step) => this.inspector.show(runId, step), log);
     this.subscriptions.push(this.inspector, this.dashboard, this.inspector.registerSerializer(), this.dashboard.registerSerializer());
   }

@@ -12,7 +12,7 @@ import { RolloutReader } from '../../src/runs/rollouts';
 import type { RolloutDetail, StepRollouts } from '../../src/runs/rolloutTypes';
 import { DEFAULT_INSPECTOR_STATE, type InspectorInit, type InspectorState } from '../../src/webviews/inspector/protocol';
 import { computeStepStats } from '../../src/webviews/inspector/stepStats';
-import { SCALES, binOf } from '../../webview/inspector/colorScale';
+import { SCALES, binOf } from '../../src/common/colorScale';
 import { FIRST_CHUNK_UNITS, exact } from '../../webview/inspector/tokenView';
 import { THEMES, openApp, type Message } from './harness';
 

@@ -1,13 +1,17 @@
 """`rlstudio` command line.
 
-    rlstudio train CONFIG.yaml [--run-dir DIR] [--set key=value ...]
-    rlstudio resume RUN_DIR [--set key=value ...]
+    rlstudio train CONFIG.yaml [--run-dir DIR [--overwrite]] [--set key=value ...]
+    rlstudio resume RUN_DIR [--set key=value ...]                    exit 2 while its trainer lives
     rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
     rlstudio schema                                                  JSON Schema of the config
+    rlstudio eval RUN_DIR|CONFIG [--checkpoints base,latest] [...]   pass@k of checkpoints (evals/<id>/)
+    rlstudio score RUN_DIR --eval ID --checkpoint A --by B           A's samples teacher-forced under B
     rlstudio demo [...]                                              the embedded default run
     rlstudio --version [--json]
 
-Heavy libraries (torch, transformers, TRL) are imported only after the config is valid.
+Exit codes: 0 completed or stopped, 1 failed, 2 refused (invalid config, run directory in use or not
+empty, nothing to resume), 130 interrupted (a second Ctrl-C). Heavy libraries (torch, transformers,
+TRL) are imported only after the config is valid.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train from a *.rlstudio.yaml config")
     train.add_argument("config")
     train.add_argument("--run-dir", help="run directory (default .rlstudio/runs/<timestamp>-<name> beside the config)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="if the run directory is not empty, move its contents aside to <dir>.replaced-<time>")
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value, e.g. --set algorithm.max_steps=10 (repeatable)")
 
@@ -55,6 +61,28 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
     sub.add_parser("schema", help="print the JSON Schema of the config")
+
+    evaluate = sub.add_parser("eval", help="evaluate checkpoints: samples, rewards, pass@k (exit 2 on bad input)")
+    evaluate.add_argument("target", metavar="RUN_DIR|CONFIG")
+    evaluate.add_argument("--checkpoints", type=_names, help="comma-separated: base, latest, checkpoint-<step> "
+                          "(default base,latest; with --eval-id of an earlier eval: its checkpoints)")
+    evaluate.add_argument("--prompts", type=int, help="evaluate the first N prompts (default eval.prompts, 50)")
+    evaluate.add_argument("--samples", type=int, help="samples per prompt, n (default eval.samples, 16)")
+    evaluate.add_argument("--temperature", type=float, help="sampling temperature (default eval.temperature, 1.0)")
+    evaluate.add_argument("--max-new-tokens", type=int, help="default algorithm.max_completion_length")
+    evaluate.add_argument("--seed", type=int, help="sampling seed (default eval.seed, 0)")
+    evaluate.add_argument("--k", type=_ints, help="pass@k values, e.g. 1,4,16 (default 1,2,4,...,n)")
+    evaluate.add_argument("--batch-size", type=int, help="sequences per generate call (default eval.batch_size, 64)")
+    evaluate.add_argument("--name", help="eval name (part of the eval id)")
+    evaluate.add_argument("--eval-id", help="eval folder name under evals/; an existing one is resumed")
+
+    score = sub.add_parser("score", help="teacher-forced log-probs of an eval's samples under another checkpoint")
+    score.add_argument("run_dir")
+    score.add_argument("--eval", dest="eval_id", required=True, help="eval id (folder under evals/)")
+    score.add_argument("--checkpoint", required=True, help="whose samples")
+    score.add_argument("--by", required=True, help="the checkpoint that scores them")
+    score.add_argument("--temperature", type=float, default=1.0, help="log-probs of softmax(logits / T) (default 1)")
+    score.add_argument("--batch-size", type=int, default=8, help="sequences per forward pass (default 8)")
     sub.add_parser("demo", help="the embedded default run", add_help=False)
     return parser
 
@@ -78,7 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "validate":
         return _validate(args.config, args.overrides, args.json)
     if args.command == "train":
-        return _train(args.config, args.run_dir, args.overrides)
+        return _train(args.config, args.run_dir, args.overrides, args.overwrite)
+    if args.command == "eval":
+        from rlstudio.evals.runner import run_eval
+
+        overrides = {"prompts": args.prompts, "samples": args.samples, "temperature": args.temperature,
+                     "max_new_tokens": args.max_new_tokens, "seed": args.seed, "k": args.k,
+                     "batch_size": args.batch_size}
+        return run_eval(args.target, args.checkpoints, overrides, args.name, args.eval_id)
+    if args.command == "score":
+        from rlstudio.evals.score import score_command
+
+        return score_command(args.run_dir, args.eval_id, args.checkpoint, args.by, args.temperature, args.batch_size)
     if args.command == "resume":
         from rlstudio.train import resume
 
@@ -89,6 +128,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     _parser().print_help()
     return 2
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(x) for x in _names(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
 def _validate(path: str, overrides: list[str], as_json: bool) -> int:
@@ -106,8 +156,11 @@ def _validate(path: str, overrides: list[str], as_json: bool) -> int:
     return 0
 
 
-def _train(path: str, run_dir: str | None, overrides: list[str]) -> int:
+def _train(path: str, run_dir: str | None, overrides: list[str], overwrite: bool) -> int:
+    from pathlib import Path
+
     from rlstudio.config import ConfigError, load_config
+    from rlstudio.rundir import RunDirError, prepare_new_run_dir
 
     try:
         config = load_config(path, overrides)
@@ -116,7 +169,15 @@ def _train(path: str, run_dir: str | None, overrides: list[str]) -> int:
         return 2
     from rlstudio.train import default_run_dir, run
 
-    return run(config, run_dir or default_run_dir(config))
+    target = Path(run_dir).resolve() if run_dir else default_run_dir(config)
+    try:
+        aside = prepare_new_run_dir(target, overwrite)
+    except (RunDirError, OSError) as exc:
+        print(f"rlstudio train: {exc}", file=sys.stderr)
+        return 2
+    if aside is not None:
+        print(f"rlstudio: moved the previous contents of {target} to {aside}", file=sys.stderr)
+    return run(config, target)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ import yaml
 from rlstudio.config_builder import Builder, ConfigError, Problem, check_nested, did_you_mean
 from rlstudio.config_files import check_references
 from rlstudio.config_schema import schema_for
-from rlstudio.config_yaml import apply_override, compose
+from rlstudio.config_yaml import apply_override, compose, yaml_problem
+from rlstudio.evals.config import EvalConfig
 from rlstudio.hints import HintsConfig
 from rlstudio.trl_source import grpo_config_field_names
 
@@ -144,6 +145,16 @@ class RewardConfig:
             "rows, ignored by TRL), zero (reward 0.0) or abort (the run fails)."
         },
     )
+    timeout_s: float = field(
+        default=120.0,
+        metadata={
+            "help": "Seconds one call (one batch) may take in training; a call that runs longer is interrupted "
+            "and handled by `on_error` like an exception."
+        },
+    )
+
+    def problems(self) -> list[tuple[str, str]]:
+        return [("timeout_s", "must be > 0, e.g. 120")] if self.timeout_s <= 0 else []
 
 
 @dataclass
@@ -286,6 +297,9 @@ class RunConfig:
         default=None,
         metadata={"help": "Folder for run directories (default `.rlstudio/runs` beside the config file)."},
     )
+    eval: EvalConfig | None = field(
+        default=None, metadata={"help": "Checkpoint evaluation (`rlstudio eval`): prompts, samples, pass@k."}
+    )
 
     # Not part of the YAML: where the config came from (for relative paths).
     base_dir: str = field(default=".", metadata={"internal": True})
@@ -303,6 +317,8 @@ class RunConfig:
             for i, reward in enumerate(self.rewards):
                 if reward.ref == "reasoning_gym":
                     found.append((f"rewards[{i}].ref", "the reasoning_gym reward needs `data.reasoning_gym`"))
+        if self.eval is not None:
+            found.extend(self.eval.problems_in(self))
         return found
 
     def resolve(self, path: str) -> Path:
@@ -338,9 +354,7 @@ def parse_config(text: str, source: str = "<config>", overrides: list[str] | Non
     try:
         data, marks = compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise ConfigError(source, [Problem("", line, column, f"invalid YAML: {exc}")]) from None
+        raise ConfigError(source, [yaml_problem(exc)]) from None
     if not isinstance(data, dict):
         raise ConfigError(source, [Problem("", 1, 1, "the config must be a mapping of keys to values")])
     override_problems = []

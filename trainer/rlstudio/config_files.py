@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import os
+import string
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +48,12 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
         elif data_path.is_file() and data_path.suffix not in (".jsonl", ".parquet", ".json"):
             found.append(("data.path", f"unsupported dataset file {data_path.name}: use .jsonl, .parquet or a "
                                        "datasets folder"))
+        elif data_path.suffix == ".jsonl":
+            problem, columns = jsonl_problem(data_path)
+            if problem:
+                found.append(("data.path", problem))
+            elif columns is not None:
+                found.extend(_column_problems(config, data_path, columns))
     if config.data.reasoning_gym is not None and importlib.util.find_spec("reasoning_gym") is None:
         found.append(("data.reasoning_gym", "the reasoning-gym package is not installed"))
     for i, reward in enumerate(config.rewards):
@@ -59,8 +67,10 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
             file = config.resolve(target)
             if not file.is_file():
                 found.append((f"rewards[{i}].ref", f"reward file not found: {file}"))
-            elif not _defines(file, func):
-                found.append((f"rewards[{i}].ref", f"{file} defines no top-level function `{func}`"))
+            else:
+                problem = _reward_file_problem(file, func)
+                if problem:
+                    found.append((f"rewards[{i}].ref", problem))
         elif importlib.util.find_spec(target.split(".")[0]) is None:
             found.append((f"rewards[{i}].ref", f"module {target!r} not found"))
     return found
@@ -79,15 +89,72 @@ def _in_hf_cache(repo_id: str) -> bool:
         return False
 
 
-def _defines(file: Path, func: str) -> bool:
+def jsonl_problem(path: Path) -> tuple[str | None, set[str] | None]:
+    """(the first malformed line of a JSONL file, named with file, line and the JSON error, or None;
+    the columns of its first row)."""
+    columns = None
     try:
-        tree = ast.parse(file.read_text(encoding="utf-8"))
-    except (SyntaxError, UnicodeDecodeError):
-        return True  # import will report the real error with its line
+        with open(path, encoding="utf-8") as f:
+            for number, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    return f"{path} line {number}: not JSON ({exc.msg} at column {exc.colno})", None
+                if not isinstance(row, dict):
+                    return f"{path} line {number}: each line must be a JSON object, not {type(row).__name__}", None
+                if columns is None:
+                    columns = set(row)
+    except UnicodeDecodeError as exc:
+        return f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", None
+    except OSError as exc:
+        return f"{path}: cannot read ({exc.strerror})", None
+    return None, columns
+
+
+def _column_problems(config: RunConfig, path: Path, columns: set[str]) -> list[tuple[str, str]]:
+    """Columns the config names (template placeholders, prompt_column, hints.id_column) must exist."""
+    found = []
+    names = sorted(columns)
+    if config.data.template is not None:
+        for _, field, _, _ in string.Formatter().parse(config.data.template):
+            name = field.split(".")[0].split("[")[0] if field else None
+            if name and name not in columns:
+                found.append(("data.template", f"placeholder {{{field}}} names no column of {path.name} "
+                              f"(columns: {', '.join(names)}){did_you_mean(name, names)}"))
+    elif config.data.prompt_column not in columns:
+        found.append(("data.prompt_column", f"{path.name} has no column {config.data.prompt_column!r} "
+                      f"(columns: {', '.join(names)}){did_you_mean(config.data.prompt_column, names)}"))
+    if config.hints is not None and config.hints.mode != "none" and config.hints.id_column not in columns:
+        found.append(("hints.id_column", f"{path.name} has no column {config.hints.id_column!r} "
+                      f"(columns: {', '.join(names)}){did_you_mean(config.hints.id_column, names)}"))
+    return found
+
+
+def _reward_file_problem(file: Path, func: str) -> str | None:
+    """A reward file's syntax error, a top-level import that cannot be found, or a missing function —
+    found without running it (validate executes no user code)."""
+    try:
+        tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    except SyntaxError as exc:
+        return f"{file} line {exc.lineno}: SyntaxError: {exc.msg}"
+    except UnicodeDecodeError as exc:
+        return f"{file}: not UTF-8 text ({exc.reason})"
     names = set()
-    for node in tree.body:
+    for node in tree.body:  # module level only: imports guarded by try/if are the author's business
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.Assign):
             names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return func in names
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if node.module and not node.level else []
+            for module in modules:
+                top = module.split(".")[0]
+                if not (file.parent / f"{top}.py").exists() and not (file.parent / top).is_dir() \
+                        and importlib.util.find_spec(top) is None:
+                    return f"{file} line {node.lineno}: imports `{top}`, which is not installed"
+    if func not in names:
+        return f"{file} defines no top-level function `{func}`"
+    return None

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from rlstudio.config_builder import Problem
+
 
 class Loader(yaml.SafeLoader):
     """PyYAML's safe loader with YAML 1.2's floats: `1e-6` is a number (YAML 1.1 reads it as a string),
@@ -45,6 +47,29 @@ def compose(text: str) -> tuple[Any, dict[str, tuple[int, int]]]:
     if root is None:
         return {}, marks
     return build(root, ""), marks
+
+
+def yaml_problem(exc: yaml.YAMLError) -> Problem:
+    """A YAML syntax error as a Problem at its real position, without PyYAML's `in "<unicode string>"`.
+
+    When an opening construct is left unclosed (a quote, a bracket) PyYAML gives up at the end of the
+    file; then the construct's start (`context_mark`) is where the user must look. Otherwise the
+    problem's own position is, and the construct it was in is named in the message.
+    """
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return Problem("", None, None, f"invalid YAML: {exc}")
+    context, problem = exc.context_mark, exc.problem_mark
+    at_end = problem is not None and problem.buffer is not None and problem.index >= len(problem.buffer.rstrip("\0"))
+    message = exc.problem or "syntax error"
+    if context is not None and (problem is None or at_end):
+        mark = context
+        message = f"{exc.context} that starts here: {message}"
+    else:
+        mark = problem
+        if context is not None:
+            message += f" ({exc.context} that starts at line {context.line + 1}, column {context.column + 1})"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+    return Problem("", line, column, f"invalid YAML: {message}")
 
 
 def apply_override(data: dict, override: str) -> str | None:

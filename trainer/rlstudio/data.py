@@ -12,6 +12,7 @@ import string
 from typing import Any
 
 from rlstudio.config import ConfigError, Problem, RunConfig
+from rlstudio.config_files import jsonl_problem
 
 
 class DataError(ConfigError):
@@ -37,7 +38,13 @@ def load_dataset(config: RunConfig):
         elif path.suffix == ".parquet":
             raw = datasets.Dataset.from_parquet(str(path))
         else:
-            raw = datasets.Dataset.from_json(str(path))
+            try:
+                raw = datasets.Dataset.from_json(str(path))
+            except Exception:  # datasets names neither the file nor the line: find them
+                problem, _ = jsonl_problem(path)
+                if problem is None:
+                    raise
+                raise DataError("path", problem) from None
     if len(raw) == 0:
         raise DataError("path", "the dataset has no rows")
 
@@ -69,8 +76,9 @@ def load_dataset(config: RunConfig):
         dataset = hints_for_dataset(dataset, config.hints, config.base_dir)  # adds the `hint_ids` column
     if data.shuffle_seed is not None:
         dataset = dataset.shuffle(seed=data.shuffle_seed)
-    if data.eval_fraction > 0:
-        split = dataset.train_test_split(test_size=data.eval_fraction, seed=config.seed)
+    held_out = data.eval_fraction or (config.eval.split if config.eval is not None else None) or 0.0
+    if held_out > 0:  # `eval.split` holds rows out of training like `data.eval_fraction`
+        split = dataset.train_test_split(test_size=held_out, seed=config.seed)
         return split["train"], split["test"]
     return dataset, None
 

@@ -1,6 +1,7 @@
 """RunCallback: the trainer's link to the run directory and the terminal.
 
-At each step end: write the rollout shard and reward-error events, act on stop/save requests
+At each step end: write the rollout shard and reward-error events (one per function per step, also
+logged to trainer.log and the terminal), act on stop/save requests
 (agreed across processes), update the progress bar. At each log: a metrics.jsonl line with TRL's
 metric names plus rlstudio/step_time_s, rlstudio/step_cpu_s and rlstudio/tokens_per_s. At each save: checkpoint.json
 and a checkpoint event.
@@ -9,6 +10,7 @@ and a checkpoint event.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -19,7 +21,23 @@ from transformers import TrainerCallback
 
 from rlstudio import runformat
 from rlstudio.control import Control
-from rlstudio.runfiles import RunWriter, atomic_write_bytes, finite_or_none
+from rlstudio.runfiles import RunWriter, atomic_write_bytes, finite_or_none, umask_modes
+
+logger = logging.getLogger("rlstudio")
+
+
+def reward_error_summary(errors: list[dict], step: int) -> list[dict]:
+    """One reward_error event per function per step: every failed row's index, their count, and the
+    first error (a function that fails on every row, or NaN on many, is one line, not one per row)."""
+    by_function: dict[str, dict] = {}
+    for error in errors:
+        event = by_function.setdefault(error["function"], {"step": step, "function": error["function"],
+                                                            "indices": set(), "error": error["error"]})
+        event["indices"].update(error["indices"])
+    for event in by_function.values():
+        event["indices"] = sorted(event["indices"])
+        event["count"] = len(event["indices"])
+    return list(by_function.values())
 
 
 class RunCallback(TrainerCallback):
@@ -55,8 +73,13 @@ class RunCallback(TrainerCallback):
 
         errors = self.trainer.flush_step(step, self._on_shard_written)
         if self.writer is not None:
-            for error in errors:
-                self.writer.event("reward_error", **{**error, "step": step})
+            for event in reward_error_summary(errors, step):
+                self.writer.event("reward_error", **event)
+                message = (f"step {step}: reward function {event['function']!r} failed on {event['count']} "
+                           f"row(s) {event['indices'][:8]}{'…' if event['count'] > 8 else ''}: "
+                           f"{event['error']['type']}: {event['error']['message']}")
+                logger.warning(message)
+                (self.bar.write if self.bar is not None else print)(f"rlstudio: {message}", file=sys.stderr)
 
         stop, save = self._requests()
         if save:
@@ -117,6 +140,7 @@ class RunCallback(TrainerCallback):
         folder = Path(args.output_dir) / runformat.checkpoint_name(state.global_step)
         info = {"step": state.global_step, "t": time.time(), "metrics": self._last_values}
         atomic_write_bytes(folder / runformat.CHECKPOINT_INFO, json.dumps(info, indent=2).encode("utf-8"))
+        umask_modes(folder)  # transformers writes model.safetensors through a private temp file
         self.writer.event("checkpoint", step=state.global_step, path=self.paths.relative(folder))
 
     def on_train_end(self, args, state, control, **kwargs):

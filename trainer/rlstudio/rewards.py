@@ -11,6 +11,7 @@ This module imports nothing heavy at import time (`rlstudio validate` uses BUILT
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import importlib.util
@@ -189,15 +190,28 @@ class BadRewardValue(ValueError):
     pass
 
 
+class RewardTimeout(Exception):
+    """A reward function ran past its `timeout_s` and was interrupted (raised inside it)."""
+
+
+DeadlineGuard = Callable[[str, float], contextlib.AbstractContextManager]
+
+
 def wrap_reward(func: Callable, name: str, args: dict[str, Any], on_error: str,
-                sink: Callable[[RewardError], None]) -> Callable[..., list[float | None]]:
-    """Bind args, check the return value, and apply the on_error policy; errors go to `sink`."""
+                sink: Callable[[RewardError], None], timeout_s: float | None = None,
+                guard: DeadlineGuard | None = None) -> Callable[..., list[float | None]]:
+    """Bind args, check the return value, and apply the on_error policy; errors go to `sink`.
+
+    With `guard` and `timeout_s`, each call runs inside `guard(name, timeout_s)`, which raises
+    RewardTimeout in the function when it runs too long (then handled like any other error).
+    """
     bound = functools.partial(func, **args) if args else func
 
     def reward(prompts, completions, **kwargs):
         n = len(completions)
         try:
-            values = bound(prompts=prompts, completions=completions, **kwargs)
+            with guard(name, timeout_s) if guard is not None and timeout_s else contextlib.nullcontext():
+                values = bound(prompts=prompts, completions=completions, **kwargs)
             values, bad = _check_values(name, values, n)
         except Exception as exc:  # the user's code: any failure is reported, never crashes silently
             failure = RewardError(name, list(range(n)), error_triple(exc))
@@ -249,11 +263,12 @@ def _check_values(name: str, values: Any, n: int) -> tuple[list[float | None], l
     return out, bad
 
 
-def load_rewards(config, sink: Callable[[RewardError], None]) -> tuple[list[Callable], list[float]]:
-    """(wrapped functions, weights) for config.rewards."""
+def load_rewards(config, sink: Callable[[RewardError], None],
+                 guard: DeadlineGuard | None = None) -> tuple[list[Callable], list[float]]:
+    """(wrapped functions, weights) for config.rewards; `guard` enforces each entry's timeout_s."""
     funcs, weights = [], []
     for entry in config.rewards:
         func = load_function(entry.ref, config.base_dir)
-        funcs.append(wrap_reward(func, entry.name, entry.args, entry.on_error, sink))
+        funcs.append(wrap_reward(func, entry.name, entry.args, entry.on_error, sink, entry.timeout_s, guard))
         weights.append(entry.weight)
     return funcs, weights

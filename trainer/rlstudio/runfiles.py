@@ -15,6 +15,7 @@ Only the process that owns the run (rank 0) creates a RunWriter.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import math
 import os
@@ -26,28 +27,58 @@ from pathlib import Path
 from typing import Any
 
 from rlstudio import FORMAT, runformat
+from rlstudio.diskfull import DiskFullError
 from rlstudio.runformat import RunPaths, read_jsonl, read_manifest
 
 TERMINAL_STATUSES = ("completed", "failed", "stopped")
+RESERVE_BYTES = 64 << 10
 
 
 def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it (os.umask sets it, racing other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc (macOS): set and restore at once
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old or the new file, never a torn one."""
+    """Write `data` to `path` so that readers see the old or the new file, never a torn one.
+
+    The file gets the mode a plain open() would give it (0666 less the umask), not the temp file's 0600.
+    """
     prefix, suffix = runformat.temp_affixes(path.name)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise DiskFullError(path) from exc
         raise
+
+
+def umask_modes(folder: Path) -> None:
+    """Give the files under `folder` the mode the umask gives (writers that go through private temp
+    files leave 0600, unreadable to the other users of a shared run directory)."""
+    mode = 0o666 & ~current_umask()
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(mode)
 
 
 def finite_or_none(value: Any) -> float | int | None:
@@ -75,6 +106,7 @@ class RunWriter:
         self.manifest: dict[str, Any] = manifest if manifest is not None else {}
         self._events = open(self.paths.events, "a", encoding="utf-8")  # noqa: SIM115 (lives with the run)
         self._metrics = open(self.paths.metrics, "a", encoding="utf-8")  # noqa: SIM115
+        self._reserve_space()
 
     @classmethod
     def create(cls, run_dir: Path, name: str, config: dict[str, Any], config_path: str | None,
@@ -117,6 +149,21 @@ class RunWriter:
             data = json.dumps(self.manifest, indent=2, default=str).encode("utf-8")
             atomic_write_bytes(self.paths.manifest, data)
 
+    def _reserve_space(self) -> None:
+        """Hold a little disk space (a temp file readers ignore) so that a run that fills the disk can
+        still record `failed` in run.json: `release_reserve` frees it just before."""
+        try:
+            fd = os.open(self.paths.reserve, os.O_WRONLY | os.O_CREAT, 0o666)
+            try:
+                os.posix_fallocate(fd, 0, RESERVE_BYTES)
+            finally:
+                os.close(fd)
+        except (OSError, AttributeError):  # no room even for that, or no posix_fallocate: go without
+            self.paths.reserve.unlink(missing_ok=True)
+
+    def release_reserve(self) -> None:
+        self.paths.reserve.unlink(missing_ok=True)
+
     def set_status(self, status: str, error: dict[str, str] | None = None) -> None:
         updates: dict[str, Any] = {"status": status}
         if status in TERMINAL_STATUSES:
@@ -139,8 +186,13 @@ class RunWriter:
     def _append(self, stream, record: dict[str, Any]) -> None:
         line = json.dumps(record, default=str, allow_nan=False) + "\n"
         with self._lock:
-            stream.write(line)
-            stream.flush()
+            try:
+                stream.write(line)
+                stream.flush()
+            except OSError as exc:
+                if exc.errno == errno.ENOSPC:
+                    raise DiskFullError(stream.name) from exc
+                raise
 
     def truncate_after(self, step: int) -> None:
         """On resume: drop metrics and rollout shards of steps after `step` (they will be redone)."""
@@ -155,9 +207,14 @@ class RunWriter:
                 shard.unlink()
 
     def close(self) -> None:
+        """Close the files; a flush that fails here (a full disk) was already reported."""
         with self._lock:
-            self._events.close()
-            self._metrics.close()
+            for stream in (self._events, self._metrics):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        self.release_reserve()
 
 
 def last_checkpoint(run_dir: Path) -> tuple[int, Path] | None:

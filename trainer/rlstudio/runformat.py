@@ -14,6 +14,10 @@ shard columns. The TypeScript side has its own one module (src/) tested against 
     <run>/control/stop, control/save        CONTROL / STOP_REQUEST, SAVE_REQUEST
     <run>/logs/stdout.log, stderr.log, trainer.log
     <run>/evals/                            EVALS (evaluation results)
+    <run>/evals/<eval-id>/...               EvalPaths: eval.json, events.jsonl, prompts.jsonl, summary.json,
+                                            <checkpoint>.parquet (eval_schema), <checkpoint>.scored-by-<other>.parquet
+    <run>/trainer.lock                      LOCK (held by the live trainer, rank 0)
+    <run>/.disk-reserve.tmp                 RESERVE (space kept to record a failure on a full disk)
 
 Nothing here imports pyarrow at module level: `rlstudio validate` stays fast.
 """
@@ -50,6 +54,10 @@ STDOUT_LOG = "stdout.log"
 STDERR_LOG = "stderr.log"
 TRAINER_LOG = "trainer.log"
 EVALS = "evals"
+LOCK = "trainer.lock"
+RESERVE = ".disk-reserve.tmp"  # a temporary by the reader rules (readers skip it)
+HEARTBEAT_STALE_S = 15.0  # a run whose last heartbeat is older than this has no live trainer
+BEFORE_START = (LOGS, CONTROL)  # what may be in a run directory before its trainer starts (the spawner's)
 SUBFOLDERS = (ROLLOUTS, CHECKPOINTS, CONTROL, LOGS)  # created with the run
 
 
@@ -106,6 +114,14 @@ class RunPaths:
     @property
     def evals(self) -> Path:
         return self.dir / EVALS
+
+    @property
+    def lock(self) -> Path:
+        return self.dir / LOCK
+
+    @property
+    def reserve(self) -> Path:
+        return self.dir / RESERVE
 
     def shard(self, step: int) -> Path:
         return self.dir / ROLLOUTS / shard_name(step)
@@ -191,11 +207,14 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
-    path = RunPaths(run_dir).manifest
+    return _read_json(RunPaths(run_dir).manifest, "a run directory")
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: not a run directory (no run.json)") from None
+        raise FileNotFoundError(f"{path}: not {what} (no {path.name})") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: invalid JSON ({exc})") from None
 
@@ -345,3 +364,98 @@ def prompt_index_line(step: int, size: int, prompts: list[str]) -> str:
     in the order of their first row."""
     keys = dict.fromkeys(prompt_hash(prompt) for prompt in prompts)
     return json.dumps({"step": step, "bytes": size, "prompts": list(keys)}) + "\n"
+
+
+# --- evaluations: evals/<eval-id>/ (rlstudio.eval/1) --------------------------------------------
+
+EVAL_FORMAT = "rlstudio.eval/1"
+EVAL_SUMMARY_FORMAT = "rlstudio.eval-summary/1"
+EVAL_MANIFEST = "eval.json"
+EVAL_EVENTS = "events.jsonl"
+EVAL_PROMPTS = "prompts.jsonl"
+EVAL_SUMMARY = "summary.json"
+BASE_CHECKPOINT = "base"  # the run's model without training
+POLICY_STEP_PREFIX = "policy-step-"  # the policy during training, evaluated at a step
+# Columns of <checkpoint>.parquet: the eval's own, then the shard's (same names and types) that apply.
+EVAL_OWN_COLUMNS: tuple[tuple[str, str], ...] = (("prompt_id", "int32"), ("sample_index", "int32"), ("correct", "bool"))
+EVAL_SHARED_COLUMNS = ("prompt", "completion", "token_ids", "tokens", "logprobs", "entropies", "reward", "rewards",
+                       "truncated", "reward_error", *SUMMARY_COLUMNS)
+EVAL_STATISTICS_COLUMNS = ("prompt_id", "sample_index", "reward", "truncated", "correct")
+# Columns of <checkpoint>.scored-by-<other>.parquet.
+EVAL_SCORE_COLUMNS = ("prompt_id", "sample_index", "token_ids", "logprobs", "entropies")
+_EVAL_ID = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*")
+
+
+class EvalPaths:
+    """Every path of one eval directory, `<run>/evals/<eval-id>/`."""
+
+    def __init__(self, eval_dir: str | Path):
+        self.dir = Path(eval_dir)
+
+    @property
+    def manifest(self) -> Path:
+        return self.dir / EVAL_MANIFEST
+
+    @property
+    def events(self) -> Path:
+        return self.dir / EVAL_EVENTS
+
+    @property
+    def prompts(self) -> Path:
+        return self.dir / EVAL_PROMPTS
+
+    @property
+    def summary(self) -> Path:
+        return self.dir / EVAL_SUMMARY
+
+    @property
+    def control(self) -> Path:
+        return self.dir / CONTROL
+
+    def samples(self, checkpoint: str) -> Path:
+        return self.dir / f"{checkpoint}.parquet"
+
+    def scores(self, checkpoint: str, by: str) -> Path:
+        return self.dir / f"{checkpoint}.scored-by-{by}.parquet"
+
+
+def eval_id(name: str, stamp: str) -> str:
+    """`<YYYYMMDD-HHMMSS>-<name>`, the name reduced to safe characters."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name) or "eval"
+    return f"{stamp}-{safe}"
+
+
+def is_eval_id(text: str) -> bool:
+    """A folder name an eval may have: letters, digits, `-`, `_`, `.` (not first)."""
+    return _EVAL_ID.fullmatch(text) is not None
+
+
+def read_eval_manifest(eval_dir: Path) -> dict[str, Any]:
+    return _read_json(EvalPaths(eval_dir).manifest, "an eval directory")
+
+
+def policy_step_name(step: int) -> str:
+    return f"{POLICY_STEP_PREFIX}{step}"
+
+
+def eval_schema(reward_names: list[str], metadata: dict[str, str]) -> pa.Schema:
+    import pyarrow as pa
+
+    shard = shard_schema(reward_names)
+    own = {"int32": pa.int32(), "bool": pa.bool_()}
+    fields = [pa.field(name, own[kind]) for name, kind in EVAL_OWN_COLUMNS]
+    fields += [shard.field(name) for name in EVAL_SHARED_COLUMNS]
+    return pa.schema(fields, metadata={"rlstudio.format": EVAL_FORMAT, **metadata})
+
+
+def eval_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A sample as <checkpoint>.parquet stores it: the shard's per-row summaries added."""
+    return {**row, **row_summary(row)}
+
+
+def eval_scores_schema(metadata: dict[str, str]) -> pa.Schema:
+    import pyarrow as pa
+
+    samples = eval_schema([], {})
+    return pa.schema([samples.field(name) for name in EVAL_SCORE_COLUMNS],
+                     metadata={"rlstudio.format": EVAL_FORMAT, **metadata})

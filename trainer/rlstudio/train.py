@@ -8,14 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 from rlstudio import FORMAT, __version__
 from rlstudio.config import RunConfig, parse_config
-from rlstudio.control import Control
+from rlstudio.control import Control, StopDuringReward
+from rlstudio.diskfull import as_disk_full, remove_incomplete_checkpoints
 from rlstudio.rewards import RewardAbort, error_triple
+from rlstudio.rundir import RunDirError, RunLock, ensure_no_live_trainer
 from rlstudio.runfiles import RunWriter, last_checkpoint
 from rlstudio.runformat import RunPaths, read_manifest
 
@@ -61,18 +64,27 @@ def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> 
     is_main = PartialState(cpu=use_cpu).is_main_process
     writer = None
     log_handler = None
+    lock = None
     if is_main:
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
-            if resume:
+            lock = RunLock.acquire(run_dir)
+            if resume:  # the config (with resume's --set overrides) and this process replace the old ones
                 writer = RunWriter.reopen(run_dir)
-                writer.write_manifest(status="starting", endedAt=None, error=None, pid=os.getpid())
+                writer.write_manifest(status="starting", endedAt=None, error=None, pid=os.getpid(),
+                                      host=socket.gethostname(), config=config.to_dict(),
+                                      maxSteps=config.algorithm.max_steps)
                 writer.event("status", status="starting")
             else:
                 writer = RunWriter.create(run_dir, config.name, config.to_dict(), config.config_path, versions(),
                                           config.algorithm.max_steps, config.model.name)
+        except RunDirError as exc:
+            print(f"rlstudio: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
             print(f"rlstudio: cannot write the run directory {run_dir}: {exc}", file=sys.stderr)
+            if lock is not None:
+                lock.release()
             return 1
         log_handler = _log_to_file(RunPaths(run_dir).trainer_log)
         print(f"rlstudio: run directory {run_dir}", file=sys.stderr)
@@ -90,24 +102,37 @@ def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> 
         if writer is not None:
             writer.set_status("stopped" if control.stop_requested else "completed")
         return 0
+    except StopDuringReward as exc:  # the step in progress is abandoned; checkpoints so far stay
+        control.poll_files()
+        print(f"rlstudio: {exc}; stopped without finishing the step", file=sys.stderr)
+        if writer is not None:
+            writer.event("warning", message=f"{exc}; the step in progress was abandoned")
+            writer.set_status("stopped")
+        return 0
     except KeyboardInterrupt:
         if writer is not None:
             writer.set_status("stopped", error={"type": "KeyboardInterrupt", "message": "interrupted (second Ctrl-C)",
                                                 "traceback": ""})
         return 130
     except BaseException as exc:  # every failure ends as a failed run with the triple
-        error = error_triple(exc)
-        logging.getLogger("rlstudio").error("run failed: %s", error["traceback"])
-        print(f"rlstudio: run failed: {error['type']}: {error['message']}", file=sys.stderr)
-        if writer is not None:
+        full = as_disk_full(exc, run_dir)
+        error = error_triple(full or exc)
+        if full is not None:
+            error["traceback"] = error_triple(exc)["traceback"]
+        if writer is not None:  # run.json first: on a full disk, after freeing what can be freed
             try:
+                remove_incomplete_checkpoints(run_dir)
+                if full is not None:
+                    writer.release_reserve()
                 if isinstance(exc, RewardAbort):
                     failure = exc.failure
                     writer.event("reward_error", step=control.step + 1, function=failure.function,
                                  indices=failure.indices, error=failure.error)
                 writer.set_status("failed", error=error)
-            except OSError as write_error:  # e.g. the disk is full
-                print(f"rlstudio: could not record the failure: {write_error}", file=sys.stderr)
+            except OSError as write_error:
+                _say(f"rlstudio: could not record the failure in run.json: {write_error}")
+        logging.getLogger("rlstudio").error("run failed: %s", error["traceback"])
+        _say(f"rlstudio: run failed: {error['type']}: {error['message']}")
         return 1
     finally:
         control.close()
@@ -116,13 +141,28 @@ def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> 
         if log_handler is not None:
             for name in ("rlstudio", "transformers", "trl"):
                 logging.getLogger(name).removeHandler(log_handler)
-            log_handler.close()
+            try:
+                log_handler.close()
+            except OSError:  # a full disk: already reported
+                pass
+        if lock is not None:
+            lock.release()
 
 
 def resume(run_dir: str | os.PathLike, overrides: list[str] | None = None) -> int:
-    """Continue a run from its last checkpoint, same config, appending to the same directory."""
+    """Continue a run from its last checkpoint, same config, appending to the same directory.
+
+    Refused (RunDirError / FileNotFoundError, run.json untouched) while the run's trainer lives or
+    when there is no checkpoint to resume from.
+    """
     run_dir = Path(run_dir).resolve()
     manifest = read_manifest(run_dir)
+    ensure_no_live_trainer(run_dir)
+    if last_checkpoint(run_dir) is None:
+        error = manifest.get("error") or {}
+        was = f"; it {manifest.get('status')}" + (f" with {error.get('type')}: {error.get('message')}" if error else "")
+        raise FileNotFoundError(f"{RunPaths(run_dir).checkpoints}: no checkpoint to resume from{was} "
+                                "(run.json is left as it was); start a new run with `rlstudio train`")
     config = config_from_manifest(manifest, overrides)
     return run(config, run_dir, resume=True)
 
@@ -161,7 +201,7 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
     model, tokenizer, peft_config = load_model(config)
     train_dataset, eval_dataset = load_dataset(config)
     reward_errors: list = []
-    reward_funcs, weights = load_rewards(config, reward_errors.append)
+    reward_funcs, weights = load_rewards(config, reward_errors.append, guard=control.reward_deadline)
     args = grpo_args(config, run_dir, weights)
     trainer = RecordingGRPOTrainer(
         model=model,
@@ -181,6 +221,10 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
 
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
+    if config.eval is not None and config.eval.every_n_steps:  # before RunCallback: it adds eval/* to the logs
+        from rlstudio.evals.periodic import EvalCallback
+
+        trainer.add_callback(EvalCallback(trainer, config, run_dir, is_main=writer is not None))
     trainer.add_callback(RunCallback(trainer, writer, control, run_dir))
     return trainer, checkpoint
 
@@ -209,8 +253,22 @@ def grpo_args(config: RunConfig, run_dir: Path, reward_weights: list[float]):
     return GRPOConfig(**{**managed, **config.algorithm.grpo_arguments()})
 
 
+class _RunLogHandler(logging.FileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A record that cannot be written (a full disk) is dropped, without logging's error dump on
+        stderr: the failure itself is reported in run.json and on stderr."""
+
+
+def _say(message: str) -> None:
+    """A line on stderr, which may be a file on the very disk that is full."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except OSError:
+        pass
+
+
 def _log_to_file(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _RunLogHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("rlstudio", "transformers", "trl"):
         logging.getLogger(name).addHandler(handler)

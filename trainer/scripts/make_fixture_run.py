@@ -7,6 +7,10 @@ Produces
                     (top_entropy_quantile 0.5), two rewards: exact_answer and `brittle`, which
                     returns NaN for one completion per batch (reward_error rows and events) and
                     logs an extra column; one checkpoint (step 3); status completed.
+                    Plus a small real eval, evals/<YYYYMMDD-HHMMSS>-fixture/: base vs checkpoint-3, 4
+                    prompts × 4 samples, solved = brittle >= 0.33 (so some samples are correct and the
+                    second sample of each prompt is a reward error), and checkpoint-3's samples
+                    scored by base.
   failed-abort/     the same with `brittle` on_error=abort: status failed with an error object.
 
 Each run is spawned through the CLI (`rlstudio train`) with stdout/stderr redirected to the run's
@@ -20,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from rlstudio.runformat import RunPaths
@@ -68,6 +73,8 @@ recording:
 checkpoints:
   every_n_steps: 3
   keep_last: 1
+eval:
+  pass_when: {{reward: brittle, at_least: 0.33}}
 """
 
 
@@ -93,6 +100,23 @@ def train(config: Path, run_dir: Path) -> int:
         return subprocess.call([str(rlstudio), "train", str(config), "--run-dir", str(run_dir)], stdout=out, stderr=err)
 
 
+def evaluate(run_dir: Path) -> int:
+    """The fixture eval and cross-scores, through the CLI as the extension spawns them."""
+    rlstudio = str(Path(sys.executable).parent / "rlstudio")
+    eval_id = f"{time.strftime('%Y%m%d-%H%M%S')}-fixture"
+    commands = [
+        [rlstudio, "eval", str(run_dir), "--checkpoints", "base,latest", "--prompts", "4", "--samples", "4",
+         "--name", "fixture", "--eval-id", eval_id],
+        [rlstudio, "score", str(run_dir), "--eval", eval_id, "--checkpoint", "checkpoint-3", "--by", "base"],
+    ]
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stderr[-3000:], file=sys.stderr)
+            return done.returncode
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=REPO / "test" / "fixtures" / "runs")
@@ -107,6 +131,9 @@ def main() -> int:
             if code != expected:
                 print(RunPaths(run_dir).stderr_log.read_text()[-3000:], file=sys.stderr)
                 print(f"{name}: exit code {code}, expected {expected}", file=sys.stderr)
+                return 1
+            if code == 0 and evaluate(run_dir) != 0:
+                print(f"{name}: the eval failed", file=sys.stderr)
                 return 1
             target = args.out / name
             shutil.rmtree(target, ignore_errors=True)

@@ -25,6 +25,14 @@ def nan_at_one(completions, **kwargs):
 def raises(completions, **kwargs):
     raise RuntimeError("boom from the user's reward")
 
+def nan_on_even(completions, **kwargs):
+    return [float("nan") if i % 2 == 0 else 1.0 for i in range(len(completions))]
+
+def hangs(completions, **kwargs):
+    import pathlib, time
+    pathlib.Path(__file__).with_name("hang-started").touch()
+    time.sleep(3600)
+
 def extra_logger(completions, log_extra=None, **kwargs):
     log_extra("n_chars", [len(str(c)) for c in completions])
     return [0.0] * len(completions)
@@ -59,13 +67,18 @@ def tiny_model(tmp_path_factory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
+def make_workspace(root: Path, tiny_model: Path) -> Path:
+    """The tiny model, data.jsonl (ROWS), rewards.py (REWARDS) and t.rlstudio.yaml (BASE_CONFIG) in `root`."""
+    shutil.copytree(tiny_model, root / "model")
+    (root / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    (root / "rewards.py").write_text(REWARDS)
+    (root / "t.rlstudio.yaml").write_text(BASE_CONFIG)
+    return root
+
+
 @pytest.fixture
 def workspace(tmp_path, tiny_model) -> Path:
-    shutil.copytree(tiny_model, tmp_path / "model")
-    (tmp_path / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
-    (tmp_path / "rewards.py").write_text(REWARDS)
-    (tmp_path / "t.rlstudio.yaml").write_text(BASE_CONFIG)
-    return tmp_path
+    return make_workspace(tmp_path, tiny_model)
 
 
 def load(workspace: Path, *overrides: str):

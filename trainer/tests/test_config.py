@@ -100,6 +100,25 @@ def test_invalid_yaml_reports_line():
     assert found[0].line is not None and "invalid YAML" in found[0].message
 
 
+def test_yaml_syntax_error_names_the_file_and_the_real_position(tmp_path):
+    # An unclosed quote used to be reported at the end of the file, in "<unicode string>".
+    path = tmp_path / "c.rlstudio.yaml"
+    path.write_text('name: t\nmodel:\n  name: "./model\ndata:\n  path: d.jsonl\nrewards: []\n')
+    result = _cli("validate", str(path), "--json")
+    assert result.returncode == 2
+    [problem] = json.loads(result.stdout)["problems"]
+    assert (problem["line"], problem["column"]) == (3, 9)
+    assert "<unicode string>" not in problem["message"] and "quoted scalar" in problem["message"]
+    text = _cli("validate", str(path)).stderr
+    assert f"{path}:line 3, column 9" in text and "<unicode string>" not in text
+    # A mapping error has no opening construct: its own position is the real one.
+    path.write_text("name: t\nmodel:\n name: a\n  x: 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert (info.value.problems[0].line, info.value.problems[0].column) == (4, 4)
+    assert "<unicode string>" not in str(info.value)
+
+
 def test_missing_files_are_reported_before_loading(tmp_path):
     (tmp_path / "c.rlstudio.yaml").write_text(
         "model: {name: ./nope}\ndata: {path: missing.jsonl}\n"
@@ -119,6 +138,42 @@ def test_reward_file_without_the_function(workspace):
     with pytest.raises(ConfigError) as info:
         load(workspace, "rewards=[{name: x, ref: 'rewards.py:nope'}]")
     assert "defines no top-level function `nope`" in info.value.problems[0].message
+
+
+def test_validate_names_the_line_of_a_malformed_jsonl_dataset(workspace):
+    """A malformed line used to pass `validate` and fail `train` with a DatasetGenerationError naming nothing."""
+    lines = (workspace / "data.jsonl").read_text().splitlines()
+    lines[2] = '{"question": "What is 3 + 4?", "answer": }'
+    (workspace / "data.jsonl").write_text("\n".join(lines) + "\n")
+    result = _cli("validate", str(workspace / "t.rlstudio.yaml"), "--json")
+    assert result.returncode == 2
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["path"] == "data.path" and problem["line"] == 6
+    assert f"{workspace / 'data.jsonl'} line 3: not JSON (Expecting value at column 42)" in problem["message"]
+    from rlstudio.data import DataError, load_dataset  # a config read without the checks (resume) says the same
+
+    with pytest.raises(DataError) as info:
+        load_dataset(load_config(workspace / "t.rlstudio.yaml", check_files=False))
+    assert "data.jsonl line 3: not JSON" in str(info.value)
+
+
+def test_validate_catches_broken_reward_files_and_missing_template_columns(workspace):
+    (workspace / "broken.py").write_text("def f(completions, **kw):\n    return [1.0 for c in completions\n")
+    (workspace / "imports.py").write_text("import os\nimport no_such_module_xyz\n\ndef f(completions, **kw):\n"
+                                          "    return [0.0] * len(completions)\n")
+    (workspace / "helper.py").write_text("X = 1\n")
+    (workspace / "sibling.py").write_text("import helper\ntry:\n    import optional_thing\nexcept ImportError:\n"
+                                          "    pass\n\ndef f(completions, **kw):\n"
+                                          "    return [0.0] * len(completions)\n")
+    with pytest.raises(ConfigError) as info:
+        load(workspace, "rewards=[{name: a, ref: 'broken.py:f'}, {name: b, ref: 'imports.py:f'}, "
+                        "{name: c, ref: 'sibling.py:f'}]", "data.template='Solve: {questoin}'")
+    messages = {p.path: p.message for p in info.value.problems}
+    assert "broken.py line 2: SyntaxError:" in messages["rewards[0].ref"]
+    assert "imports.py line 2: imports `no_such_module_xyz`, which is not installed" in messages["rewards[1].ref"]
+    assert "rewards[2].ref" not in messages  # a sibling module and a guarded optional import are fine
+    assert "{questoin} names no column of" in messages["data.template"]
+    assert "did you mean `question`" in messages["data.template"]
 
 
 def test_schema_is_generated_from_the_dataclasses():

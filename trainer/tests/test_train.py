@@ -32,15 +32,9 @@ def shards(run_dir: Path) -> dict[int, list[dict]]:
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, tiny_model):
     """One 3-step run with the forking mask (q=0.5), temperature 0.7 and a reward that fails on row 1."""
-    import shutil
+    from conftest import make_workspace
 
-    from conftest import BASE_CONFIG, REWARDS, ROWS
-
-    ws = tmp_path_factory.mktemp("ws")
-    shutil.copytree(tiny_model, ws / "model")
-    (ws / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
-    (ws / "rewards.py").write_text(REWARDS)
-    (ws / "t.rlstudio.yaml").write_text(BASE_CONFIG)
+    ws = make_workspace(tmp_path_factory.mktemp("ws"), tiny_model)
     config = load(ws, THREE_REWARDS, "algorithm.top_entropy_quantile=0.5", "algorithm.temperature=0.7")
     assert run(config, ws / "run") == 0
     return ws, ws / "run"
@@ -258,3 +252,75 @@ def test_kill_9_leaves_readable_files_and_resume_continues(workspace):
     assert read_manifest(run_dir)["status"] == "completed"
     assert read_jsonl(run_dir / "metrics.jsonl")[-1]["step"] == step + 1
     assert max(shards(run_dir)) == step + 1
+
+
+def _train_cli(workspace: Path, *overrides: str) -> subprocess.Popen:
+    sets = [arg for o in overrides for arg in ("--set", o)]
+    return subprocess.Popen([sys.executable, "-m", "rlstudio", "train", str(workspace / "t.rlstudio.yaml"),
+                             "--run-dir", str(workspace / "run"), *sets], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_reward_errors_are_reported_once_per_function_per_step(workspace):
+    """NaN on 4 rows and a raise used to be 4 + 1 silent events per step (nothing on the terminal or in trainer.log)."""
+    proc = _train_cli(workspace, "algorithm.max_steps=2",
+                      "rewards=[{name: nans, ref: 'rewards.py:nan_on_even'}, {name: bad, ref: 'rewards.py:raises'}]")
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    run_dir = workspace / "run"
+    errors = [e for e in read_jsonl(run_dir / "events.jsonl") if e["type"] == "reward_error"]
+    assert [(e["step"], e["function"]) for e in errors] == [(1, "nans"), (1, "bad"), (2, "nans"), (2, "bad")]
+    nans = errors[0]
+    assert nans["indices"] == [0, 2, 4, 6] and nans["count"] == 4 and "index 0" in nans["error"]["message"]
+    assert errors[1]["count"] == 8 and "boom from the user's reward" in errors[1]["error"]["message"]
+    log = (run_dir / "logs" / "trainer.log").read_text()
+    for text in (stderr, log):
+        assert "step 1: reward function 'nans' failed on 4 row(s) [0, 2, 4, 6]" in text
+        assert "step 2: reward function 'bad' failed on 8 row(s)" in text and "RuntimeError: boom" in text
+        assert text.count("reward function 'nans' failed") == 2
+
+
+def test_a_hung_reward_function_is_interrupted_and_named(workspace):
+    """A reward function that never returned blocked training forever."""
+    started = time.time()
+    proc = _train_cli(workspace, "algorithm.max_steps=2",
+                      "rewards=[{name: exact, ref: exact_answer}, "
+                      "{name: stuck, ref: 'rewards.py:hangs', timeout_s: 1, on_error: zero}]")
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert time.time() - started < 240
+    run_dir = workspace / "run"
+    assert read_manifest(run_dir)["status"] == "completed"
+    errors = [e for e in read_jsonl(run_dir / "events.jsonl") if e["type"] == "reward_error"]
+    assert [(e["step"], e["function"], e["error"]["type"]) for e in errors] == [(1, "stuck", "RewardTimeout"),
+                                                                                (2, "stuck", "RewardTimeout")]
+    assert "did not return within 1 s" in errors[0]["error"]["message"]
+    assert "reward function 'stuck' failed on 8 row(s)" in stderr
+    rows = shards(run_dir)[1]
+    assert all(r["rewards"]["stuck"] == 0.0 for r in rows)  # on_error: zero
+
+
+@pytest.mark.parametrize("how", ["file", "sigterm"])
+def test_stop_ends_a_run_while_a_reward_function_hangs(workspace, how):
+    """The stop file and SIGTERM were accepted but did nothing while a reward function ran."""
+    proc = _train_cli(workspace, "algorithm.max_steps=2", "rewards=[{name: stuck, ref: 'rewards.py:hangs'}]")
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline and not (workspace / "hang-started").exists():
+            assert proc.poll() is None, proc.communicate()[1]
+            time.sleep(0.2)
+        asked = time.time()
+        if how == "file":
+            (workspace / "run" / "control" / "stop").touch()
+        else:
+            proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)  # the extension's stop timeout is 60 s
+        assert proc.returncode == 0, stderr
+        assert time.time() - asked < 30
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    manifest = read_manifest(workspace / "run")
+    assert manifest["status"] == "stopped"
+    assert "while reward function 'stuck' was running" in stderr
+    assert not (workspace / "run" / "control" / "stop").exists()

@@ -3,7 +3,7 @@
 import type { GroupCompletion } from '../../src/webviews/inspector/protocol';
 import { clear, el } from '../shared/dom';
 import { formatNumber } from '../../src/common/format';
-import { visibleSegments } from './tokenUnits';
+import { visibleSegments } from '../../src/common/tokenUnits';
 
 export class GroupView {
   readonly element = el('div', { class: 'group-view' });

@@ -58,6 +58,12 @@ const whitespaceBox = el('vscode-checkbox', { label: 'Whitespace' });
 const thinkBox = el('vscode-checkbox', { label: 'Collapse <think>' });
 const markdownBox = el('vscode-checkbox', { label: 'Markdown' });
 const promptSteps = el('span', { class: 'prompt-steps muted' });
+const openInEditor = el('button', { class: 'link', title: 'Open this rollout as a read-only editor document with its token heat' }, 'Open in Editor');
+openInEditor.addEventListener('click', () => {
+  if (run && detail) {
+    host.command('inspector/openInEditor', { runId: run.runId, step: detail.step, promptIndex: detail.promptIndex, groupIndex: detail.groupIndex });
+  }
+});
 
 const sortSelect = select('Sort', [
   ['group', 'group order'],
@@ -111,6 +117,7 @@ app.append(
     whitespaceBox,
     thinkBox,
     markdownBox,
+    openInEditor,
   ),
   errorBanner,
   el(

@@ -4,7 +4,7 @@
 import type { RolloutFilter, RolloutSummary, SortKey, StepRollouts } from '../../src/webviews/inspector/protocol';
 import { el } from '../shared/dom';
 import { formatNumber } from '../../src/common/format';
-import { visibleSegments } from './tokenUnits';
+import { visibleSegments } from '../../src/common/tokenUnits';
 
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 10;

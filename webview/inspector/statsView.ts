@@ -4,7 +4,7 @@
 import type { StepStats } from '../../src/webviews/inspector/protocol';
 import { clear, el } from '../shared/dom';
 import { formatNumber } from '../../src/common/format';
-import { visibleSegments } from './tokenUnits';
+import { visibleSegments } from '../../src/common/tokenUnits';
 
 export class StatsView {
   readonly element = el('div', { class: 'stats-view' });

@@ -6,9 +6,13 @@
 import type { Measure, RolloutDetail } from '../../src/webviews/inspector/protocol';
 import { append, clear, el } from '../shared/dom';
 import { formatNumber } from '../../src/common/format';
-import { SCALES, binOf, measureValue } from './colorScale';
+import { SCALES } from '../../src/common/colorScale';
+import { exact, isForking, unitStyle } from '../../src/common/tokenHeat';
 import { renderMarkdown } from './markdown';
-import { tokenUnits, visibleSegments, type TokenUnit } from './tokenUnits';
+import { tokenUnits, visibleSegments, type TokenUnit } from '../../src/common/tokenUnits';
+
+/** Re-exported for the inspector's tests, which compare the card with the shard's numbers. */
+export { exact };
 
 export interface TokenViewOptions {
   measure: Measure;
@@ -121,30 +125,15 @@ export class TokenView {
   }
 
   private unitElement(u: number): HTMLElement {
-    const detail = this.detail!;
     const unit = this.units[u];
     const scale = SCALES[this.options!.measure];
-    let sum = 0;
-    let n = 0;
-    let anyGradient = false;
-    let forking = false;
-    for (let t = unit.start; t < unit.end; t++) {
-      const inLoss = detail.lossMask[t] === 1;
-      anyGradient ||= inLoss;
-      forking ||= isForking(detail, t);
-      const v = measureValue(scale.measure, { entropy: detail.entropies[t], logprob: detail.logprobs[t], inLoss }, detail.advantage);
-      if (Number.isFinite(v)) {
-        sum += v;
-        n++;
-      }
+    const style = unitStyle(this.detail!, unit, scale.measure);
+    const span = el('span', { class: 'tok', 'data-u': u, 'data-bin': style.bin });
+    if (style.bin >= 0) {
+      span.style.backgroundColor = scale.colors[style.bin];
     }
-    const bin = n > 0 ? binOf(scale, sum / n) : -1;
-    const span = el('span', { class: 'tok', 'data-u': u, 'data-bin': bin });
-    if (bin >= 0) {
-      span.style.backgroundColor = scale.colors[bin];
-    }
-    if (forking) span.classList.add('fork');
-    if (!anyGradient) span.classList.add('nograd');
+    if (style.forking) span.classList.add('fork');
+    if (!style.gradient) span.classList.add('nograd');
     appendVisible(span, unit.text, this.options!.showWhitespace);
     return span;
   }
@@ -303,18 +292,6 @@ export class TokenView {
   private hideCard(): void {
     this.card.hidden = true;
   }
-}
-
-function isForking(detail: RolloutDetail, t: number): boolean {
-  return detail.entropyThreshold !== null && detail.entropies[t] >= detail.entropyThreshold;
-}
-
-/** Numbers as stored (float32 shown to 6 significant digits, which round-trips them). */
-export function exact(value: number | undefined): string {
-  if (value === undefined || Number.isNaN(value)) {
-    return '—';
-  }
-  return Number.isFinite(value) ? String(Number(value.toPrecision(6))) : String(value);
 }
 
 function appendVisible(parent: HTMLElement, text: string, showWhitespace: boolean): void {

@@ -18,6 +18,9 @@ import {
 } from './protocol';
 import { computeStepStats, type StepStats } from './stepStats';
 
+/** Opens a rollout in an editor tab (the inline feature's rollout documents). */
+export type OpenInEditor = (target: { runId: string; step: number; promptIndex: number; groupIndex: number }) => void;
+
 export class InspectorPanels implements vscode.Disposable {
   private host: WebviewPanelHost<InspectorProtocol> | undefined;
   private hostDisposables: vscode.Disposable[] = [];
@@ -33,6 +36,7 @@ export class InspectorPanels implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly store: RunStore,
     private readonly log: Log,
+    private readonly openInEditor: OpenInEditor = () => undefined,
   ) {
     this.storeListener = store.onDidChangeRuns(() => {
       const run = this.awaitedRun ? store.get(this.awaitedRun) : undefined;
@@ -111,6 +115,7 @@ export class InspectorPanels implements vscode.Disposable {
   private registerHandlers(host: WebviewPanelHost<InspectorProtocol>): void {
     const ipc = host.ipc;
     ipc.onCommand('inspector/log/error', ({ message }) => this.log.error(`inspector: ${message}`));
+    ipc.onCommand('inspector/openInEditor', (target) => this.openInEditor(target));
     ipc.onRequest('inspector/run/get', ({ runId }) => {
       const run = this.run(runId);
       this.watch(run);

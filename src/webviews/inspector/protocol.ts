@@ -1,13 +1,13 @@
 // Messages between the rollout inspector's host panel and its app (webview/inspector/).
 
+import type { Measure } from '../../common/colorScale';
 import type { RolloutDetail, RolloutSummary, StepRollouts } from '../../runs/rolloutTypes';
 import type { StepStats } from './stepStats';
 
-export type { RolloutDetail, RolloutSummary, StepRollouts, StepStats };
+export type { Measure, RolloutDetail, RolloutSummary, StepRollouts, StepStats };
 
 export const INSPECTOR_VIEW_TYPE = 'rlstudio.inspector';
 
-export type Measure = 'entropy' | 'probability' | 'advantage';
 export type SortKey = 'group' | 'reward' | 'advantage' | 'length' | 'entropy';
 
 export interface RolloutFilter {
@@ -69,6 +69,8 @@ export interface InspectorProtocol {
   commands: {
     /** Logged on the host, e.g. a request that failed in the app. */
     'inspector/log/error': { message: string };
+    /** Open the rollout as a read-only editor document (rlstudio-rollout:). */
+    'inspector/openInEditor': { runId: string; step: number; promptIndex: number; groupIndex: number };
   };
   requests: {
     'inspector/run/get': { params: { runId: string }; result: RunSteps };

@@ -71,6 +71,20 @@ def register(server: Server) -> None:
     def subset_search(params: dict[str, Any], job: Job) -> dict[str, Any]:
         return run_subset_search(params, job)
 
+    @server.method("eval/score")
+    def eval_score(params: dict[str, Any], job: Job) -> dict[str, Any]:
+        from rlstudio.evals.checkpoints import UnknownCheckpoint
+        from rlstudio.evals.score import score_eval
+
+        try:
+            return score_eval(Path(params["runDir"]), str(params["evalId"]), str(params["checkpoint"]),
+                              str(params["by"]), float(params.get("temperature", 1.0)),
+                              int(params.get("batchSize", 8)), should_stop=job.cancelled.is_set)
+        except InterruptedError:
+            raise Cancelled() from None
+        except (KeyError, FileNotFoundError, ValueError, UnknownCheckpoint) as exc:
+            raise RpcError(RpcErrorCode.INVALID_PARAMS, str(exc)) from None
+
     @server.method("worker/debug")
     def debug(params: dict[str, Any], job: Job) -> dict[str, Any]:
         """Test hooks: `{"sleep": s}` waits (cancellable), `{"crash": code}` exits the worker at once."""

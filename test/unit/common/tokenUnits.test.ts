@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeByteLevel, tokenUnits, visibleSegments } from '../../../webview/inspector/tokenUnits';
-import { SCALES, binOf, measureValue } from '../../../webview/inspector/colorScale';
+import { decodeByteLevel, tokenUnits, visibleSegments } from '../../../src/common/tokenUnits';
+import { SCALES, binOf, measureValue } from '../../../src/common/colorScale';
 
 describe('token units', () => {
   it('keeps one unit per token when the pieces join to the completion', () => {

@@ -1,0 +1,90 @@
+// Reads what rollout documents show, through the run store and the rollout shard reader: one
+// rollout by its address, its group, the steps that sampled its prompt. Failures become a
+// SourceError whose message is shown inside the document. No `vscode` import.
+
+import { existsSync } from 'node:fs';
+import type { Run, RunStore } from '../runs/model';
+import { RolloutReader, type RolloutDetail, type RolloutScore } from '../runs/rollouts';
+import type { RolloutAddress } from './rolloutAddress';
+
+export class SourceError extends Error {}
+
+export interface LoadedRollout {
+  run: Run;
+  detail: RolloutDetail;
+  /** The rollout's group at its step, ascending by sample. */
+  group: RolloutScore[];
+}
+
+type StepAddress = Extract<RolloutAddress, { kind: 'step' }>;
+
+export class RolloutSource {
+  /** Per-shard scores of the last shards read (a group's navigation re-reads the same shard). */
+  private readonly scores = new Map<string, Promise<RolloutScore[]>>();
+
+  constructor(
+    private readonly store: RunStore,
+    readonly reader = new RolloutReader(),
+  ) {}
+
+  run(address: RolloutAddress): Run {
+    const id = address.runDir.split(/[\\/]/).filter(Boolean).at(-1) ?? '';
+    const run = this.store.get(id);
+    if (run && run.dir === address.runDir) return run;
+    if (!existsSync(address.runDir)) throw new SourceError(`The run folder ${address.runDir} does not exist any more (deleted or moved).`);
+    throw new SourceError(`The run folder ${address.runDir} is not in the Runs view (add its parent folder to rlstudio.runDirectories).`);
+  }
+
+  async load(address: RolloutAddress): Promise<LoadedRollout> {
+    const step = stepAddress(address);
+    const run = this.run(step);
+    const group = await this.group(step);
+    const member = group.find((r) => r.groupIndex === step.sample);
+    if (!member) {
+      throw new SourceError(`Step ${step.step} has no sample ${step.sample} of prompt ${step.prompt} (the group has ${group.length} samples).`);
+    }
+    const detail = await this.reader.readRollout(this.file(run, step.step), member.row);
+    return { run, detail, group };
+  }
+
+  /** The samples of the address's prompt at its step. */
+  async group(address: RolloutAddress): Promise<RolloutScore[]> {
+    const step = stepAddress(address);
+    const rows = await this.stepScores(this.run(step), step.step);
+    const group = rows.filter((r) => r.promptIndex === step.prompt).sort((a, b) => a.groupIndex - b.groupIndex);
+    if (group.length === 0) throw new SourceError(`Step ${step.step} has no prompt ${step.prompt}.`);
+    return group;
+  }
+
+  /** Every row's scores at a step (kept for the last few shards). */
+  async stepScores(run: Run, step: number): Promise<RolloutScore[]> {
+    const file = this.file(run, step);
+    let pending = this.scores.get(file);
+    if (!pending) {
+      pending = this.reader.readScores(file);
+      pending.catch(() => this.scores.delete(file));
+      this.scores.set(file, pending);
+      while (this.scores.size > 8) this.scores.delete(this.scores.keys().next().value as string);
+    }
+    return pending;
+  }
+
+  /** Recorded steps whose shard holds this exact prompt text. */
+  stepsWithPrompt(run: Run, prompt: string): Promise<number[]> {
+    return this.reader.stepsWithPrompt(run.recordedSteps().map((s) => ({ step: s, file: run.rolloutsFile(s) })), prompt);
+  }
+
+  file(run: Run, step: number): string {
+    if (!run.recordedSteps().includes(step)) {
+      throw new SourceError(`Run '${run.name()}' has no rollouts recorded at step ${step} (its shard is missing or was deleted).`);
+    }
+    return run.rolloutsFile(step);
+  }
+}
+
+function stepAddress(address: RolloutAddress): StepAddress {
+  if (address.kind === 'eval') {
+    throw new SourceError('Evaluation samples cannot be opened in the editor yet: only training rollouts (run, step, prompt, sample) are readable.');
+  }
+  return address;
+}

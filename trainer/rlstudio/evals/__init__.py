@@ -1,0 +1,1 @@
+"""`rlstudio eval` / `rlstudio score`: evaluate checkpoints of a run (docs/run-format.md, "Evaluations")."""

@@ -134,6 +134,11 @@ export class RewardLabPanel implements vscode.Disposable {
     if (source.kind === 'run') await this.loadRun(source.runDir, source.step, false);
     else if (source.kind === 'dataset') await this.loadDataset(source.file, false);
     else this.setTyped(source.samples);
+    // The restored functions were in the Lab before the reload: a file of theirs missing now "no longer exists".
+    for (const f of this.state.functions) {
+      const file = refFile(f.ref, this.baseDir);
+      if (file) this.seenFiles.add(file);
+    }
     this.publish();
     await this.run('manual');
   }

@@ -80,6 +80,7 @@ function longRollout(n: number): RolloutDetail {
     lossMask: entropies.map((e) => (e >= 2 ? 1 : 0)),
     advantage: 0.7, reward: 1, rewards: { accuracy: 1 }, truncated: true, hintIds: [], rewardError: null, extras: {},
     entropyThreshold: 2,
+    datasetIndex: null,
   };
 }
 

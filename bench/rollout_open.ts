@@ -27,6 +27,7 @@
 
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { mulberry32 } from '../src/common/pairedStats';
 import { RunReader } from '../src/runs/runReader';
 import { RolloutReader } from '../src/runs/rollouts';
 import { computeStepStats } from '../src/webviews/inspector/stepStats';
@@ -204,18 +205,6 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-/** A small seeded generator, so two runs browse the same rollouts. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 void main().catch((error) => {

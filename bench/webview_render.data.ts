@@ -29,6 +29,7 @@ export function longRollout(tokens: number): RolloutDetail {
     rewardError: null,
     extras: {},
     entropyThreshold: 3,
+    datasetIndex: null,
   };
 }
 

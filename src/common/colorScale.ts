@@ -4,12 +4,15 @@
 
 export type Measure = 'entropy' | 'probability' | 'advantage';
 
-export interface ColorScale {
-  measure: Measure;
+export interface BinnedScale {
   /** Bin i holds values in [edges[i], edges[i + 1]); the first and last bins are open-ended. */
   edges: number[];
   colors: string[];
   labels: string[];
+}
+
+export interface ColorScale extends BinnedScale {
+  measure: Measure;
 }
 
 function sequential(rgb: string, bins: number): string[] {
@@ -50,12 +53,22 @@ export const SCALES: Record<Measure, ColorScale> = {
   },
 };
 
+/**
+ * Δlogprob of a token: log p under another checkpoint minus log p under the one that sampled it
+ * (cross-scores of an eval). Diverging like advantage: green where the other finds it more likely.
+ */
+export const DELTA_LOGPROB_SCALE: BinnedScale = {
+  edges: [-Infinity, -2, -1, -0.25, 0.25, 1, 2],
+  colors: SCALES.advantage.colors,
+  labels: ['< −2', '−2 … −1', '−1 … −0.25', '−0.25 … 0.25', '0.25 … 1', '1 … 2', '≥ 2'],
+};
+
 function labels(edges: number[]): string[] {
   return edges.map((e, i) => (i + 1 < edges.length ? `${e} … ${edges[i + 1]}` : `≥ ${e}`));
 }
 
 /** The bin of a value, or -1 when the value is not a number. */
-export function binOf(scale: ColorScale, value: number): number {
+export function binOf(scale: BinnedScale, value: number): number {
   if (!Number.isFinite(value)) {
     return -1;
   }

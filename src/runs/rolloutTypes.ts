@@ -64,6 +64,23 @@ export interface RolloutDetail {
   extras: Record<string, unknown>;
   /** Forking-mask entropy threshold of the row's micro-batch; null when every token is in the mask. */
   entropyThreshold: number | null;
+  /** The prompt's source data row (`dataset_index`); null in shards recorded before that column. */
+  datasetIndex: number | null;
+}
+
+/** Why difficulty-targeted selection chose a prompt for a step (a line of selection.jsonl). */
+export interface SelectionChoice {
+  /** Estimated normalised reward when chosen; null before anything was observed. */
+  estimate: number | null;
+  basis: 'observed' | 'predicted' | 'none';
+  reason: 'target' | 'explore';
+  /** The step's group mean of the normalised reward; null when every reward function failed. */
+  observed: number | null;
+}
+
+/** A rollout as the inspector opens it: the shard row, plus why its prompt was chosen (if selection was on). */
+export interface InspectedRollout extends RolloutDetail {
+  selection: SelectionChoice | null;
 }
 
 /** The token columns of a whole step, for step statistics. */

@@ -319,7 +319,7 @@ async function stampOf(path: string): Promise<Stamp> {
  * Byte ranges of a file through one handle, open while `use` runs. (hyparquet's file buffer opens,
  * streams and closes the file for each range: tens of ranges for one column across 63 row groups.)
  */
-async function withFile<T>(path: string, size: number, use: (file: AsyncBuffer) => Promise<T>): Promise<T> {
+export async function withFile<T>(path: string, size: number, use: (file: AsyncBuffer) => Promise<T>): Promise<T> {
   const handle = await open(path, 'r');
   try {
     return await use({

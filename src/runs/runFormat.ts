@@ -26,6 +26,8 @@ export const RUN_FILES = {
   control: 'control',
   logs: 'logs',
   evals: 'evals',
+  /** Prompts chosen per round by difficulty-targeted selection (optional; docs/data-efficiency.md). */
+  selection: 'selection.jsonl',
 } as const;
 
 /** Files under logs/: the spawner's redirections, then the trainer's own log. */
@@ -52,6 +54,7 @@ export function runPaths(dir: string) {
     control: path.join(dir, RUN_FILES.control),
     logs: path.join(dir, RUN_FILES.logs),
     evals: path.join(dir, RUN_FILES.evals),
+    selection: path.join(dir, RUN_FILES.selection),
     log: (file: LogFile) => path.join(dir, RUN_FILES.logs, file),
     controlFile: (request: ControlRequest) => path.join(dir, RUN_FILES.control, request),
     shard: (step: number) => path.join(dir, RUN_FILES.rollouts, shardFileName(step)),
@@ -119,6 +122,7 @@ export const COLUMNS = {
   reward_error: 'rewardError',
   extras: 'extras',
   entropy_threshold: 'entropyThreshold',
+  dataset_index: 'datasetIndex',
   completion_tokens: 'completionTokens',
   mean_entropy: 'meanEntropy',
   preview: 'preview',
@@ -127,7 +131,7 @@ export const COLUMNS = {
 export type Column = keyof typeof COLUMNS;
 export type RowOf<C extends Column> = Pick<RolloutRow, (typeof COLUMNS)[C]>;
 
-/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, the summaries) are optional. */
+/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, `dataset_index`, the summaries) are optional. */
 export const REQUIRED_COLUMNS = [
   'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
   'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
@@ -171,6 +175,7 @@ const CONVERT: { [C in Column]: (value: unknown, file: string, row: number) => R
   reward_error: (v) => (v == null ? null : String(v)),
   extras: (v, file, row) => parseExtras(file, row, v),
   entropy_threshold: toNumber,
+  dataset_index: toNumber,
   completion_tokens: toNumber,
   mean_entropy: toNumber,
   preview: (v) => (v == null ? null : String(v)),
@@ -187,6 +192,65 @@ export function toRow<C extends Column>(raw: Record<string, unknown>, columns: r
     out[COLUMNS[column]] = CONVERT[column](raw[column], file, row);
   }
   return out as RowOf<C>;
+}
+
+// --- evaluations: <run>/evals/<eval-id>/ (written by `rlstudio eval`) -------------------------------
+
+export const EVAL_FORMAT = 'rlstudio.eval/1';
+export const EVAL_SUMMARY_FORMAT = 'rlstudio.eval-summary/1';
+
+/** Names inside an eval folder (besides `<checkpoint>.parquet` and `<checkpoint>.scored-by-<other>.parquet`). */
+export const EVAL_FILES = {
+  manifest: 'eval.json',
+  summary: 'summary.json',
+  prompts: 'prompts.jsonl',
+  logs: 'logs',
+} as const;
+
+/** The rollout shard columns an eval's sample file shares (same names, types and row mapping). */
+export const SAMPLE_COLUMNS = ['prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies', 'reward', 'rewards', 'truncated'] as const satisfies readonly Column[];
+/** Shared and optional: the first reward function error of the sample. */
+export const SAMPLE_OPTIONAL_COLUMNS = ['reward_error'] as const satisfies readonly Column[];
+/** The sample file's own columns: prompt_id and sample_index (int32) locate a sample, correct (bool) judges it. */
+export const SAMPLE_KEY_COLUMNS = ['prompt_id', 'sample_index'] as const;
+export const SAMPLE_JUDGED_COLUMN = 'correct';
+/** A cross-score file: the keys, then the shard's token columns as the other checkpoint scores them. */
+export const CROSS_SCORE_COLUMNS = ['token_ids', 'logprobs', 'entropies'] as const satisfies readonly Column[];
+
+/** Eval ids and checkpoint names become file names: these characters only, never '.' or '..' or a temporary. */
+const SAFE_NAME = /^(?!\.{1,2}$)[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+export function isSafeName(name: string): boolean {
+  return SAFE_NAME.test(name) && !isTemporary(name);
+}
+
+/** Absolute paths of one eval's files; throws on an eval id or checkpoint name that is not a safe file name. */
+export function evalPaths(runDir: string, evalId: string) {
+  if (!isSafeName(evalId)) throw new Error(`'${evalId}' is not an eval id (letters, digits, '.', '_' and '-' only)`);
+  const dir = path.join(runDir, RUN_FILES.evals, evalId);
+  return {
+    dir,
+    manifest: path.join(dir, EVAL_FILES.manifest),
+    summary: path.join(dir, EVAL_FILES.summary),
+    prompts: path.join(dir, EVAL_FILES.prompts),
+    logs: path.join(dir, EVAL_FILES.logs),
+    /** The stop request `rlstudio eval` checks between two batches. */
+    stop: path.join(dir, RUN_FILES.control, 'stop' satisfies ControlRequest),
+    samples: (checkpoint: string) => path.join(dir, `${safe(checkpoint)}.parquet`),
+    crossScores: (checkpoint: string, scorer: string) => path.join(dir, `${safe(checkpoint)}.scored-by-${safe(scorer)}.parquet`),
+  };
+}
+
+function safe(name: string): string {
+  if (!isSafeName(name)) throw new Error(`'${name}' is not a checkpoint name`);
+  return name;
+}
+
+/** The (checkpoint, scorer) of a cross-score file name, or undefined. */
+export function parseCrossScoreName(name: string): { checkpoint: string; scorer: string } | undefined {
+  const match = /^(.+)\.scored-by-(.+)\.parquet$/.exec(name);
+  if (!match || !isSafeName(match[1]) || !isSafeName(match[2])) return undefined;
+  return { checkpoint: match[1], scorer: match[2] };
 }
 
 // --- reader rules -----------------------------------------------------------------------------

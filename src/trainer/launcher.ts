@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunManifest } from '../runs/model';
 import { LIVE_STATUSES } from '../runs/model';
-import { runPaths, type ControlRequest } from '../runs/runFormat';
+import { runPaths, type ControlRequest, type LogFile } from '../runs/runFormat';
 import { isPidAlive } from '../runs/status';
 import type { TrainerCli } from '../python/interpreter';
 
@@ -29,13 +29,13 @@ export interface Launched {
 
 /**
  * Spawns `rlstudio <args>` detached from the extension host (its own process group, so a window
- * reload does not kill it), with stdout and stderr appended to `<runDir>/logs/`.
+ * reload does not kill it), with stdout and stderr appended to `<logs>/` (default `<runDir>/logs/`).
  */
-export function spawnTrainer(cli: TrainerCli, args: string[], runDir: string, cwd = path.dirname(runDir)): Launched {
-  const paths = runPaths(runDir);
-  fs.mkdirSync(paths.logs, { recursive: true });
-  const out = fs.openSync(paths.log('stdout.log'), 'a');
-  const err = fs.openSync(paths.log('stderr.log'), 'a');
+export function spawnTrainer(cli: TrainerCli, args: string[], runDir: string, cwd = path.dirname(runDir), logs = runPaths(runDir).logs): Launched {
+  fs.mkdirSync(logs, { recursive: true });
+  const log = (file: LogFile) => path.join(logs, file);
+  const out = fs.openSync(log('stdout.log'), 'a');
+  const err = fs.openSync(log('stderr.log'), 'a');
   try {
     const child = spawn(cli.command, [...cli.args, ...args], {
       cwd,
@@ -46,7 +46,7 @@ export function spawnTrainer(cli: TrainerCli, args: string[], runDir: string, cw
     const exited = new Promise<number | string>((resolve) => {
       child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
       child.on('error', (e) => {
-        fs.appendFileSync(paths.log('stderr.log'), `RL Studio could not start ${cli.command}: ${e.message}\n`);
+        fs.appendFileSync(log('stderr.log'), `RL Studio could not start ${cli.command}: ${e.message}\n`);
         resolve(e.message);
       });
     });
@@ -82,8 +82,8 @@ export interface StopOptions {
   /** How long after SIGTERM before SIGKILL. */
   termMs?: number;
   onStage?: (stage: StopStage) => void;
-  /** Reads the current run.json (undefined if unreadable). */
-  readManifest?: () => RunManifest | undefined;
+  /** Reads the current run.json (undefined if unreadable); an eval passes its eval.json's status, pid and host. */
+  readManifest?: () => Pick<RunManifest, 'status' | 'pid' | 'host'> | undefined;
 }
 
 /**

@@ -183,7 +183,8 @@ export class RunManager implements vscode.Disposable {
 
   // ---
 
-  private async cli(folder: vscode.WorkspaceFolder | undefined): Promise<TrainerCli> {
+  /** The trainer CLI of the folder's interpreter (the folder's setting, the Python extension's, the venv). */
+  async cli(folder: vscode.WorkspaceFolder | undefined): Promise<TrainerCli> {
     const interpreter = await resolveInterpreter(folder);
     this.log.info(`trainer Python: ${interpreter.python} (from ${interpreter.source})`);
     return trainerCli(interpreter.python);

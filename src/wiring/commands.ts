@@ -1,6 +1,7 @@
 import type * as vscode from "vscode";
 import { COMMAND_IDS as ID, type CommandId } from "../commandIds";
 import type { Log } from "../log";
+import type { CompareFeature } from "./compareFeature";
 import type { InlineFeature } from "./inlineFeature";
 import type { KnowledgeFeature } from "./knowledgeFeature";
 import type { RewardsFeature } from "./rewardsFeature";
@@ -17,6 +18,7 @@ export interface Features {
   readonly rewards: RewardsFeature;
   readonly knowledge: KnowledgeFeature;
   readonly webviews: WebviewsFeature;
+  readonly compare: CompareFeature;
   readonly inline: InlineFeature;
 }
 
@@ -31,6 +33,7 @@ export const COMMANDS: Record<CommandId, (features: Features) => Handler> = {
   [ID.stopRun]: (f) => f.runs.stop,
   [ID.saveCheckpoint]: (f) => f.runs.save,
   [ID.resumeRun]: (f) => f.runs.resume,
+  [ID.selectSubset]: (f) => f.runs.selectSubset,
   [ID.openRun]: (f) => f.runs.open,
   [ID.showRunLog]: (f) => f.runs.showLog,
   [ID.openRunConfig]: (f) => f.runs.openConfig,
@@ -42,6 +45,8 @@ export const COMMANDS: Record<CommandId, (features: Features) => Handler> = {
   [ID.setupEnvironment]: (f) => f.runs.setUpEnvironment,
   [ID.openDashboard]: (f) => f.webviews.openDashboard,
   [ID.inspectRollouts]: (f) => f.webviews.inspectRollouts,
+  [ID.compareCheckpoints]: (f) => f.compare.compareCheckpoints,
+  [ID.newEvaluation]: (f) => f.compare.newEvaluation,
   [ID.openRewardLab]: (f) => (args?: { file: string; name: string }) => f.rewards.openLab(args),
   [ID.addRewardToConfig]: (f) => (args: { file: string; name: string }) => f.rewards.addToConfig(args),
   [ID.restartWorker]: (f) => () => f.rewards.worker.restart(),

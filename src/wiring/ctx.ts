@@ -4,6 +4,7 @@ import type { Log } from "../log";
 import { KnowledgeFeature } from "./knowledgeFeature";
 import { RewardsFeature } from "./rewardsFeature";
 import { RunsFeature } from "./runsFeature";
+import { CompareFeature } from "./compareFeature";
 import { InlineFeature } from "./inlineFeature";
 import { WebviewsFeature } from "./webviewsFeature";
 
@@ -22,6 +23,8 @@ export class Ctx implements Features, vscode.Disposable {
   readonly runs: RunsFeature;
   /** The dashboard and the rollout inspector. */
   readonly webviews: WebviewsFeature;
+  /** Compare Checkpoints: evals of a run, their panel, starting `rlstudio eval`. */
+  readonly compare: CompareFeature;
   /** Rollouts as editor documents, dataset line annotations, reward CodeLens numbers. */
   readonly inline: InlineFeature;
 
@@ -40,6 +43,8 @@ export class Ctx implements Features, vscode.Disposable {
     // The inspector's "Open in Editor" reaches the inline feature, created next.
     this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log, (target) => void this.inline.openFromInspector(target));
     this.subscriptions.push(this.webviews);
+    this.compare = new CompareFeature(extension.extensionUri, this.runs.store, this.log);
+    this.subscriptions.push(this.compare);
     const inspect = (runId: string, step: number, row: number) => this.webviews.inspector.show(runId, step, row);
     this.inline = new InlineFeature(this.runs.store, extension.workspaceState, this.runs.tree, inspect, this.log);
     this.subscriptions.push(this.inline);

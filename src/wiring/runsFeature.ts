@@ -9,6 +9,7 @@ import { RunManager } from '../trainer/runManager';
 import { RunTreeProvider } from '../views/runTree';
 import type { RunNode } from '../views/runTree';
 import { pickRun } from '../views/pickRun';
+import { selectSubset, type SubsetChoice } from '../trainer/selectSubset';
 import { RunStatusBar } from '../views/statusBar';
 import { LIVE_STATUSES } from '../runs/model';
 import { runsRoot } from '../runs/runFormat';
@@ -36,7 +37,7 @@ export class RunsFeature implements vscode.Disposable {
       this.store,
       this.manager,
       tree,
-      vscode.window.createTreeView('rlstudio.runs', { treeDataProvider: tree, showCollapseAll: true }),
+      vscode.window.createTreeView('rlstudio.runs', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }),
       new RunStatusBar(this.store),
       new ConfigLanguage(extension.extensionPath),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.updateRoots()),
@@ -59,6 +60,30 @@ export class RunsFeature implements vscode.Disposable {
   stop = async (node?: RunNode) => this.manager.stop(node ?? (await this.pick('Stop which run?', true)));
   save = async (node?: RunNode) => this.manager.save(node ?? (await this.pick('Save a checkpoint of which run?', true)));
   resume = async (node?: RunNode) => this.manager.resume(node ?? (await this.pick('Resume which run?', false)));
+  /** `rlstudio select-subset` on an ended run: LIMR by size or threshold, or the solved/unsolved baseline. */
+  selectSubset = async (node?: RunNode) => {
+    if (!this.manager.requireTrust()) return;
+    const run = (node ?? (await this.pick('Select a training subset from which run?', false)))?.run;
+    if (!run) return;
+    const choice = await pickSubsetChoice();
+    if (!choice) return;
+    const cli = await this.manager.cli(vscode.workspace.getWorkspaceFolder(vscode.Uri.file(run.dir)) ?? vscode.workspace.workspaceFolders?.[0]);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Selecting a training subset of ${run.name()}…` },
+        () => selectSubset(cli, run.dir, choice),
+      );
+      if (!result.ok) {
+        void vscode.window.showWarningMessage(`No subset written: ${result.message}`);
+        return;
+      }
+      await vscode.window.showTextDocument(vscode.Uri.file(result.report), { preview: false });
+      const open = await vscode.window.showInformationMessage(`Selected ${result.selected} prompts: ${path.basename(result.dataset)}`, 'Open Dataset');
+      if (open) await vscode.window.showTextDocument(vscode.Uri.file(result.dataset));
+    } catch (err) {
+      void vscode.window.showErrorMessage(`${(err as Error).message}. Run "RL Studio: Set Up Trainer Environment".`);
+    }
+  };
   open = async (node?: RunNode) => this.manager.open(node ?? (await this.pick('Open which run?')));
   showLog = async (node?: RunNode) => this.manager.showLog(node ?? (await this.pick('Show the log of which run?')));
   openConfig = (node?: RunNode) => this.manager.openConfig(node);
@@ -107,4 +132,28 @@ export class RunsFeature implements vscode.Disposable {
     const run = await pickRun(runs, { title, none: live ? 'No run is running.' : 'There are no runs.' });
     return run && { kind: 'run', run };
   }
+}
+
+async function pickSubsetChoice(): Promise<SubsetChoice | undefined> {
+  const methods = [
+    { label: 'LIMR: the N best prompts', description: 'learning-impact score, --size N', id: 'size' },
+    { label: 'LIMR: prompts scoring at least T', description: 'the paper keeps 0.6, --threshold T', id: 'threshold' },
+    { label: 'Baseline: drop always-solved and never-solved prompts', id: 'baseline' },
+  ] as const;
+  const method = await vscode.window.showQuickPick(methods, { title: 'Select Training Subset (LIMR)' });
+  if (!method) return undefined;
+  if (method.id === 'baseline') return { method: 'drop-solved-unsolved' };
+  const isSize = method.id === 'size';
+  const value = await vscode.window.showInputBox({
+    title: method.label,
+    prompt: isSize ? 'How many prompts to keep' : 'Lowest learning-impact score to keep (at most 1)',
+    value: isSize ? '100' : '0.6',
+    validateInput: (text) => {
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isFinite(n)) return 'Enter a number';
+      return isSize && (!Number.isInteger(n) || n <= 0) ? 'Enter a positive whole number' : undefined;
+    },
+  });
+  if (value === undefined) return undefined;
+  return isSize ? { method: 'limr', size: Number(value) } : { method: 'limr', threshold: Number(value) };
 }

@@ -209,6 +209,17 @@ describe('dashboard', () => {
     }
   });
 
+  it('opens Compare Checkpoints on the run', async () => {
+    const app = await openDashboard(snapshot([run('a', BASE)]));
+    try {
+      await app.page.locator('vscode-button', { hasText: 'Compare Checkpoints' }).click();
+      const command = await app.waitForPosted((m) => m.kind === 'command' && m.method === 'dashboard/compare/open');
+      assert.deepEqual(command.params, { runId: 'a' });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('opens the inspector at the clicked point', async () => {
     const app = await openDashboard(snapshot([run('a', BASE)]), { smoothing: 0 });
     try {

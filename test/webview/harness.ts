@@ -151,6 +151,39 @@ export class App<ToApp = Message> {
   }
 }
 
+export type RequestHandler = (params: Record<string, unknown>) => unknown | Promise<unknown>;
+
+/**
+ * Answers the app's requests like the host does, with `handlers` by method (an unknown method or a
+ * throwing handler gets an error reply). Call `stop()` before closing the page.
+ */
+export function serveRequests(app: App, handlers: Record<string, RequestHandler>): { stop(): Promise<void> } {
+  const answered = new Set<number>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      for (const m of await app.posted().catch(() => [] as Message[])) {
+        if (m.kind !== "request" || answered.has(m.id as number)) continue;
+        answered.add(m.id as number);
+        const handler = handlers[m.method as string];
+        try {
+          if (!handler) throw new Error(`unhandled ${String(m.method)}`);
+          await app.sendToApp({ kind: "response", id: m.id as number, result: await handler(m.params as Record<string, unknown>) });
+        } catch (error) {
+          await app.sendToApp({ kind: "response", id: m.id as number, error: (error as Error).message }).catch(() => undefined);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
 /** The value of a --vscode-* variable in a theme file, e.g. themeVariable("dark", "--vscode-editor-background"). */
 export function themeVariable(theme: Theme, name: string): string {
   const match = readTheme(theme).match(new RegExp(`^\\s*${name}:\\s*([^;]+);`, "m"));

@@ -14,12 +14,12 @@ import { DEFAULT_INSPECTOR_STATE, type InspectorInit, type InspectorState } from
 import { computeStepStats } from '../../src/webviews/inspector/stepStats';
 import { SCALES, binOf } from '../../src/common/colorScale';
 import { FIRST_CHUNK_UNITS, exact } from '../../webview/inspector/tokenView';
-import { THEMES, openApp, type Message } from './harness';
+import { THEMES, openApp, serveRequests, type RequestHandler } from './harness';
 
 const ROOT = join(__dirname, '..', '..');
 const RUN = { runId: 'run-a', runName: 'run a', steps: [3, 7] };
 
-type Handler = (params: Record<string, unknown>) => unknown | Promise<unknown>;
+type Handler = RequestHandler;
 
 /** Opens the inspector with the page's inlined first state, and answers its requests like the host. */
 async function openInspector(handlers: Record<string, Handler>, options: { state?: Partial<InspectorState>; saved?: unknown; theme?: (typeof THEMES)[number] } = {}) {
@@ -31,29 +31,11 @@ async function openInspector(handlers: Record<string, Handler>, options: { state
     viewport: { width: 1400, height: 900 },
     bodyHtml: `<div id="app"></div><script type="application/json" id="initial-state">${json}</script>`,
   });
-  const answered = new Set<number>();
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      for (const m of await app.posted().catch(() => [] as Message[])) {
-        if (m.kind !== 'request' || answered.has(m.id as number)) continue;
-        answered.add(m.id as number);
-        const handler = handlers[m.method as string];
-        try {
-          if (!handler) throw new Error(`unhandled ${String(m.method)}`);
-          await app.sendToApp({ kind: 'response', id: m.id as number, result: await handler(m.params as Record<string, unknown>) });
-        } catch (error) {
-          await app.sendToApp({ kind: 'response', id: m.id as number, error: (error as Error).message }).catch(() => undefined);
-        }
-      }
-      await new Promise((r) => setTimeout(r, 15));
-    }
-  })();
+  const server = serveRequests(app, handlers);
   return {
     app,
     async close() {
-      stopped = true;
-      await loop;
+      await server.stop();
       await app.close();
     },
   };
@@ -126,6 +108,7 @@ function detailOf(tokens: string[], overrides: Partial<RolloutDetail> = {}): Rol
     rewardError: null,
     extras: {},
     entropyThreshold: null,
+    datasetIndex: null,
     ...overrides,
   };
 }
@@ -271,6 +254,19 @@ describe('rollout inspector', () => {
       await hints.waitFor();
       assert.equal(await hints.textContent(), 'Hints received: kp-carry, <b>kp2</b>');
       assert.equal(await app.page.locator('.hints b').count(), 0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('shows the source data row and why selection chose the prompt', async () => {
+    const selection = { estimate: 0.456, basis: 'predicted', reason: 'target', observed: 0.75 } as const;
+    const chosen = { ...detailOf(['4'], { datasetIndex: 41 }), selection };
+    const { app, close } = await openInspector(recordedHandlers([chosen as RolloutDetail, detailOf(['5'], { row: 1 })]), { state: { row: 0 } });
+    try {
+      const line = app.page.locator('.source-row');
+      await line.waitFor();
+      assert.equal(await line.textContent(), 'Data row 41 · chosen for the target difficulty: estimated 0.46 from similar prompts, observed 0.75');
     } finally {
       await close();
     }

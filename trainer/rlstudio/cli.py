@@ -4,6 +4,7 @@
     rlstudio resume RUN_DIR [--set key=value ...]                    exit 2 while its trainer lives
     rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
     rlstudio schema                                                  JSON Schema of the config
+    rlstudio select-subset RUN_DIR --method limr --size N|--threshold T   a training subset (LIMR)
     rlstudio eval RUN_DIR|CONFIG [--checkpoints base,latest] [...]   pass@k of checkpoints (evals/<id>/)
     rlstudio score RUN_DIR --eval ID --checkpoint A --by B           A's samples teacher-forced under B
     rlstudio demo [...]                                              the embedded default run
@@ -83,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--by", required=True, help="the checkpoint that scores them")
     score.add_argument("--temperature", type=float, default=1.0, help="log-probs of softmax(logits / T) (default 1)")
     score.add_argument("--batch-size", type=int, default=8, help="sequences per forward pass (default 8)")
+
+    from rlstudio.limr import add_arguments
+
+    add_arguments(sub.add_parser("select-subset", help="choose training prompts from a recorded run (LIMR, baselines)"))
     sub.add_parser("demo", help="the embedded default run", add_help=False)
     return parser
 
@@ -105,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "validate":
         return _validate(args.config, args.overrides, args.json)
+    if args.command == "select-subset":
+        from rlstudio.limr import main as select_main
+
+        return select_main(args)
     if args.command == "train":
         return _train(args.config, args.run_dir, args.overrides, args.overwrite)
     if args.command == "eval":

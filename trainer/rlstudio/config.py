@@ -29,6 +29,7 @@ from rlstudio.config_schema import schema_for
 from rlstudio.config_yaml import apply_override, compose, yaml_problem
 from rlstudio.evals.config import EvalConfig
 from rlstudio.hints import HintsConfig
+from rlstudio.selection import SelectionConfig
 from rlstudio.trl_source import grpo_config_field_names
 
 __all__ = [
@@ -117,6 +118,11 @@ class DataConfig:
         default=0.0, metadata={"help": "Share of rows held out as the eval split (0 = none)."}
     )
     shuffle_seed: int | None = field(default=None, metadata={"help": "Shuffle rows with this seed before splitting."})
+    selection: SelectionConfig = field(
+        default_factory=SelectionConfig,
+        metadata={"help": "Which prompts each step trains on: uniform or difficulty-targeted "
+                  "(docs/data-efficiency.md)."},
+    )
 
     def problems(self) -> list[tuple[str, str]]:
         found = []
@@ -313,10 +319,6 @@ class RunConfig:
         for i, name in enumerate(names):
             if names.index(name) != i:
                 found.append((f"rewards[{i}].name", f"duplicate reward name {name!r}"))
-        if self.data.reasoning_gym is None:
-            for i, reward in enumerate(self.rewards):
-                if reward.ref == "reasoning_gym":
-                    found.append((f"rewards[{i}].ref", "the reasoning_gym reward needs `data.reasoning_gym`"))
         if self.eval is not None:
             found.extend(self.eval.problems_in(self))
         return found

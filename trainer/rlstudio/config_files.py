@@ -56,6 +56,7 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
                 found.extend(_column_problems(config, data_path, columns))
     if config.data.reasoning_gym is not None and importlib.util.find_spec("reasoning_gym") is None:
         found.append(("data.reasoning_gym", "the reasoning-gym package is not installed"))
+    found.extend(_reasoning_gym_columns(config))
     for i, reward in enumerate(config.rewards):
         if reward.ref in BUILTINS:
             continue
@@ -157,4 +158,38 @@ def _reward_file_problem(file: Path, func: str) -> str | None:
                     return f"{file} line {node.lineno}: imports `{top}`, which is not installed"
     if func not in names:
         return f"{file} defines no top-level function `{func}`"
+
+
+def _reasoning_gym_columns(config: RunConfig) -> list[tuple[str, str]]:
+    """The `reasoning_gym` reward scores with the rows' `answer` and `metadata` (which task made the row):
+    a `data.reasoning_gym` task has them, and so has a data file of its rows (a subset written by
+    `rlstudio select-subset` from such a run). Checked for .jsonl files (first row) and Parquet files."""
+    if config.data.path is None:
+        return []
+    data_path = config.resolve(config.data.path)
+    columns = _data_columns(data_path)
+    missing = [c for c in ("answer", "metadata") if columns is not None and c not in columns]
+    if not missing:
+        return []
+    message = (f"the reasoning_gym reward needs the `answer` and `metadata` columns of reasoning-gym rows (use "
+               f"`data.reasoning_gym`, or a subset of such a run); {data_path.name} lacks {', '.join(missing)}")
+    return [(f"rewards[{i}].ref", message) for i, r in enumerate(config.rewards) if r.ref == "reasoning_gym"]
+
+
+def _data_columns(path: Path) -> list[str] | None:
+    """Column names of a .jsonl file's first row or a Parquet file; None when not cheaply known."""
+    try:
+        if path.suffix == ".jsonl" and path.is_file():
+            with path.open(encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        row = json.loads(line)
+                        return list(row) if isinstance(row, dict) else None
+            return None
+        if path.suffix == ".parquet" and path.is_file():
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+    except (OSError, ValueError):
+        return None  # reported by the data loader with its own message
     return None

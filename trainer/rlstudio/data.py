@@ -2,7 +2,9 @@
 
 The result is a `datasets.Dataset` with a `prompt` column in the form TRL expects (a list of chat
 messages when `chat_template` is on, else a string) plus every other column, which TRL passes to
-reward functions as keyword arguments.
+reward functions as keyword arguments, plus `rlstudio_index` (INDEX_COLUMN): the row's position in
+the source data before any shuffle or split. The trainer records it per rollout (shard column
+`dataset_index`), so that prompt selection and `rlstudio select-subset` can name the source row.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from typing import Any
 from rlstudio.config import ConfigError, Problem, RunConfig
 from rlstudio.config_files import jsonl_problem
 
+INDEX_COLUMN = "rlstudio_index"
+
 
 class DataError(ConfigError):
     def __init__(self, field: str, message: str):
         super().__init__("data", [Problem(f"data.{field}", None, None, message)])
 
 
-def load_dataset(config: RunConfig):
-    """(train, eval or None) datasets for the config."""
+def load_raw(config: RunConfig):
+    """The source rows as they are in the file (or as reasoning-gym generates them), in source order."""
     import datasets
 
     data = config.data
@@ -47,6 +51,16 @@ def load_dataset(config: RunConfig):
                 raise DataError("path", problem) from None
     if len(raw) == 0:
         raise DataError("path", "the dataset has no rows")
+    if INDEX_COLUMN in raw.column_names:
+        raise DataError("path", f"the dataset has a column named {INDEX_COLUMN!r}, which rlstudio reserves; rename it")
+    return raw
+
+
+def load_dataset(config: RunConfig):
+    """(train, eval or None) datasets for the config."""
+    data = config.data
+    raw = load_raw(config)
+    raw = raw.add_column(INDEX_COLUMN, list(range(len(raw))))
 
     template = data.template
     if template is None and data.reasoning_gym is not None:

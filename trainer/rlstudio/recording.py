@@ -38,6 +38,7 @@ from accelerate.utils import gather_object
 from trl import GRPOTrainer
 
 from rlstudio.config import RecordingConfig
+from rlstudio.data import INDEX_COLUMN
 from rlstudio.rewards import RewardError
 from rlstudio.rollouts import token_pieces, write_shard
 
@@ -50,6 +51,7 @@ class _Generation:
     errors: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))  # global row -> messages
     extras: dict[int, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))  # global row -> values
     hint_ids: dict[int, list[str]] = field(default_factory=dict)  # global row -> knowledge points injected
+    dataset_index: dict[int, int | None] = field(default_factory=dict)  # global row -> source data row
 
 
 class RecordingGRPOTrainer(GRPOTrainer):
@@ -107,6 +109,7 @@ class RecordingGRPOTrainer(GRPOTrainer):
                 generation.extras[offset + i][column] = value
         for i, example in enumerate(inputs[:n]):  # one input per completion (prompts repeated per group)
             generation.hint_ids[offset + i] = list(example.get("hint_ids") or [])
+            generation.dataset_index[offset + i] = example.get(INDEX_COLUMN)
         self._generations[gen_id] = generation
         for old in [g for g in self._generations if g < gen_id - 1]:
             del self._generations[old]
@@ -190,6 +193,7 @@ class RecordingGRPOTrainer(GRPOTrainer):
                 "extras": dict(generation.extras.get(row, {})) if generation else {},
                 "hint_ids": generation.hint_ids.get(row, []) if generation else [],
                 "entropy_threshold": threshold,
+                "dataset_index": generation.dataset_index.get(row) if generation else None,
             }
 
     # --- end of step ------------------------------------------------------------------------
@@ -256,4 +260,5 @@ class RecordingGRPOTrainer(GRPOTrainer):
             "reward_error": row["reward_error"],
             "extras": json.dumps(row["extras"], default=str),
             "entropy_threshold": row["entropy_threshold"],
+            "dataset_index": row["dataset_index"],
         }

@@ -202,6 +202,9 @@ class RunWriter:
             text = "".join(json.dumps(m) + "\n" for m in kept)
             atomic_write_bytes(self.paths.metrics, text.encode("utf-8"))
             self._metrics = open(self.paths.metrics, "a", encoding="utf-8")  # noqa: SIM115
+        if self.paths.selection.exists():  # written by the trainer's prompt selection (rank 0)
+            kept = [line for line in read_jsonl(self.paths.selection) if line.get("step", 0) <= step]
+            atomic_write_bytes(self.paths.selection, "".join(json.dumps(line) + "\n" for line in kept).encode("utf-8"))
         for shard_step, shard in runformat.shards(self.paths.rollouts):
             if shard_step > step:
                 shard.unlink()

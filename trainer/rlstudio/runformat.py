@@ -14,6 +14,8 @@ shard columns. The TypeScript side has its own one module (src/) tested against 
     <run>/control/stop, control/save        CONTROL / STOP_REQUEST, SAVE_REQUEST
     <run>/logs/stdout.log, stderr.log, trainer.log
     <run>/evals/                            EVALS (evaluation results)
+    <run>/selection.jsonl                   SELECTION (difficulty-targeted prompt selection)
+    <run>/subsets/                          SUBSETS (written by `rlstudio select-subset`)
     <run>/evals/<eval-id>/...               EvalPaths: eval.json, events.jsonl, prompts.jsonl, summary.json,
                                             <checkpoint>.parquet (eval_schema), <checkpoint>.scored-by-<other>.parquet
     <run>/trainer.lock                      LOCK (held by the live trainer, rank 0)
@@ -58,6 +60,8 @@ LOCK = "trainer.lock"
 RESERVE = ".disk-reserve.tmp"  # a temporary by the reader rules (readers skip it)
 HEARTBEAT_STALE_S = 15.0  # a run whose last heartbeat is older than this has no live trainer
 BEFORE_START = (LOGS, CONTROL)  # what may be in a run directory before its trainer starts (the spawner's)
+SELECTION = "selection.jsonl"
+SUBSETS = "subsets"
 SUBFOLDERS = (ROLLOUTS, CHECKPOINTS, CONTROL, LOGS)  # created with the run
 
 
@@ -122,6 +126,14 @@ class RunPaths:
     @property
     def reserve(self) -> Path:
         return self.dir / RESERVE
+
+    @property
+    def selection(self) -> Path:
+        return self.dir / SELECTION
+
+    @property
+    def subsets(self) -> Path:
+        return self.dir / SUBSETS
 
     def shard(self, step: int) -> Path:
         return self.dir / ROLLOUTS / shard_name(step)
@@ -267,13 +279,16 @@ SHARD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("completion_tokens", "int32"),
     ("mean_entropy", "float32"),
     ("preview", "string"),
+    # The source row of the prompt (the dataset's `rlstudio_index`), for selection and subsets.
+    ("dataset_index", "int64"),
 )
 COLUMNS = tuple(name for name, _ in SHARD_COLUMNS)
 # What every v1 shard has; readers tolerate the absence of the others (added later).
 REQUIRED_COLUMNS = COLUMNS[: COLUMNS.index("truncated") + 1]
 SUMMARY_COLUMNS = ("completion_tokens", "mean_entropy", "preview")
 # Footer statistics only for these: min/max of the texts would be most of the footer.
-STATISTICS_COLUMNS = ("step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold")
+STATISTICS_COLUMNS = ("step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold",
+                      "dataset_index")
 ROW_GROUP_SIZE = 16
 PREVIEW_CHARS = 160
 METADATA = {"rlstudio.format": FORMAT}
@@ -304,6 +319,7 @@ def shard_row(row: dict[str, Any]) -> dict[str, Any]:
     extras = out.get("extras") or {}
     out["extras"] = extras if isinstance(extras, str) else json.dumps(extras, default=str)
     out.setdefault("entropy_threshold", None)
+    out.setdefault("dataset_index", None)
     out.update(row_summary(out))
     return out
 
@@ -364,6 +380,31 @@ def prompt_index_line(step: int, size: int, prompts: list[str]) -> str:
     in the order of their first row."""
     keys = dict.fromkeys(prompt_hash(prompt) for prompt in prompts)
     return json.dumps({"step": step, "bytes": size, "prompts": list(keys)}) + "\n"
+
+
+# --- per-prompt results across a run (prompt selection, `rlstudio select-subset`) ---------------
+
+
+def group_results(rollouts_dir: Path) -> list[dict[str, Any]]:
+    """One record per (step, prompt) group of every shard: `{step, dataset_index, prompt_key, reward,
+    rewards}` where `reward` is the mean of the group's non-null `reward` values (None if all are
+    null) and `rewards` the list of them. Only `prompt`, `reward` and `dataset_index` are read.
+
+    Every shard is read (each holds different steps), so the prompt index (prompts.jsonl), which
+    answers "which steps hold this prompt", saves nothing here. `dataset_index` is None in shards
+    written before that column existed.
+    """
+    out: list[dict[str, Any]] = []
+    for step, path in shards(rollouts_dir):
+        groups: dict[tuple[Any, str], list[float]] = {}
+        for row in read_shard(path, ["prompt", "reward", "dataset_index"]):
+            values = groups.setdefault((row.get("dataset_index"), prompt_hash(row["prompt"])), [])
+            if row["reward"] is not None:
+                values.append(float(row["reward"]))
+        for (index, key), values in groups.items():
+            out.append({"step": step, "dataset_index": index, "prompt_key": key,
+                        "reward": sum(values) / len(values) if values else None, "rewards": values})
+    return out
 
 
 # --- evaluations: evals/<eval-id>/ (rlstudio.eval/1) --------------------------------------------

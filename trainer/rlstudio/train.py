@@ -187,6 +187,7 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
     from rlstudio.rewards import load_rewards
 
     checkpoint = None
+    step = None
     if resume:
         found = last_checkpoint(run_dir)
         if found is None:
@@ -203,7 +204,12 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
     reward_errors: list = []
     reward_funcs, weights = load_rewards(config, reward_errors.append, guard=control.reward_deadline)
     args = grpo_args(config, run_dir, weights)
-    trainer = RecordingGRPOTrainer(
+    trainer_class = RecordingGRPOTrainer
+    if config.data.selection.strategy != "uniform":
+        from rlstudio.sampler import with_selection
+
+        trainer_class = with_selection(RecordingGRPOTrainer)
+    trainer = trainer_class(
         model=model,
         reward_funcs=reward_funcs,
         args=args,
@@ -215,6 +221,8 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
         reward_errors=reward_errors,
         rollouts_dir=RunPaths(run_dir).rollouts if writer is not None else None,
     )
+    if config.data.selection.strategy != "uniform":
+        trainer.setup_selection(config.data.selection, RunPaths(run_dir).selection, step)
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     from rlstudio.progress import RunCallback

@@ -85,3 +85,27 @@ def load(workspace: Path, *overrides: str):
     from rlstudio.config import load_config
 
     return load_config(workspace / "t.rlstudio.yaml", list(overrides))
+
+
+VARYING_REWARD = "rewards=[{name: chars, ref: 'varying.py:chars'}]"  # an override using write_varying_reward's file
+
+
+def write_varying_reward(workspace: Path) -> None:
+    """A reward in [0, 1] that differs between completions of the random tiny model (the fixture's
+    `length_score` saturates at 1 on them, so every group would have zero variance)."""
+    (workspace / "varying.py").write_text(
+        "def chars(completions, **kwargs):\n    return [min(1.0, len(str(c)) / 60) for c in completions]\n")
+
+
+def train_two_processes(workspace: Path, run_dir: Path, *overrides: str):
+    """`accelerate launch` with 2 CPU processes (gloo) of `rlstudio train t.rlstudio.yaml --set ...`."""
+    import subprocess
+    import sys
+
+    accelerate = Path(sys.executable).parent / "accelerate"
+    cmd = [str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no",
+           "-m", "rlstudio.cli", "train", str(workspace / "t.rlstudio.yaml"), "--run-dir", str(run_dir),
+           *[arg for override in overrides for arg in ("--set", override)]]
+    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=400)

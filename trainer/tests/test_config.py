@@ -249,3 +249,14 @@ def test_grpo_arguments_come_from_the_algorithm_fields_marked_for_trl(tmp_path):
         assert getattr(args, name) == getattr(config.algorithm, name), name
     assert (args.epsilon_high, args.temperature, args.mask_truncated_completions) == (0.28, 0.7, True)
     assert (args.seed, args.save_total_limit, args.output_dir) == (5, 3, str(tmp_path / "checkpoints"))
+
+
+def test_reasoning_gym_reward_on_a_data_file_needs_its_columns(workspace):
+    rg = "rewards=[{name: correct, ref: reasoning_gym}]"
+    needs = r"rewards\[0\].ref: the reasoning_gym reward needs .* data.jsonl lacks metadata"
+    with pytest.raises(ConfigError, match=needs):
+        load(workspace, rg)
+    # a subset written by `rlstudio select-subset` from a reasoning-gym run keeps answer and metadata
+    (workspace / "subset.jsonl").write_text(
+        '{"question": "2 + 2 =", "answer": "4", "metadata": "{\\"source_dataset\\": \\"chain_sum\\"}"}\n')
+    assert load(workspace, rg, "data.path=subset.jsonl").rewards[0].ref == "reasoning_gym"

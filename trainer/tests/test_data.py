@@ -25,7 +25,22 @@ def test_parquet_and_datasets_folder_and_plain_prompts(workspace):
     source.save_to_disk(str(workspace / "saved"))
     for path in ("d.parquet", "saved"):
         train, _ = load_dataset(load(workspace, f"data={{path: {path}, chat_template: false}}"))
-        assert train[0]["prompt"] == "Say hi" and train.column_names == ["prompt", "answer"]
+        assert train[0]["prompt"] == "Say hi" and train.column_names == ["prompt", "answer", "rlstudio_index"]
+
+
+def test_every_row_names_its_source_row_after_shuffle_and_split(workspace):
+    from conftest import ROWS
+
+    train, evaluation = load_dataset(load(workspace, "data.shuffle_seed=3", "data.eval_fraction=0.5"))
+    for row in [*train, *evaluation]:
+        assert ROWS[row["rlstudio_index"]]["question"] == row["prompt"][-1]["content"]
+    assert sorted(r["rlstudio_index"] for r in [*train, *evaluation]) == [0, 1, 2, 3]
+
+
+def test_a_source_column_named_like_the_index_is_refused(workspace):
+    (workspace / "data.jsonl").write_text('{"question": "q", "rlstudio_index": 5}\n')
+    with pytest.raises(ConfigError, match="data.path: the dataset has a column named 'rlstudio_index'"):
+        load_dataset(load(workspace))
 
 
 def test_template_naming_a_missing_column(workspace):

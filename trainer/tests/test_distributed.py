@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pyarrow.parquet as pq
 import pytest
+from conftest import train_two_processes
 
 from rlstudio.runformat import read_jsonl, read_manifest
 
@@ -17,16 +13,10 @@ pytestmark = pytest.mark.slow
 
 def test_two_cpu_processes(workspace):
     run_dir = workspace / "run"
-    accelerate = Path(sys.executable).parent / "accelerate"
-    cmd = [str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-           "--mixed_precision", "no", "--dynamo_backend", "no",
-           "-m", "rlstudio.cli", "train", str(workspace / "t.rlstudio.yaml"), "--run-dir", str(run_dir),
-           "--set", "algorithm.per_device_train_batch_size=4", "--set", "algorithm.max_steps=2",
-           "--set", "algorithm.top_entropy_quantile=0.5",
-           "--set", "rewards=[{name: flaky, ref: 'rewards.py:nan_at_one'}, "
-                    "{name: length, ref: 'rewards.py:length_score'}]"]
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=400)
+    result = train_two_processes(
+        workspace, run_dir, "algorithm.per_device_train_batch_size=4", "algorithm.max_steps=2",
+        "algorithm.top_entropy_quantile=0.5",
+        "rewards=[{name: flaky, ref: 'rewards.py:nan_at_one'}, {name: length, ref: 'rewards.py:length_score'}]")
     assert result.returncode == 0, result.stderr[-3000:]
     assert read_manifest(run_dir)["status"] == "completed"
     events = read_jsonl(run_dir / "events.jsonl")

@@ -16,6 +16,7 @@ import type {
 } from '../../src/webviews/dashboard/protocol';
 import { clear, el } from '../shared/dom';
 import { HostConnection, readInitialState } from '../shared/ipc';
+import { themeColors } from '../shared/theme';
 import { computeAlerts } from './alerts';
 import { configDiff } from './configDiff';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
@@ -43,6 +44,7 @@ const smoothingValue = el('span', { class: 'num' });
 const xAxisSelect = el('select', { 'aria-label': 'X axis' }, el('option', { value: 'step' }, 'step'), el('option', { value: 'time' }, 'wall time (s)'));
 const logBox = el('vscode-checkbox', { label: 'Log scale' });
 const resetZoom = el('vscode-button', { secondary: true }, 'Reset zoom');
+const compare = el('vscode-button', { secondary: true, title: 'Compare Checkpoints: pass@k and per-prompt results of this run’s evaluations' }, 'Compare Checkpoints');
 const entropyFraction = el('input', { type: 'number', min: 0, max: 1, step: 0.05, class: 'narrow', 'aria-label': 'Entropy collapse fraction' });
 const alertsRow = el('div', { class: 'alerts', role: 'list', 'aria-label': 'Alerts' });
 const legend = el('div', { class: 'legend' });
@@ -58,6 +60,7 @@ app.append(
     el('label', {}, 'X', xAxisSelect),
     logBox,
     resetZoom,
+    compare,
     el('label', { title: 'Entropy collapse: entropy below this fraction of its early value' }, 'Collapse <', entropyFraction, '× early entropy'),
   ),
   alertsRow,
@@ -280,6 +283,10 @@ logBox.addEventListener('change', () => {
   redrawAll();
 });
 resetZoom.addEventListener('click', () => chartEvents.zoom(null));
+compare.addEventListener('click', () => {
+  const runId = runs[0]?.runId;
+  if (runId) host.command('dashboard/compare/open', { runId });
+});
 entropyFraction.addEventListener('change', () => {
   const value = Number(entropyFraction.value);
   if (value > 0 && value < 1) {
@@ -327,15 +334,3 @@ if (restored) {
   void refreshSnapshot();
 }
 
-/** Resolved theme colours as rgb() strings (chart.js draws on a canvas, which needs real colours). */
-function themeColors(names: string[], fallback = 'rgb(55, 148, 255)'): string[] {
-  const probe = el('span', { hidden: true });
-  document.body.appendChild(probe);
-  const colors = names.map((name) => {
-    probe.style.color = fallback;
-    probe.style.color = `var(${name}, ${fallback})`;
-    return getComputedStyle(probe).color || fallback;
-  });
-  probe.remove();
-  return colors;
-}

@@ -327,13 +327,14 @@ export function nearestIndex(xs: ArrayLike<number>, x: number): number {
 
 // --- grouping ---------------------------------------------------------------------------------
 
-export const GROUPS = ['Reward', 'Policy', 'Completions', 'Optimization', 'Throughput', 'Other'] as const;
+export const GROUPS = ['Reward', 'Policy', 'Selection', 'Completions', 'Optimization', 'Throughput', 'Other'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** The section a metric is charted in; unknown names land in "Other" so nothing is hidden. */
 export function groupOf(name: string): Group {
   if (name === 'reward' || name === 'reward_std' || name.startsWith('rewards/') || name === 'frac_reward_zero_std') return 'Reward';
   if (name === 'entropy' || name === 'kl' || name.startsWith('clip_ratio')) return 'Policy';
+  if (name.startsWith('selection/')) return 'Selection'; // difficulty-targeted prompt selection (docs/data-efficiency.md)
   if (name.startsWith('completions/')) return 'Completions';
   if (name === 'loss' || name === 'grad_norm' || name === 'learning_rate') return 'Optimization';
   if (name === 'rlstudio/step_time_s' || name === 'rlstudio/tokens_per_s' || name === 'num_tokens' || name === 'step_time') return 'Throughput';

@@ -13,7 +13,7 @@ import type {
   InspectorProtocol,
   InspectorState,
   Measure,
-  RolloutDetail,
+  InspectedRollout,
   RunSteps,
   SortKey,
   StepRollouts,
@@ -33,7 +33,7 @@ const restored = host.getState();
 let state: InspectorState = { ...init!.state, ...restored };
 let run: RunSteps | null = init?.run ?? null;
 let step: StepRollouts | null = null;
-let detail: RolloutDetail | null = null;
+let detail: InspectedRollout | null = null;
 let textMatches: Set<number> | null = null;
 
 function update(patch: Partial<InspectorState>): void {

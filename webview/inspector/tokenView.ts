@@ -3,12 +3,13 @@
 // without gradient dimmed. Long completions render in chunks as the user scrolls (first paint is
 // one chunk). Hovering or focusing a token shows a card with its exact numbers.
 
-import type { Measure, RolloutDetail } from '../../src/webviews/inspector/protocol';
+import type { InspectedRollout, Measure, RolloutDetail } from '../../src/webviews/inspector/protocol';
 import { append, clear, el } from '../shared/dom';
 import { formatNumber } from '../../src/common/format';
 import { SCALES } from '../../src/common/colorScale';
 import { exact, isForking, unitStyle } from '../../src/common/tokenHeat';
 import { renderMarkdown } from './markdown';
+import { sourceLine } from './sourceLine';
 import { tokenUnits, visibleSegments, type TokenUnit } from '../../src/common/tokenUnits';
 
 /** Re-exported for the inspector's tests, which compare the card with the shard's numbers. */
@@ -30,7 +31,7 @@ type Item = { kind: 'unit'; unit: number } | { kind: 'think'; from: number; to: 
 export class TokenView {
   readonly element = el('div', { class: 'token-view' });
   private readonly card = el('div', { class: 'token-card', role: 'tooltip', hidden: true });
-  private detail: RolloutDetail | undefined;
+  private detail: InspectedRollout | undefined;
   private options: TokenViewOptions | undefined;
   private units: TokenUnit[] = [];
   private items: Item[] = [];
@@ -41,7 +42,7 @@ export class TokenView {
   private observer: IntersectionObserver | undefined;
   private active = -1;
 
-  show(detail: RolloutDetail, options: TokenViewOptions): void {
+  show(detail: InspectedRollout, options: TokenViewOptions): void {
     if (this.detail !== detail) {
       this.expandedThink.clear();
       this.units = tokenUnits(detail.tokens, detail.completion);
@@ -72,6 +73,9 @@ export class TokenView {
     if (detail.hintIds.length > 0) {
       // The knowledge points injected into this prompt (their text is part of the prompt above).
       this.element.appendChild(el('p', { class: 'hints', 'aria-label': 'Hints' }, `Hints received: ${detail.hintIds.join(', ')}`));
+    }
+    if (detail.datasetIndex != null) {
+      this.element.appendChild(el('p', { class: 'source-row', 'aria-label': 'Source row' }, sourceLine(detail)));
     }
 
     if (options.markdown) {

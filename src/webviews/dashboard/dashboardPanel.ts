@@ -79,6 +79,10 @@ export class DashboardPanels implements vscode.Disposable {
     this.host = host;
     host.ipc.onCommand('dashboard/inspector/open', ({ runId, step }) => this.openInspector(runId, step));
     host.ipc.onCommand('dashboard/runs/select', ({ runIds }) => this.select(runIds));
+    host.ipc.onCommand('dashboard/compare/open', ({ runId }) => {
+      const run = this.store.get(runId);
+      if (run) void vscode.commands.executeCommand('rlstudio.compareCheckpoints', { kind: 'run', run });
+    });
     host.ipc.onRequest('dashboard/snapshot/get', ({ runIds }) => {
       this.runIds = runIds;
       this.watch();

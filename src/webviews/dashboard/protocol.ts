@@ -73,6 +73,8 @@ export interface DashboardProtocol {
     'dashboard/inspector/open': { runId: string; step: number };
     /** Overlay these runs; the host answers with a new snapshot. */
     'dashboard/runs/select': { runIds: string[] };
+    /** Open Compare Checkpoints on this run's evaluations. */
+    'dashboard/compare/open': { runId: string };
   };
   requests: {
     /** A full snapshot, e.g. when the app notices it missed an append. */

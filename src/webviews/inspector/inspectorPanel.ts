@@ -6,6 +6,9 @@ import { plainText } from '../../common/untrustedText';
 import type { Log } from '../../log';
 import type { Run, RunStore } from '../../runs/model';
 import { RolloutReader, nearestStep, type StepRollouts } from '../../runs/rollouts';
+import type { InspectedRollout } from '../../runs/rolloutTypes';
+import { runPaths } from '../../runs/runFormat';
+import { SelectionLog } from '../../runs/selectionLog';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import {
   DEFAULT_INSPECTOR_STATE,
@@ -25,6 +28,7 @@ export class InspectorPanels implements vscode.Disposable {
   private host: WebviewPanelHost<InspectorProtocol> | undefined;
   private hostDisposables: vscode.Disposable[] = [];
   private readonly reader = new RolloutReader();
+  private selection: { runId: string; log: SelectionLog } | undefined;
   private lastStep: { key: string; data: StepRollouts } | undefined;
   private lastStats: { key: string; data: StepStats } | undefined;
 
@@ -123,7 +127,7 @@ export class InspectorPanels implements vscode.Disposable {
       return runSteps(run);
     });
     ipc.onRequest('rollouts/step/get', ({ runId, step }) => this.step(runId, step));
-    ipc.onRequest('rollouts/rollout/get', ({ runId, step, row }) => this.reader.readRollout(this.file(runId, step), row));
+    ipc.onRequest('rollouts/rollout/get', ({ runId, step, row }) => this.rollout(runId, step, row));
     ipc.onRequest('rollouts/group/get', async ({ runId, step, promptIndex }) => {
       const data = await this.step(runId, step);
       const members = data.rollouts.filter((r) => r.promptIndex === promptIndex);
@@ -165,6 +169,16 @@ export class InspectorPanels implements vscode.Disposable {
       this.lastStep = { key, data: await this.reader.readStep(this.file(runId, step)) };
     }
     return this.lastStep.data;
+  }
+
+  /** The shard row plus, when the run used difficulty-targeted selection, why its prompt was chosen. */
+  private async rollout(runId: string, step: number, row: number): Promise<InspectedRollout> {
+    const detail = await this.reader.readRollout(this.file(runId, step), row);
+    if (this.selection?.runId !== runId) {
+      this.selection = { runId, log: new SelectionLog(runPaths(this.run(runId).dir).selection) };
+    }
+    const selection = detail.datasetIndex === null ? null : await this.selection.log.choice(detail.step, detail.datasetIndex);
+    return { ...detail, selection };
   }
 
   private run(runId: string): Run {

@@ -1,10 +1,10 @@
 // Messages between the rollout inspector's host panel and its app (webview/inspector/).
 
 import type { Measure } from '../../common/colorScale';
-import type { RolloutDetail, RolloutSummary, StepRollouts } from '../../runs/rolloutTypes';
+import type { InspectedRollout, RolloutDetail, RolloutSummary, SelectionChoice, StepRollouts } from '../../runs/rolloutTypes';
 import type { StepStats } from './stepStats';
 
-export type { Measure, RolloutDetail, RolloutSummary, StepRollouts, StepStats };
+export type { InspectedRollout, Measure, RolloutDetail, RolloutSummary, SelectionChoice, StepRollouts, StepStats };
 
 export const INSPECTOR_VIEW_TYPE = 'rlstudio.inspector';
 
@@ -75,7 +75,7 @@ export interface InspectorProtocol {
   requests: {
     'inspector/run/get': { params: { runId: string }; result: RunSteps };
     'rollouts/step/get': { params: { runId: string; step: number }; result: StepRollouts };
-    'rollouts/rollout/get': { params: { runId: string; step: number; row: number }; result: RolloutDetail };
+    'rollouts/rollout/get': { params: { runId: string; step: number; row: number }; result: InspectedRollout };
     'rollouts/group/get': { params: { runId: string; step: number; promptIndex: number }; result: GroupCompletion[] };
     'rollouts/step/stats': { params: { runId: string; step: number }; result: StepStats };
     /** Rows whose prompt or completion contains the text. */

@@ -184,6 +184,7 @@ describe('dashboard series', () => {
     assert.equal(groupOf('rewards/accuracy/mean'), 'Reward');
     assert.equal(groupOf('clip_ratio/region_mean'), 'Policy');
     assert.equal(groupOf('completions/max_length'), 'Completions');
+    assert.equal(groupOf('selection/estimate_p50'), 'Selection');
     assert.equal(groupOf('grad_norm'), 'Optimization');
     assert.equal(groupOf('rlstudio/tokens_per_s'), 'Throughput');
     assert.equal(groupOf('my_custom_thing'), 'Other');

@@ -4,6 +4,7 @@
 //   node esbuild.mjs --production   # minified, no source maps
 //   node esbuild.mjs --watch        # rebuild on change
 //
+// dist/scoring.js is the scoring process's entry (onnxruntime-node external).
 // Webview apps are discovered: every webview/<name>/main.ts (except webview/shared/) becomes
 // dist/webview/<name>.js, plus dist/webview/<name>.css when the app imports CSS.
 // Type checking is separate: `npm run typecheck` (tsc --noEmit, strict).
@@ -46,6 +47,17 @@ const builds = [
     format: "cjs",
     target: "node20",
     external: ["vscode"],
+  },
+  {
+    // The scoring process (forked by src/onnx/scoringClient.ts). onnxruntime-node loads native
+    // binaries by path, so it stays external and ships in the VSIX's node_modules (scripts/setup.mjs).
+    ...common,
+    entryPoints: ["src/onnx/scoringProcess.ts"],
+    outfile: "dist/scoring.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["onnxruntime-node"],
   },
 ];
 

@@ -37,8 +37,8 @@ export function ensurePythonEnv() {
   }
   const pip = join(VENV_BIN, "pip");
   // The constraints file keeps torch at the CPU build already on the machine (an unpinned torch pulls GBs).
-  log("installing the trainer into .venv (pip install -e ./trainer[dev])");
-  run(pip, ["install", "--disable-pip-version-check", "--progress-bar", "off", "-c", CONSTRAINTS, "-e", "./trainer[dev]"]);
+  log("installing the trainer into .venv (pip install -e ./trainer[dev,onnx])");
+  run(pip, ["install", "--disable-pip-version-check", "--progress-bar", "off", "-c", CONSTRAINTS, "-e", "./trainer[dev,onnx]"]);
   if (existsSync(NODEPS_REQUIREMENTS)) {
     run(pip, ["install", "--disable-pip-version-check", "--progress-bar", "off", "-c", CONSTRAINTS, "--no-deps", "-r", NODEPS_REQUIREMENTS]);
   }
@@ -58,9 +58,37 @@ function findPython() {
 const SHIPPED = ["package.json", "README.md", "LICENSE", ".vscodeignore", "dist", "media", "schemas", "trainer"];
 const NOT_SHIPPED = /(^|\/)(__pycache__|\.pytest_cache|\.ruff_cache|[^/]+\.egg-info)(\/|$)|^trainer\/tests(\/|$)|\.map$/;
 
-/** Builds the extension and webviews (production) and packages them as build/rl-studio.vsix. */
+// onnxruntime-node (external to the bundle) with the binary of one platform only: a platform-specific VSIX.
+const ORT_PACKAGES = ["onnxruntime-node", "onnxruntime-common"];
+
+/** The VS Code target of this machine (`linux-x64`, `darwin-arm64`, `win32-x64`, ...). */
+export function vsixTarget() {
+  return `${process.platform}-${process.arch}`;
+}
+
+function stageOnnxRuntime(staging, target) {
+  const [platform, arch] = target.split("-");
+  for (const name of ORT_PACKAGES) {
+    const from = join(ROOT, "node_modules", name);
+    if (!existsSync(from)) throw new SetupError(`node_modules/${name} is missing: run npm ci`);
+    // dist/node_modules/: found by dist/scoring.js's require; vsce --no-dependencies skips a top-level node_modules.
+    cpSync(from, join(staging, "dist", "node_modules", name), {
+      recursive: true,
+      filter: (source) => {
+        const rel = relative(from, source).split(/[\\/]/);
+        if (rel[0] === "bin") return rel.length < 3 || (rel[2] === platform && (rel.length < 4 || rel[3] === arch));
+        return rel[0] !== "script" && !/\.(map|ts)$/.test(source); // no install scripts, source maps or typings
+      },
+    });
+  }
+  const binary = join(staging, "dist", "node_modules", "onnxruntime-node", "bin", "napi-v6", platform, arch, "onnxruntime_binding.node");
+  if (!existsSync(binary)) throw new SetupError(`onnxruntime-node has no binary for ${target} (${relative(staging, binary)})`);
+}
+
+/** Builds the extension and webviews (production) and packages them as build/rl-studio.vsix for this platform. */
 export function packageVsix() {
-  log(`building and packaging ${relative(ROOT, VSIX_PATH)}`);
+  const target = vsixTarget();
+  log(`building and packaging ${relative(ROOT, VSIX_PATH)} (${target})`);
   run(process.execPath, [join(ROOT, "esbuild.mjs"), "--production"]);
   const staging = join(ROOT, "build", "vsix");
   rmSync(staging, { recursive: true, force: true });
@@ -69,6 +97,7 @@ export function packageVsix() {
     if (!existsSync(join(ROOT, item))) continue;
     cpSync(join(ROOT, item), join(staging, item), { recursive: true, filter: (source) => !NOT_SHIPPED.test(relative(ROOT, source)) });
   }
+  stageOnnxRuntime(staging, target);
   // The staged manifest needs no build scripts: the build above is what ships.
   const manifest = JSON.parse(readFileSync(join(staging, "package.json"), "utf8"));
   delete manifest.scripts;
@@ -77,6 +106,8 @@ export function packageVsix() {
   run(process.execPath, [
     join(ROOT, "node_modules", "@vscode", "vsce", "vsce"),
     "package",
+    "--target",
+    target,
     "--no-dependencies",
     "--skip-license",
     "--allow-missing-repository",

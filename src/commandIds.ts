@@ -26,8 +26,13 @@ export const COMMAND_IDS = {
   addRewardToConfig: 'rlstudio.rewards.addToConfig',
   restartWorker: 'rlstudio.worker.restart',
   showWorkerOutput: 'rlstudio.worker.showOutput',
+  scoreSelection: 'rlstudio.onnx.scoreSelection',
+  compareSelection: 'rlstudio.onnx.compareSelection',
+  clearScores: 'rlstudio.onnx.clearScores',
+  exportCheckpoint: 'rlstudio.onnx.exportCheckpoint',
   openKpEditor: 'rlstudio.kp.openEditor',
   findMinimalSubsets: 'rlstudio.kp.findMinimalSubsets',
+  makePreferencePairs: 'rlstudio.makePreferencePairs',
   // Inline rollout inspection (src/wiring/inlineFeature.ts).
   openRollout: 'rlstudio.rollout.open',
   openRolloutFromInspector: 'rlstudio.rollout.openFromInspector',

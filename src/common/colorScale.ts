@@ -2,7 +2,7 @@
 // advantage. Colours are translucent so the theme's foreground stays readable in light, dark and
 // high-contrast themes.
 
-export type Measure = 'entropy' | 'probability' | 'advantage';
+export type Measure = 'entropy' | 'probability' | 'advantage' | 'implicit';
 
 export interface BinnedScale {
   /** Bin i holds values in [edges[i], edges[i + 1]); the first and last bins are open-ended. */
@@ -22,6 +22,24 @@ function sequential(rgb: string, bins: number): string[] {
 const ENTROPY_EDGES = [0, 0.25, 0.5, 1, 1.5, 2, 3];
 const PROBABILITY_EDGES = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
 const ADVANTAGE_EDGES = [-1, -0.5, -0.1, 0.1, 0.5, 1];
+// DPO's per-token implicit reward beta × (log π − log π_ref): small numbers, 0 = unchanged from the reference.
+const IMPLICIT_EDGES = [-0.1, -0.03, -0.005, 0.005, 0.03, 0.1];
+
+/** Red below zero, neutral grey around it, green above: one colour per bin of six edges. */
+const DIVERGING = [
+  'rgba(220, 40, 40, 0.75)',
+  'rgba(220, 40, 40, 0.5)',
+  'rgba(220, 40, 40, 0.25)',
+  'rgba(128, 128, 128, 0.12)',
+  'rgba(30, 170, 70, 0.25)',
+  'rgba(30, 170, 70, 0.5)',
+  'rgba(30, 170, 70, 0.75)',
+];
+
+function divergingLabels(edges: number[]): string[] {
+  const n = (v: number) => String(v).replace('-', '−');
+  return [`< ${n(edges[0])}`, ...edges.slice(0, -1).map((e, i) => `${n(e)} … ${n(edges[i + 1])}`), `≥ ${n(edges[edges.length - 1])}`];
+}
 
 export const SCALES: Record<Measure, ColorScale> = {
   entropy: {
@@ -40,16 +58,14 @@ export const SCALES: Record<Measure, ColorScale> = {
   advantage: {
     measure: 'advantage',
     edges: [-Infinity, ...ADVANTAGE_EDGES],
-    colors: [
-      'rgba(220, 40, 40, 0.75)',
-      'rgba(220, 40, 40, 0.5)',
-      'rgba(220, 40, 40, 0.25)',
-      'rgba(128, 128, 128, 0.12)',
-      'rgba(30, 170, 70, 0.25)',
-      'rgba(30, 170, 70, 0.5)',
-      'rgba(30, 170, 70, 0.75)',
-    ],
-    labels: ['< −1', '−1 … −0.5', '−0.5 … −0.1', '−0.1 … 0.1', '0.1 … 0.5', '0.5 … 1', '≥ 1'],
+    colors: DIVERGING,
+    labels: divergingLabels(ADVANTAGE_EDGES),
+  },
+  implicit: {
+    measure: 'implicit',
+    edges: [-Infinity, ...IMPLICIT_EDGES],
+    colors: DIVERGING,
+    labels: divergingLabels(IMPLICIT_EDGES),
   },
 };
 
@@ -81,10 +97,11 @@ export function binOf(scale: BinnedScale, value: number): number {
   return bin;
 }
 
-/** The value of a token under a measure; advantage only on tokens that received gradient. */
+/** The value of a token under a measure; advantage only on tokens that received gradient; the implicit
+ * reward only in DPO shards. */
 export function measureValue(
   measure: Measure,
-  token: { entropy: number; logprob: number; inLoss: boolean },
+  token: { entropy: number; logprob: number; inLoss: boolean; implicit?: number },
   advantage: number | null,
 ): number {
   switch (measure) {
@@ -94,5 +111,7 @@ export function measureValue(
       return Math.exp(token.logprob);
     case 'advantage':
       return token.inLoss && advantage !== null ? advantage : Number.NaN;
+    case 'implicit':
+      return token.implicit ?? Number.NaN;
   }
 }

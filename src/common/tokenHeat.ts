@@ -13,6 +13,8 @@ export interface TokenValues {
   advantage: number | null;
   /** Forking-mask entropy threshold; null when every token is in the mask. */
   entropyThreshold: number | null;
+  /** DPO runs: the per-token implicit reward beta × (logprob − ref logprob); absent otherwise. */
+  implicitRewards?: ArrayLike<number> | null;
 }
 
 export interface UnitStyle {
@@ -40,7 +42,7 @@ export function unitStyle(values: TokenValues, unit: { start: number; end: numbe
     const inLoss = values.lossMask[t] === 1;
     gradient ||= inLoss;
     forking ||= isForking(values, t);
-    const v = measureValue(measure, { entropy: values.entropies[t], logprob: values.logprobs[t], inLoss }, values.advantage);
+    const v = measureValue(measure, { entropy: values.entropies[t], logprob: values.logprobs[t], inLoss, implicit: values.implicitRewards?.[t] }, values.advantage);
     if (Number.isFinite(v)) {
       sum += v;
       n++;

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunConfigChoices } from './runConfigTemplate';
-import { BUILTIN_REWARDS, findRewardFunctions, PRESETS, renderRunConfig } from './runConfigTemplate';
+import { ALGORITHMS, BUILTIN_REWARDS, findRewardFunctions, PRESETS, renderRunConfig } from './runConfigTemplate';
 
 const REASONING_GYM_TASKS = ['basic_arithmetic', 'chain_sum', 'leg_counting', 'countdown', 'gsm_symbolic', 'simple_equations'];
 
-/** "RL Studio: Create Run Config": quick picks for model, data, rewards and settings; writes commented YAML. */
+/** "RL Studio: Create Run Config": quick picks for the algorithm, model, data, rewards (not for DPO) and
+ * settings; writes commented YAML. */
 export async function createRunConfig(): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
@@ -16,6 +17,15 @@ export async function createRunConfig(): Promise<vscode.Uri | undefined> {
   const rel = (p: string) => path.relative(root, p).split(path.sep).join('/') || '.';
   const title = 'Create Run Config';
 
+  const algorithmPick = await vscode.window.showQuickPick(
+    ALGORITHMS.map((a) => ({ label: a.label, detail: a.detail, choice: a.choice })),
+    { title: `${title}: algorithm`, ignoreFocusOut: true },
+  );
+  if (!algorithmPick) return undefined;
+  const algorithm = algorithmPick.choice;
+  const dpo = algorithm.name === 'dpo';
+  const steps = dpo ? 3 : 4;
+
   const localModels = await findModelFolders(rel);
   const modelPick = await vscode.window.showQuickPick(
     [
@@ -23,7 +33,7 @@ export async function createRunConfig(): Promise<vscode.Uri | undefined> {
       ...localModels.map((folder) => ({ label: folder, description: 'model folder in the workspace', detail: undefined, value: folder })),
       { label: 'A local model folder…', description: undefined, detail: 'A folder saved with save_pretrained (config.json, tokenizer, weights)', value: '' },
     ],
-    { title: `${title} (1/4): model`, ignoreFocusOut: true },
+    { title: `${title} (1/${steps}): model${dpo ? ' (the reference is this initial policy)' : ''}`, ignoreFocusOut: true },
   );
   if (!modelPick) return undefined;
   let model = modelPick.value;
@@ -36,10 +46,10 @@ export async function createRunConfig(): Promise<vscode.Uri | undefined> {
   const dataFiles = await vscode.workspace.findFiles('**/*.{jsonl,parquet}', '**/{node_modules,.venv,.rlstudio}/**', 100);
   const dataPick = await vscode.window.showQuickPick(
     [
-      ...REASONING_GYM_TASKS.map((task) => ({ label: task, description: 'reasoning-gym task', detail: 'Generated offline with verifiable answers', data: { kind: 'reasoning_gym' as const, task } })),
+      ...(dpo ? [] : REASONING_GYM_TASKS.map((task) => ({ label: task, description: 'reasoning-gym task', detail: 'Generated offline with verifiable answers', data: { kind: 'reasoning_gym' as const, task } }))),
       ...dataFiles.map((uri) => ({ label: rel(uri.fsPath), description: 'workspace file', detail: undefined, data: { kind: 'file' as const, path: rel(uri.fsPath), promptColumn: 'prompt' } })),
     ],
-    { title: `${title} (2/4): training prompts`, ignoreFocusOut: true },
+    { title: `${title} (2/${steps}): ${dpo ? 'preference pairs {prompt, chosen, rejected}' : 'training prompts'}`, ignoreFocusOut: true },
   );
   if (!dataPick) return undefined;
 
@@ -48,16 +58,16 @@ export async function createRunConfig(): Promise<vscode.Uri | undefined> {
     ...BUILTIN_REWARDS.map((b) => ({ label: b.ref, description: 'built-in', detail: b.detail, picked: b.ref === (dataPick.data.kind === 'reasoning_gym' ? 'reasoning_gym' : 'exact_answer') })),
     ...workspaceRewards.map((ref) => ({ label: ref, description: 'workspace', detail: undefined, picked: false })),
   ].filter((item) => item.label !== 'reasoning_gym' || dataPick.data.kind === 'reasoning_gym');
-  const rewards = await vscode.window.showQuickPick(rewardItems, { title: `${title} (3/4): reward functions`, canPickMany: true, ignoreFocusOut: true });
-  if (!rewards?.length) return undefined;
+  const rewards = dpo ? [] : await vscode.window.showQuickPick(rewardItems, { title: `${title} (3/4): reward functions`, canPickMany: true, ignoreFocusOut: true });
+  if (!rewards || (!dpo && !rewards.length)) return undefined;
 
   const preset = await vscode.window.showQuickPick(
     PRESETS.map((p) => ({ label: p.label, detail: p.detail, preset: p })),
-    { title: `${title} (4/4): algorithm settings (GRPO)`, ignoreFocusOut: true },
+    { title: `${title} (${steps}/${steps}): settings (${algorithmPick.label})`, ignoreFocusOut: true },
   );
   if (!preset) return undefined;
 
-  const suggested = dataPick.data.kind === 'reasoning_gym' ? `grpo-${dataPick.data.task.replace(/_/g, '-')}` : 'grpo-run';
+  const suggested = dataPick.data.kind === 'reasoning_gym' ? `${algorithm.name}-${dataPick.data.task.replace(/_/g, '-')}` : `${algorithm.name}-run`;
   const name = await vscode.window.showInputBox({
     title: `${title}: name`,
     value: suggested,
@@ -67,7 +77,7 @@ export async function createRunConfig(): Promise<vscode.Uri | undefined> {
   });
   if (!name) return undefined;
 
-  const choices: RunConfigChoices = { name, model, data: dataPick.data, rewards: rewards.map((r) => r.label), preset: preset.preset };
+  const choices: RunConfigChoices = { name, algorithm, model, data: dataPick.data, rewards: rewards.map((r) => r.label), preset: preset.preset };
   let target = vscode.Uri.joinPath(folder.uri, `${name}.rlstudio.yaml`);
   for (let i = 2; await exists(target); i++) target = vscode.Uri.joinPath(folder.uri, `${name}-${i}.rlstudio.yaml`);
   await vscode.workspace.fs.writeFile(target, Buffer.from(renderRunConfig(choices), 'utf8'));

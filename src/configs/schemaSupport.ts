@@ -43,7 +43,7 @@ export class ConfigSchema {
   private readonly validate: ValidateFunction;
 
   constructor(readonly schema: JsonSchema) {
-    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
     this.validate = ajv.compile(schema);
   }
 
@@ -99,7 +99,7 @@ export class ConfigSchema {
     const indent = indentOf(current) + (/^\s*- /.test(current) ? 2 : 0);
     const path = parentPath(lines, line, indent);
     const present = siblingKeys(lines, line, indent);
-    return Object.entries(this.properties(path))
+    return Object.entries(this.properties(path, siblingValue(lines, line, indent, TAG)))
       .filter(([name]) => !present.has(name))
       .map(([name, s]) => ({
         label: name,
@@ -123,10 +123,26 @@ export class ConfigSchema {
     return nodes[0];
   }
 
-  private properties(path: (string | number)[]): Record<string, JsonSchema> {
+  /** The keys of the object at `path`; of a tagged union, those of the variant whose `name` is `tag`. */
+  private properties(path: (string | number)[], tag?: unknown): Record<string, JsonSchema> {
     const schema = this.resolve(path);
-    return Object.assign({}, ...variants(schema).map((v) => v.properties ?? {}));
+    return Object.assign({}, ...taggedVariants(variants(schema), tag).map((v) => v.properties ?? {}));
   }
+}
+
+/** The key that tells the variants of a union of objects apart (`algorithm.name`: grpo, rloo, dpo). */
+const TAG = 'name';
+
+function tagValues(s: JsonSchema): unknown[] | undefined {
+  return s.properties?.[TAG]?.enum;
+}
+
+/** Of object variants that each fix `name` to an enum, the one `tag` selects (the first, the default,
+ * when `tag` is absent); other lists of variants unchanged. */
+function taggedVariants(list: JsonSchema[], tag: unknown): JsonSchema[] {
+  if (list.length < 2 || !list.every((v) => tagValues(v))) return list;
+  const picked = tag === undefined ? list[0] : list.find((v) => tagValues(v)!.includes(tag));
+  return picked ? [picked] : list;
 }
 
 // --- helpers ----------------------------------------------------------------------------------
@@ -155,10 +171,24 @@ function documentation(path: string, s: JsonSchema): string {
   return parts.join('\n\n');
 }
 
-/** Drops the noise of anyOf: when a value fails all branches, keep only the anyOf summary. */
+/** Drops the noise of anyOf. For a tagged union (variants told apart by `name`), keep the errors of the
+ * variant the value's `name` selects; otherwise, when a value fails all branches, keep only the summary. */
 function pruneAnyOf(errors: ErrorObject[]): ErrorObject[] {
-  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-  return errors.filter((e) => e.keyword === 'anyOf' || ![...anyOfPaths].some((p) => e.instancePath === p));
+  const drop = new Set<ErrorObject>();
+  for (const e of errors.filter((x) => x.keyword === 'anyOf')) {
+    const branches = e.schema as JsonSchema[];
+    const data = e.data as Record<string, unknown> | null;
+    const picked = data && typeof data === 'object' ? taggedVariants(branches, data[TAG]) : branches;
+    if (picked.length !== 1 || branches.length < 2) continue;
+    const keep = `${e.schemaPath}/${branches.indexOf(picked[0])}/`;
+    drop.add(e);
+    for (const other of errors) {
+      if (other.schemaPath.startsWith(`${e.schemaPath}/`) && !other.schemaPath.startsWith(keep)) drop.add(other);
+    }
+  }
+  const kept = errors.filter((e) => !drop.has(e));
+  const anyOfPaths = new Set(kept.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return kept.filter((e) => e.keyword === 'anyOf' || ![...anyOfPaths].some((p) => e.instancePath === p));
 }
 
 function describeError(err: ErrorObject, key: string | undefined, siblings: Record<string, JsonSchema>): string {
@@ -265,6 +295,20 @@ function parentPath(lines: string[], line: number, indent: number): string[] {
     }
   }
   return path;
+}
+
+/** The scalar value of sibling key `key` at `indent` in the same block as `line`, if any. */
+function siblingValue(lines: string[], line: number, indent: number, key: string): string | undefined {
+  for (const step of [-1, 1]) {
+    for (let i = line + step; i >= 0 && i < lines.length; i += step) {
+      const text = lines[i];
+      if (!text.trim()) continue;
+      if (indentOf(text) < indent) break;
+      const m = new RegExp(`^\\s*${key}:\\s*([\\w.-]+)\\s*(#.*)?$`).exec(text);
+      if (m && indentOf(text) === indent) return m[1];
+    }
+  }
+  return undefined;
 }
 
 /** Keys already present at `indent` in the same block as `line`. */

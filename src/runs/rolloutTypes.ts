@@ -64,6 +64,11 @@ export interface RolloutDetail {
   extras: Record<string, unknown>;
   /** Forking-mask entropy threshold of the row's micro-batch; null when every token is in the mask. */
   entropyThreshold: number | null;
+  /** DPO runs (preference shards): `chosen` | `rejected`, the reference model's per-token logprobs and the
+   * per-token implicit reward beta × (logprob − ref logprob); null in GRPO/RLOO shards. */
+  role?: string | null;
+  refLogprobs?: number[] | null;
+  implicitRewards?: number[] | null;
   /** The prompt's source data row (`dataset_index`); null in shards recorded before that column. */
   datasetIndex: number | null;
 }

@@ -26,6 +26,10 @@ export const RUN_FILES = {
   control: 'control',
   logs: 'logs',
   evals: 'evals',
+  /** ONNX exports (`rlstudio export-onnx`): onnx/<checkpoint-N|base>[-int8]/. */
+  onnx: 'onnx',
+  /** Inside onnx/<name>/, written last: a folder without it is an interrupted export. */
+  exportManifest: 'export.json',
   /** Prompts chosen per round by difficulty-targeted selection (optional; docs/data-efficiency.md). */
   selection: 'selection.jsonl',
 } as const;
@@ -54,6 +58,7 @@ export function runPaths(dir: string) {
     control: path.join(dir, RUN_FILES.control),
     logs: path.join(dir, RUN_FILES.logs),
     evals: path.join(dir, RUN_FILES.evals),
+    onnx: path.join(dir, RUN_FILES.onnx),
     selection: path.join(dir, RUN_FILES.selection),
     log: (file: LogFile) => path.join(dir, RUN_FILES.logs, file),
     controlFile: (request: ControlRequest) => path.join(dir, RUN_FILES.control, request),
@@ -126,12 +131,17 @@ export const COLUMNS = {
   completion_tokens: 'completionTokens',
   mean_entropy: 'meanEntropy',
   preview: 'preview',
+  // DPO runs' preference shards only (docs/run-format.md, "DPO runs: preference shards").
+  role: 'role',
+  ref_logprobs: 'refLogprobs',
+  implicit_rewards: 'implicitRewards',
 } as const satisfies Record<string, keyof RolloutRow>;
 
 export type Column = keyof typeof COLUMNS;
 export type RowOf<C extends Column> = Pick<RolloutRow, (typeof COLUMNS)[C]>;
 
-/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, `dataset_index`, the summaries) are optional. */
+/** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, `dataset_index`,
+ * the summaries, and the preference columns of DPO runs) are optional. */
 export const REQUIRED_COLUMNS = [
   'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
   'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
@@ -179,6 +189,9 @@ const CONVERT: { [C in Column]: (value: unknown, file: string, row: number) => R
   completion_tokens: toNumber,
   mean_entropy: toNumber,
   preview: (v) => (v == null ? null : String(v)),
+  role: (v) => (v == null ? null : String(v)),
+  ref_logprobs: (v) => (v == null ? null : toNumbers(v)),
+  implicit_rewards: (v) => (v == null ? null : toNumbers(v)),
 };
 
 /**

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../commandIds';
 import { markdownCodeBlock, markdownText as escape } from '../common/untrustedText';
+import { checkpointExports, type RunExport } from '../onnx/exportInfo';
 import type { CheckpointInfo, Run, RunStatus, RunStore } from '../runs/model';
 import { LOG_FILES, RUN_FILES, runPaths } from '../runs/runFormat';
 import { describeRun, formatDuration, runDuration, STATUS_LABELS } from './format';
@@ -11,6 +12,7 @@ export type RunNode =
   | { kind: 'run'; run: Run }
   | { kind: 'checkpoints'; run: Run }
   | { kind: 'checkpoint'; run: Run; checkpoint: CheckpointInfo }
+  | { kind: 'export'; run: Run; checkpoint: CheckpointInfo; export: RunExport }
   | { kind: 'rollouts'; run: Run }
   | { kind: 'rolloutStep'; run: Run; step: number }
   | { kind: 'rolloutPrompt'; run: Run; step: number; promptIndex: number; label: string; description: string }
@@ -54,6 +56,11 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
     });
   }
 
+  /** Redraws the tree now (e.g. a new ONNX export under a checkpoint: not a run-file change). */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
   getChildren(node?: RunNode): RunNode[] | Promise<RunNode[]> {
     if (!node) return this.store.runs().map((run) => ({ kind: 'run', run }));
     const run = node.run;
@@ -67,6 +74,8 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
         ];
       case 'checkpoints':
         return run.checkpoints().map((checkpoint) => ({ kind: 'checkpoint', run, checkpoint }));
+      case 'checkpoint':
+        return checkpointExports(run.dir, node.checkpoint.dir).map((e) => ({ kind: 'export', run, checkpoint: node.checkpoint, export: e }));
       case 'rollouts':
         return run.recordedSteps().map((step) => ({ kind: 'rolloutStep', run, step }));
       case 'rolloutStep':
@@ -106,11 +115,22 @@ export class RunTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode
         return item;
       }
       case 'checkpoint': {
-        const item = new vscode.TreeItem(`step ${node.checkpoint.step}`, None);
+        const exports = checkpointExports(run.dir, node.checkpoint.dir);
+        const item = new vscode.TreeItem(`step ${node.checkpoint.step}`, exports.length ? Collapsed : None);
         item.id = `${run.id}/checkpoint/${node.checkpoint.step}`;
         item.resourceUri = vscode.Uri.file(node.checkpoint.dir);
         item.iconPath = new vscode.ThemeIcon('save');
         item.contextValue = 'checkpoint';
+        if (exports.length) item.description = `ONNX: ${exports.map((e) => e.label).join(', ')}`;
+        return item;
+      }
+      case 'export': {
+        const item = new vscode.TreeItem(`ONNX ${node.export.label}`, None);
+        item.id = `${run.id}/checkpoint/${node.checkpoint.step}/onnx/${node.export.name}`;
+        item.resourceUri = vscode.Uri.file(node.export.dir);
+        item.iconPath = new vscode.ThemeIcon('symbol-event');
+        item.tooltip = node.export.dir;
+        item.contextValue = 'onnxExport';
         return item;
       }
       case 'rollouts': {

@@ -4,6 +4,7 @@ import type { Log } from "../log";
 import type { CompareFeature } from "./compareFeature";
 import type { InlineFeature } from "./inlineFeature";
 import type { KnowledgeFeature } from "./knowledgeFeature";
+import type { OnnxFeature } from "./onnxFeature";
 import type { RewardsFeature } from "./rewardsFeature";
 import type { RunsFeature } from "./runsFeature";
 import type { WebviewsFeature } from "./webviewsFeature";
@@ -18,6 +19,7 @@ export interface Features {
   readonly rewards: RewardsFeature;
   readonly knowledge: KnowledgeFeature;
   readonly webviews: WebviewsFeature;
+  readonly onnx: OnnxFeature;
   readonly compare: CompareFeature;
   readonly inline: InlineFeature;
 }
@@ -51,8 +53,13 @@ export const COMMANDS: Record<CommandId, (features: Features) => Handler> = {
   [ID.addRewardToConfig]: (f) => (args: { file: string; name: string }) => f.rewards.addToConfig(args),
   [ID.restartWorker]: (f) => () => f.rewards.worker.restart(),
   [ID.showWorkerOutput]: (f) => () => f.rewards.worker.showOutput(),
+  [ID.scoreSelection]: (f) => f.onnx.scoreSelection,
+  [ID.compareSelection]: (f) => f.onnx.compareSelection,
+  [ID.clearScores]: (f) => f.onnx.clearScores,
+  [ID.exportCheckpoint]: (f) => f.onnx.exportCheckpoint,
   [ID.openKpEditor]: (f) => (uri?: vscode.Uri) => f.knowledge.openEditor(uri),
   [ID.findMinimalSubsets]: (f) => (uri?: vscode.Uri) => f.knowledge.findMinimalSubsets(uri),
+  [ID.makePreferencePairs]: (f) => f.rewards.makePairs,
   [ID.openRollout]: (f) => f.inline.openRollout,
   [ID.openRolloutFromInspector]: (f) => f.inline.openFromInspector,
   [ID.openRolloutFromTree]: (f) => f.inline.openFromTree,

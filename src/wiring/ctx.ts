@@ -2,6 +2,7 @@ import * as vscode from "vscode";
 import { COMMANDS, type Features } from "./commands";
 import type { Log } from "../log";
 import { KnowledgeFeature } from "./knowledgeFeature";
+import { OnnxFeature } from "./onnxFeature";
 import { RewardsFeature } from "./rewardsFeature";
 import { RunsFeature } from "./runsFeature";
 import { CompareFeature } from "./compareFeature";
@@ -23,6 +24,8 @@ export class Ctx implements Features, vscode.Disposable {
   readonly runs: RunsFeature;
   /** The dashboard and the rollout inspector. */
   readonly webviews: WebviewsFeature;
+  /** ONNX exports: scoring text in editors (scoring process), exporting checkpoints. */
+  readonly onnx: OnnxFeature;
   /** Compare Checkpoints: evals of a run, their panel, starting `rlstudio eval`. */
   readonly compare: CompareFeature;
   /** Rollouts as editor documents, dataset line annotations, reward CodeLens numbers. */
@@ -43,6 +46,8 @@ export class Ctx implements Features, vscode.Disposable {
     // The inspector's "Open in Editor" reaches the inline feature, created next.
     this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log, (target) => void this.inline.openFromInspector(target));
     this.subscriptions.push(this.webviews);
+    this.onnx = new OnnxFeature(extension, this.runs, this.log);
+    this.subscriptions.push(this.onnx);
     this.compare = new CompareFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.compare);
     const inspect = (runId: string, step: number, row: number) => this.webviews.inspector.show(runId, step, row);

@@ -11,6 +11,8 @@ import { RewardLabPanel, type OpenLabArgs, type RestoredLab } from '../webviews/
 import { WorkerHost } from '../worker/workerHost';
 import { addRewardToConfig, AddToConfigError } from '../rewards/addToConfig';
 import { findRewardFunctions } from '../rewards/rewardFunctions';
+import type { RunNode } from '../views/runTree';
+import { makePreferencePairs } from './pairsFeature';
 
 export class RewardsFeature implements vscode.Disposable {
   readonly worker: WorkerHost;
@@ -61,6 +63,9 @@ export class RewardsFeature implements vscode.Disposable {
     this.lab = lab;
     return lab;
   }
+
+  /** "Make Preference Pairs" on a run of the Runs view, or one picked (./pairsFeature.ts). */
+  makePairs = (node?: RunNode) => makePreferencePairs(this.worker, this.store, node);
 
   async addToConfig(args: { file: string; name: string }): Promise<void> {
     const configs = await vscode.workspace.findFiles('**/*.rlstudio.yaml', '**/node_modules/**', 100);

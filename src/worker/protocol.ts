@@ -145,6 +145,11 @@ export interface WorkerMethods {
   'samples/fromRun': { params: { runDir: string; step?: number }; result: SamplesFromRunResult };
   'samples/fromDataset': { params: { file: string; limit?: number; completionColumn?: string }; result: { samples: RewardSample[]; warnings: string[] } };
   'hints/subsetSearch': { params: SubsetSearchParams; result: SubsetSearchResult };
+  /** `rlstudio pairs`: best vs worst recorded sample per prompt, written as DPO JSONL (docs/run-format.md). */
+  'pairs/make': {
+    params: { runDir: string; out: string; steps?: string; reward?: string; minMargin?: number };
+    result: { out: string; steps: number[]; kept: number; skipped: Record<'unscored' | 'no_variance' | 'same_text' | 'small_margin', number>; summary: string };
+  };
   'worker/debug': { params: { sleep?: number; crash?: number }; result: { pid: number; executorRestarts: number } };
 }
 

@@ -81,6 +81,7 @@ async function shownStep(timeoutMs: number, above = -1): Promise<number> {
 test("create a run config with the command", { timeout: 120_000 }, () =>
   vs.step("create-config", async () => {
     await vs.runCommand("RL Studio: Create Run Config");
+    await pick("GRPO (dapo loss)"); // the algorithm comes first
     await pick("model"); // the tiny model folder, found in the workspace
     await pick("data.jsonl");
     await vs.page.locator(".quick-input-list .monaco-list-row", { hasText: "exact_answer" }).first().waitFor({ state: "visible" });

@@ -8,6 +8,8 @@
     rlstudio eval RUN_DIR|CONFIG [--checkpoints base,latest] [...]   pass@k of checkpoints (evals/<id>/)
     rlstudio score RUN_DIR --eval ID --checkpoint A --by B           A's samples teacher-forced under B
     rlstudio demo [...]                                              the embedded default run
+    rlstudio export-onnx SOURCE [--out DIR] [--quantize int8]        a checkpoint as an ONNX scoring model
+    rlstudio pairs RUN_DIR --out FILE [--steps all] [--reward NAME]   DPO pairs from recorded samples
     rlstudio --version [--json]
 
 Exit codes: 0 completed or stopped, 1 failed, 2 refused (invalid config, run directory in use or not
@@ -61,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help='print {"ok": bool, "problems": [...]}')
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
+    export = sub.add_parser("export-onnx", help="export a checkpoint or model to ONNX for scoring without Python")
+    export.add_argument("source", help="RUN_DIR/checkpoints/checkpoint-N, RUN_DIR:latest, RUN_DIR:base, "
+                                       "a model folder, or embedded:smollm2-135m")
+    export.add_argument("--out", help="output folder (default RUN_DIR/onnx/<checkpoint>[-int8], or ./onnx/<name>)")
+    export.add_argument("--quantize", choices=["int8"], help="int8 dynamic quantization (lossy: its error is recorded)")
+
     sub.add_parser("schema", help="print the JSON Schema of the config")
 
     evaluate = sub.add_parser("eval", help="evaluate checkpoints: samples, rewards, pass@k (exit 2 on bad input)")
@@ -89,6 +97,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_arguments(sub.add_parser("select-subset", help="choose training prompts from a recorded run (LIMR, baselines)"))
     sub.add_parser("demo", help="the embedded default run", add_help=False)
+
+    pairs = sub.add_parser("pairs", help="a DPO dataset (JSONL) from a GRPO/RLOO run: best vs worst sample per prompt")
+    pairs.add_argument("run_dir")
+    pairs.add_argument("--out", required=True, help="the JSONL file to write")
+    pairs.add_argument("--steps", default="all", help="all, last, or steps and ranges like 1-5,8 (default all)")
+    pairs.add_argument("--reward", help="rank by this reward entry (rewards.<NAME>; default the weighted total)")
+    pairs.add_argument("--min-margin", type=float, default=0.0,
+                       help="skip prompts whose best - worst is below this (default 0)")
     return parser
 
 
@@ -127,6 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         from rlstudio.evals.score import score_command
 
         return score_command(args.run_dir, args.eval_id, args.checkpoint, args.by, args.temperature, args.batch_size)
+    if args.command == "export-onnx":
+        from rlstudio.export.onnx_export import main as export_main
+        from rlstudio.train import offline_environment
+
+        offline_environment()
+        return export_main(args)
+    if args.command == "pairs":
+        from rlstudio.pairs import main as pairs_main
+
+        return pairs_main(args.run_dir, args.steps, args.reward, args.out, args.min_margin)
     if args.command == "resume":
         from rlstudio.train import resume
 

@@ -8,7 +8,8 @@ diagnostics and completion. The machinery lives one level down:
     config_builder.py   typed construction of dataclasses, Problem, ConfigError
     config_files.py     filesystem checks (files, modules and models the config names)
     config_schema.py    JSON Schema generator
-    trl_source.py       TRL's GRPOConfig field names, read from its source
+    config_algorithms.py  the `algorithm:` section, one dataclass per TRL trainer (grpo, rloo, dpo)
+    trl_source.py       TRL's config field names, read from its source
 
 Nothing here imports torch, transformers or TRL: `rlstudio validate` must stay fast.
 """
@@ -23,17 +24,24 @@ from typing import Any, Literal
 
 import yaml
 
-from rlstudio.config_builder import Builder, ConfigError, Problem, check_nested, did_you_mean
+from rlstudio.config_algorithms import (
+    ALGORITHMS,
+    AlgorithmConfig,
+    DPOAlgorithmConfig,
+    GRPOAlgorithmConfig,
+    RLOOAlgorithmConfig,
+)
+from rlstudio.config_builder import Builder, ConfigError, Problem, check_nested
 from rlstudio.config_files import check_references
 from rlstudio.config_schema import schema_for
 from rlstudio.config_yaml import apply_override, compose, yaml_problem
 from rlstudio.evals.config import EvalConfig
 from rlstudio.hints import HintsConfig
 from rlstudio.selection import SelectionConfig
-from rlstudio.trl_source import grpo_config_field_names
 
 __all__ = [
-    "AlgorithmConfig", "CheckpointConfig", "ConfigError", "DataConfig", "LoraConfig", "ModelConfig", "Problem",
+    "ALGORITHMS", "AlgorithmConfig", "CheckpointConfig", "DPOAlgorithmConfig", "GRPOAlgorithmConfig",
+    "RLOOAlgorithmConfig", "ConfigError", "DataConfig", "LoraConfig", "ModelConfig", "Problem",
     "ReasoningGymConfig", "RecordingConfig", "RewardConfig", "RunConfig", "check_references", "json_schema",
     "load_config", "parse_config",
 ]
@@ -136,11 +144,20 @@ class DataConfig:
 @dataclass
 class RewardConfig:
     name: str = field(metadata={"help": "Name of this reward (metric `rewards/<name>/mean`, column `rewards.<name>`)."})
-    ref: str = field(
+    ref: str | None = field(
+        default=None,
         metadata={
             "help": "A built-in (exact_answer, format, length_penalty, reasoning_gym), "
-            "`path/to/file.py:function` relative to the config file, or `package.module:function`."
-        }
+            "`path/to/file.py:function` relative to the config file, or `package.module:function`. "
+            "Set either `ref` or `onnx`."
+        },
+    )
+    onnx: str | None = field(
+        default=None,
+        metadata={
+            "help": "Instead of `ref`: a reward model exported by `rlstudio export-onnx` (a sequence-classification "
+            "export folder, relative to the config file), scored with onnxruntime on prompt + completion."
+        },
     )
     weight: float = field(default=1.0, metadata={"help": "Weight in the total reward."})
     args: dict[str, Any] = field(default_factory=dict, metadata={"help": "Keyword arguments bound to the function."})
@@ -161,96 +178,6 @@ class RewardConfig:
 
     def problems(self) -> list[tuple[str, str]]:
         return [("timeout_s", "must be > 0, e.g. 120")] if self.timeout_s <= 0 else []
-
-
-@dataclass
-class AlgorithmConfig:
-    """GRPO settings. Fields with `"trl": True` in their metadata are TRL GRPOConfig arguments of the same
-    name, passed as they are (`grpo_arguments`)."""
-
-    name: Literal["grpo"] = field(default="grpo", metadata={"help": "RL algorithm (TRL trainer)."})
-    loss_type: Literal["grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo"] = field(
-        default="dapo", metadata={"help": "TRL GRPOConfig.loss_type.", "trl": True}
-    )
-    num_generations: int = field(default=4, metadata={"help": "Completions per prompt (GRPO group size).", "trl": True})
-    beta: float = field(default=0.0, metadata={"help": "KL coefficient (0 = no reference model).", "trl": True})
-    epsilon: float = field(default=0.2, metadata={"help": "Lower clipping epsilon.", "trl": True})
-    epsilon_high: float | None = field(
-        default=None, metadata={"help": "Upper clipping epsilon (DAPO clip-higher).", "trl": True}
-    )
-    top_entropy_quantile: float = field(
-        default=1.0,
-        metadata={
-            "help": "Train only on the top-q highest-entropy tokens (forking tokens); 1.0 = all tokens.",
-            "trl": True,
-        },
-    )
-    max_completion_length: int = field(
-        default=64, metadata={"help": "Maximum generated tokens per completion.", "trl": True}
-    )
-    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature.", "trl": True})
-    top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling.", "trl": True})
-    learning_rate: float = field(default=1e-5, metadata={"help": "Peak learning rate.", "trl": True})
-    lr_scheduler_type: str = field(default="constant", metadata={"help": "transformers scheduler name.", "trl": True})
-    warmup_steps: int = field(default=0, metadata={"help": "Linear warm-up steps.", "trl": True})
-    max_steps: int = field(default=100, metadata={"help": "Optimizer steps to train.", "trl": True})
-    per_device_train_batch_size: int = field(
-        default=8,
-        metadata={"help": "Completions per device per micro-batch (multiple of num_generations).", "trl": True},
-    )
-    gradient_accumulation_steps: int = field(
-        default=1, metadata={"help": "Micro-batches per optimizer step.", "trl": True}
-    )
-    num_iterations: int = field(
-        default=1, metadata={"help": "Optimization passes per generation batch (mu).", "trl": True}
-    )
-    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping.", "trl": True})
-    logging_steps: int = field(default=1, metadata={"help": "Write metrics every N steps.", "trl": True})
-    extra: dict[str, Any] = field(
-        default_factory=dict,
-        metadata={"help": "Any other TRL GRPOConfig field, passed through (names checked against TRL)."},
-    )
-
-    def grpo_arguments(self) -> dict[str, Any]:
-        """The GRPOConfig arguments this section sets: every field marked `"trl"`, then `extra`."""
-        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata.get("trl")}
-        return {**own, **self.extra}
-
-    def problems(self) -> list[tuple[str, str]]:
-        found = []
-        for name in ("num_generations", "max_completion_length", "max_steps", "per_device_train_batch_size",
-                     "gradient_accumulation_steps", "num_iterations", "logging_steps"):
-            if getattr(self, name) <= 0:
-                found.append((name, "must be a positive integer"))
-        if self.num_generations < 2:
-            found.append(("num_generations", "GRPO needs at least 2 completions per prompt"))
-        batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
-        if self.num_generations > 0 and batch % self.num_generations:
-            found.append(
-                (
-                    "per_device_train_batch_size",
-                    f"per_device_train_batch_size × gradient_accumulation_steps ({batch}) must be a multiple "
-                    f"of num_generations ({self.num_generations})",
-                )
-            )
-        if not 0.0 < self.top_entropy_quantile <= 1.0:
-            found.append(("top_entropy_quantile", "must be in (0, 1]"))
-        if self.temperature <= 0:
-            found.append(("temperature", "must be > 0"))
-        if self.beta < 0:
-            found.append(("beta", "must be >= 0"))
-        if self.learning_rate < 0:
-            found.append(("learning_rate", "must be >= 0"))
-        own = {f.name for f in dataclasses.fields(self)}
-        trl_fields = grpo_config_field_names()
-        for key in self.extra:
-            if key in own:
-                found.append((f"extra.{key}", f"set `algorithm.{key}` directly instead of through `extra`"))
-            elif key in _MANAGED_GRPO_FIELDS:
-                found.append((f"extra.{key}", f"`{key}` is managed by rlstudio; use {_MANAGED_GRPO_FIELDS[key]}"))
-            elif trl_fields is not None and key not in trl_fields:
-                found.append((f"extra.{key}", f"not a TRL GRPOConfig field{did_you_mean(key, trl_fields)}"))
-        return found
 
 
 @dataclass
@@ -289,11 +216,19 @@ class RunConfig:
     """An RL Studio run (`*.rlstudio.yaml`)."""
 
     model: ModelConfig = field(metadata={"help": "The policy model."})
-    data: DataConfig = field(metadata={"help": "Training prompts."})
-    rewards: list[RewardConfig] = field(metadata={"help": "Reward functions, summed with their weights."})
+    data: DataConfig = field(
+        metadata={"help": "Training prompts (grpo, rloo), or preference pairs {prompt, chosen, rejected} (dpo)."}
+    )
+    rewards: list[RewardConfig] = field(
+        default_factory=list,
+        metadata={"help": "Reward functions, summed with their weights (grpo, rloo; dpo learns from the pairs)."},
+    )
     name: str = field(default="run", metadata={"help": "Run name (part of the run folder name)."})
     seed: int = field(default=0, metadata={"help": "Random seed."})
-    algorithm: AlgorithmConfig = field(default_factory=AlgorithmConfig, metadata={"help": "GRPO settings."})
+    algorithm: AlgorithmConfig = field(
+        default_factory=GRPOAlgorithmConfig,
+        metadata={"help": "The algorithm (`name`: grpo, rloo or dpo) and its TRL settings, under TRL's names."},
+    )
     recording: RecordingConfig = field(default_factory=RecordingConfig, metadata={"help": "Rollout recording."})
     checkpoints: CheckpointConfig = field(default_factory=CheckpointConfig, metadata={"help": "Checkpointing."})
     hints: HintsConfig | None = field(
@@ -312,6 +247,8 @@ class RunConfig:
     config_path: str | None = field(default=None, metadata={"internal": True})
 
     def problems(self) -> list[tuple[str, str]]:
+        if isinstance(self.algorithm, DPOAlgorithmConfig):
+            return self._preference_problems()
         found = []
         if not self.rewards:
             found.append(("rewards", "list at least one reward function"))
@@ -319,8 +256,27 @@ class RunConfig:
         for i, name in enumerate(names):
             if names.index(name) != i:
                 found.append((f"rewards[{i}].name", f"duplicate reward name {name!r}"))
+        for i, reward in enumerate(self.rewards):
+            if (reward.ref is None) == (reward.onnx is None):
+                found.append((f"rewards[{i}]", "set either `ref` (a reward function) or `onnx` (an exported reward "
+                                              "model folder), not both or neither"))
         if self.eval is not None:
             found.extend(self.eval.problems_in(self))
+        return found
+
+    def _preference_problems(self) -> list[tuple[str, str]]:
+        """DPO trains on pairs: no reward functions, prompts as they are in the file."""
+        found = []
+        if self.rewards:
+            found.append(("rewards", "DPO learns from the preference pairs in `data.path`; remove `rewards` "
+                                     "(or set `algorithm.name: grpo` or `rloo`)"))
+        if self.data.path is None:
+            found.append(("data.path", "DPO needs a preference file or folder with prompt, chosen and rejected"))
+        for key in ("reasoning_gym", "template"):
+            if getattr(self.data, key) is not None:
+                found.append((f"data.{key}", "not used by DPO (it reads prompt, chosen and rejected); remove it"))
+        if self.hints is not None:
+            found.append(("hints", "hints are injected into sampled prompts (grpo, rloo), not into DPO pairs"))
         return found
 
     def resolve(self, path: str) -> Path:
@@ -333,17 +289,6 @@ class RunConfig:
         out.pop("base_dir")
         out.pop("config_path")
         return out
-
-
-# GRPOConfig fields that rlstudio sets itself (and where the user controls them instead).
-_MANAGED_GRPO_FIELDS = {
-    "output_dir": "--run-dir / runs_root",
-    "seed": "`seed`",
-    "save_steps": "`checkpoints.every_n_steps`",
-    "save_total_limit": "`checkpoints.keep_last`",
-    "report_to": "the run directory (metrics.jsonl)",
-    "logging_dir": "the run directory",
-}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,6 +46,25 @@ def public_fields(cls: type) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
 
 
+TAG = "name"  # a union of dataclasses is told apart by this field, a Literal in each (the first is the default)
+
+
+def tagged_variants(tp: Any) -> dict[Any, type] | None:
+    """{tag value: dataclass} of a union of dataclasses that each have a Literal `name`; None otherwise."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    variants = [a for a in typing.get_args(tp) if a is not type(None)]
+    if len(variants) < 2 or not all(dataclasses.is_dataclass(v) for v in variants):
+        return None
+    tags: dict[Any, type] = {}
+    for variant in variants:
+        hint = type_hints(variant).get(TAG)
+        if typing.get_origin(hint) is not Literal:
+            return None
+        tags.update(dict.fromkeys(typing.get_args(hint), variant))
+    return tags
+
+
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is Literal:
@@ -77,6 +96,15 @@ class Builder:
 
     def value(self, tp: Any, raw: Any, path: str) -> Any:
         origin = typing.get_origin(tp)
+        tagged = tagged_variants(tp)
+        if tagged is not None and isinstance(raw, dict):
+            tag = raw.get(TAG, next(iter(tagged)))
+            if tag not in tagged:
+                choices = [str(t) for t in tagged]
+                self.problem(_join(path, TAG), f"must be one of {', '.join(choices)}; got {tag!r}"
+                                               f"{did_you_mean(str(tag), choices)}")
+                return None
+            return self.dataclass(tagged[tag], raw, path)
         if origin in (typing.Union, types.UnionType):
             args = typing.get_args(tp)
             if raw is None and type(None) in args:
@@ -142,9 +170,11 @@ class Builder:
         hints = type_hints(cls)
         fields = public_fields(cls)
         known = {f.name for f in fields}
+        hint = getattr(cls, "unknown_key_hint", None)  # a dataclass may explain keys it does not have
         for key in raw:
             if key not in known:
-                self.problem(_join(path, key), f"unknown key `{key}`{did_you_mean(key, known)}")
+                explained = hint(key) if hint is not None else None
+                self.problem(_join(path, key), explained or f"unknown key `{key}`{did_you_mean(key, known)}")
         kwargs = {}
         missing = False
         for f in fields:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rlstudio.config_builder import did_you_mean
+from rlstudio.runformat import EXPORT_MANIFEST, PAIRS_HEADER, PREFERENCE_ROLES
 
 if TYPE_CHECKING:
     from rlstudio.config import RunConfig
@@ -58,7 +59,13 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
         found.append(("data.reasoning_gym", "the reasoning-gym package is not installed"))
     found.extend(_reasoning_gym_columns(config))
     for i, reward in enumerate(config.rewards):
-        if reward.ref in BUILTINS:
+        if reward.onnx is not None:
+            manifest = config.resolve(reward.onnx) / EXPORT_MANIFEST
+            if not manifest.is_file():
+                found.append((f"rewards[{i}].onnx", f"{manifest} not found: export the reward model with "
+                                                    "`rlstudio export-onnx MODEL_DIR --out DIR`"))
+            continue
+        if reward.ref is None or reward.ref in BUILTINS:
             continue
         target, sep, func = reward.ref.rpartition(":")
         if not sep or not target or not func:
@@ -105,6 +112,8 @@ def jsonl_problem(path: Path) -> tuple[str | None, set[str] | None]:
                     return f"{path} line {number}: not JSON ({exc.msg} at column {exc.colno})", None
                 if not isinstance(row, dict):
                     return f"{path} line {number}: each line must be a JSON object, not {type(row).__name__}", None
+                if number == 1 and PAIRS_HEADER in row:  # `rlstudio pairs` provenance, not a row
+                    continue
                 if columns is None:
                     columns = set(row)
     except UnicodeDecodeError as exc:
@@ -127,6 +136,11 @@ def _column_problems(config: RunConfig, path: Path, columns: set[str]) -> list[t
     elif config.data.prompt_column not in columns:
         found.append(("data.prompt_column", f"{path.name} has no column {config.data.prompt_column!r} "
                       f"(columns: {', '.join(names)}){did_you_mean(config.data.prompt_column, names)}"))
+    if config.algorithm.name == "dpo":
+        for role in PREFERENCE_ROLES:
+            if role not in columns:
+                found.append(("data.path", f"{path.name} has no column {role!r}: DPO reads prompt, chosen and "
+                              f"rejected (columns: {', '.join(names)})"))
     if config.hints is not None and config.hints.mode != "none" and config.hints.id_column not in columns:
         found.append(("hints.id_column", f"{path.name} has no column {config.hints.id_column!r} "
                       f"(columns: {', '.join(names)}){did_you_mean(config.hints.id_column, names)}"))

@@ -8,7 +8,7 @@ import types
 import typing
 from typing import Any, Literal
 
-from rlstudio.config_builder import public_fields, type_hints
+from rlstudio.config_builder import TAG, public_fields, tagged_variants, type_hints
 
 
 def schema_for(tp: Any) -> dict[str, Any]:
@@ -32,6 +32,15 @@ def schema_for(tp: Any) -> dict[str, Any]:
         if required:
             out["required"] = required
         return out
+    tagged = tagged_variants(tp)
+    if tagged is not None:  # one branch per variant; all but the default one need their `name`
+        branches = []
+        for i, variant in enumerate(dict.fromkeys(tagged.values())):
+            branch = schema_for(variant)
+            if i > 0:
+                branch["required"] = [TAG, *branch.get("required", [])]
+            branches.append(branch)
+        return {"anyOf": branches}
     if origin in (typing.Union, types.UnionType):
         return {"anyOf": [schema_for(a) for a in typing.get_args(tp)]}
     if origin is Literal:

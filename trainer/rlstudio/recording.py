@@ -1,4 +1,8 @@
-"""RecordingGRPOTrainer: TRL's GRPOTrainer plus capture of what the loss actually used.
+"""RecordingGRPOTrainer and RecordingRLOOTrainer: TRL's online trainers plus capture of what the loss used.
+
+Both share `RolloutRecorder` (a mixin placed before the TRL class, so each hook below wraps TRL's
+own method through `super()`); the DPO family records through `rlstudio.dpo_recording`, which shares
+`ShardRecorder` (the end-of-step gathering and off-thread shard writing).
 
 Capture points (all values are the tensors TRL computes, detached; nothing is recomputed):
 
@@ -17,6 +21,13 @@ Capture points (all values are the tensors TRL computes, detached; nothing is re
                  top_entropy_quantile < 1);
     advantage  = inputs["advantages"].
   Each row is captured on the first optimization pass over its generation batch only.
+- RLOO (`RecordingRLOOTrainer`) differs in two places: TRL's RLOOTrainer always computes the
+  generating policy's per-token logps in `_generate_and_score_completions` (the first
+  `_get_per_token_logps_and_entropies` call there; a second one, when beta > 0, is the
+  reference) but keeps only their sum (`old_logps`); the subclass keeps the per-token tensor as
+  `old_per_token_logps`, which the loss ignores and the capture above records. RLOO has no
+  forking mask (the loss mask is the completion mask) and its advantages are TRL's leave-one-out
+  ones (reward minus the mean of the other completions of the group, KL penalty included).
 - At the end of each optimizer step (`flush_step`, called on every rank) the rows of all ranks
   are gathered with accelerate's gather_object; rank 0 decodes the tokens and writes the shard in
   a background thread, off the training loop.
@@ -35,8 +46,9 @@ from typing import Any
 
 import torch
 from accelerate.utils import gather_object
-from trl import GRPOTrainer
+from trl import GRPOTrainer, RLOOTrainer
 
+from rlstudio import runformat
 from rlstudio.config import RecordingConfig
 from rlstudio.data import INDEX_COLUMN
 from rlstudio.rewards import RewardError
@@ -54,23 +66,85 @@ class _Generation:
     dataset_index: dict[int, int | None] = field(default_factory=dict)  # global row -> source data row
 
 
-class RecordingGRPOTrainer(GRPOTrainer):
+class ShardRecorder:
+    """Mixin for a TRL trainer: the rows captured during a step become one shard at its end.
+
+    A subclass fills `self._rows` (key -> row; keys sort in the shard's row order) and provides
+    `_finish_row(step, row)` (the shard row).
+    """
+
+    shard_kind = runformat.ROLLOUTS_KIND
+
+    def _start_recording(self, recording: RecordingConfig, rollouts_dir: Path | None) -> None:
+        self.recording = recording
+        self.rollouts_dir = rollouts_dir
+        self._rows: dict[tuple, dict[str, Any]] = {}
+        self._error_events: list[dict[str, Any]] = []
+        self._shard_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlstudio-shards")
+        self._pending: list[Future] = []
+
+    def _recording_this_step(self) -> bool:
+        step = self.state.global_step + 1
+        return self.recording.enabled and step % self.recording.every_n_steps == 0
+
+    def _shard_reward_names(self) -> list[str]:
+        return self.reward_func_names
+
+    # --- end of step ------------------------------------------------------------------------
+
+    def flush_step(self, step: int, on_written: Callable[[int, Path, int], None]) -> list[dict[str, Any]]:
+        """Gather this step's rows and reward errors (every rank calls this at each step end).
+
+        Rank 0 hands the rows to a background thread that decodes them and writes the shard, then
+        calls `on_written(step, path, rows)`; the next step runs meanwhile. Returns the reward
+        error events of the step.
+        """
+        self._raise_write_errors()
+        rows = [{"key": key, **row} for key, row in sorted(self._rows.items())]
+        self._rows.clear()
+        errors, self._error_events = self._error_events, []
+        if self.accelerator.num_processes > 1:
+            rows = gather_object(rows)
+            errors = gather_object(errors)
+        if self.accelerator.is_main_process and rows and self.rollouts_dir is not None:
+            rows.sort(key=lambda r: r["key"])
+            if self.recording.max_rollouts is not None:
+                rows = rows[: self.recording.max_rollouts]
+            self._pending.append(self._shard_writer.submit(self._write_shard, step, rows, on_written))
+        return errors
+
+    def _write_shard(self, step: int, rows: list[dict[str, Any]], on_written) -> None:
+        shard = write_shard(self.rollouts_dir, step, [self._finish_row(step, r) for r in rows],
+                            self._shard_reward_names(), kind=self.shard_kind)
+        on_written(step, shard, len(rows))
+
+    def _raise_write_errors(self) -> None:
+        done = [f for f in self._pending if f.done()]
+        self._pending = [f for f in self._pending if not f.done()]
+        for future in done:
+            future.result()  # re-raises a failed write (e.g. a full disk) in the training thread
+
+    def finish_recording(self) -> None:
+        """Wait for the shards still being written; raise if one failed."""
+        for future in self._pending:
+            future.result()
+        self._pending = []
+
+
+class RolloutRecorder(ShardRecorder):
+    """The capture hooks shared by the online trainers (GRPO, RLOO); see the module docstring."""
+
     def __init__(self, *args, recording: RecordingConfig, reward_errors: list[RewardError],
                  rollouts_dir: Path | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.recording = recording
-        self.rollouts_dir = rollouts_dir
+        self._start_recording(recording, rollouts_dir)
         self._reward_errors = reward_errors  # filled by the reward wrappers (rlstudio.rewards.wrap_reward)
         self._generation_id = 0
         self._generations: dict[int, _Generation] = {}
-        self._rows: dict[tuple[int, int], dict[str, Any]] = {}
-        self._error_events: list[dict[str, Any]] = []
         self._capture: dict[str, torch.Tensor] | None = None
         self._last_rewards: torch.Tensor | None = None
         self._last_extras: dict[str, list] = {}
         self._last_errors: list[RewardError] = []
-        self._shard_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rlstudio-shards")
-        self._pending: list[Future] = []
 
     # --- generation ------------------------------------------------------------------------
 
@@ -124,16 +198,6 @@ class RecordingGRPOTrainer(GRPOTrainer):
             if entropies is not None:
                 self._capture["entropies"] = entropies.detach()
         return logps, entropies, aux_loss
-
-    def get_high_entropy_mask(self, entropies, mask, threshold):
-        entropy_mask = super().get_high_entropy_mask(entropies, mask, threshold)
-        if self._capture is not None:
-            self._capture["entropy_mask"] = entropy_mask.detach()
-        return entropy_mask
-
-    def _recording_this_step(self) -> bool:
-        step = self.state.global_step + 1
-        return self.recording.enabled and step % self.recording.every_n_steps == 0
 
     def _compute_loss(self, model, inputs):
         generate_every = self.args.steps_per_generation * self.num_iterations
@@ -196,45 +260,6 @@ class RecordingGRPOTrainer(GRPOTrainer):
                 "dataset_index": generation.dataset_index.get(row) if generation else None,
             }
 
-    # --- end of step ------------------------------------------------------------------------
-
-    def flush_step(self, step: int, on_written: Callable[[int, Path, int], None]) -> list[dict[str, Any]]:
-        """Gather this step's rows and reward errors (every rank calls this at each step end).
-
-        Rank 0 hands the rows to a background thread that decodes them and writes the shard, then
-        calls `on_written(step, path, rows)`; the next step runs meanwhile. Returns the reward
-        error events of the step.
-        """
-        self._raise_write_errors()
-        rows = [{"key": key, **row} for key, row in sorted(self._rows.items())]
-        self._rows.clear()
-        errors, self._error_events = self._error_events, []
-        if self.accelerator.num_processes > 1:
-            rows = gather_object(rows)
-            errors = gather_object(errors)
-        if self.accelerator.is_main_process and rows and self.rollouts_dir is not None:
-            rows.sort(key=lambda r: r["key"])
-            if self.recording.max_rollouts is not None:
-                rows = rows[: self.recording.max_rollouts]
-            self._pending.append(self._shard_writer.submit(self._write_shard, step, rows, on_written))
-        return errors
-
-    def _write_shard(self, step: int, rows: list[dict[str, Any]], on_written) -> None:
-        shard = write_shard(self.rollouts_dir, step, [self._finish_row(step, r) for r in rows], self.reward_func_names)
-        on_written(step, shard, len(rows))
-
-    def _raise_write_errors(self) -> None:
-        done = [f for f in self._pending if f.done()]
-        self._pending = [f for f in self._pending if not f.done()]
-        for future in done:
-            future.result()  # re-raises a failed write (e.g. a full disk) in the training thread
-
-    def finish_recording(self) -> None:
-        """Wait for the shards still being written; raise if one failed."""
-        for future in self._pending:
-            future.result()
-        self._pending = []
-
     def _finish_row(self, step: int, row: dict[str, Any]) -> dict[str, Any]:
         tokenizer = self.processing_class
         tokens = token_pieces(tokenizer, row["token_ids"])
@@ -262,3 +287,33 @@ class RecordingGRPOTrainer(GRPOTrainer):
             "entropy_threshold": row["entropy_threshold"],
             "dataset_index": row["dataset_index"],
         }
+
+
+class RecordingGRPOTrainer(RolloutRecorder, GRPOTrainer):
+    def get_high_entropy_mask(self, entropies, mask, threshold):
+        entropy_mask = super().get_high_entropy_mask(entropies, mask, threshold)
+        if self._capture is not None:
+            self._capture["entropy_mask"] = entropy_mask.detach()
+        return entropy_mask
+
+
+class RecordingRLOOTrainer(RolloutRecorder, RLOOTrainer):
+    """RLOO: the generating policy's per-token logps, which TRL sums and drops, are kept for the shard."""
+
+    _generation_logps: list[torch.Tensor] | None = None
+
+    def _generate_and_score_completions(self, inputs):
+        self._generation_logps = [] if self.model.training else None
+        try:
+            output = super()._generate_and_score_completions(inputs)
+        finally:
+            captured, self._generation_logps = self._generation_logps, None
+        if captured:
+            output["old_per_token_logps"] = captured[0]  # the first call is the policy; a second, the reference
+        return output
+
+    def _get_per_token_logps_and_entropies(self, *args, **kwargs):
+        result = super()._get_per_token_logps_and_entropies(*args, **kwargs)
+        if self._generation_logps is not None:
+            self._generation_logps.append(result[0].detach())
+        return result

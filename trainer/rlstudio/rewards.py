@@ -263,12 +263,21 @@ def _check_values(name: str, values: Any, n: int) -> tuple[list[float | None], l
     return out, bad
 
 
+def entry_function(entry, config) -> Callable:
+    """The callable of one `rewards:` entry: its `ref` function, or an exported ONNX reward model (`onnx`)."""
+    if entry.onnx is not None:
+        from rlstudio.export.onnx_reward import OnnxReward
+
+        return OnnxReward(config.resolve(entry.onnx))
+    return load_function(entry.ref, config.base_dir)
+
+
 def load_rewards(config, sink: Callable[[RewardError], None],
                  guard: DeadlineGuard | None = None) -> tuple[list[Callable], list[float]]:
     """(wrapped functions, weights) for config.rewards; `guard` enforces each entry's timeout_s."""
     funcs, weights = [], []
     for entry in config.rewards:
-        func = load_function(entry.ref, config.base_dir)
+        func = entry_function(entry, config)
         funcs.append(wrap_reward(func, entry.name, entry.args, entry.on_error, sink, entry.timeout_s, guard))
         weights.append(entry.weight)
     return funcs, weights

@@ -21,9 +21,10 @@ from rlstudio import runformat
 from rlstudio.runfiles import atomic_write_bytes
 
 
-def write_shard(rollouts_dir: Path, step: int, rows: list[dict[str, Any]], reward_names: list[str]) -> Path:
+def write_shard(rollouts_dir: Path, step: int, rows: list[dict[str, Any]], reward_names: list[str],
+                kind: str = runformat.ROLLOUTS_KIND) -> Path:
     """Write one step's rows, then its line of the prompt index; return the shard path."""
-    data = runformat.shard_bytes(runformat.shard_table(rows, reward_names))
+    data = runformat.shard_bytes(runformat.shard_table(rows, reward_names, kind))
     path = Path(rollouts_dir) / runformat.shard_name(step)
     atomic_write_bytes(path, data)
     # After the rename: a line never names a shard that is not there yet.

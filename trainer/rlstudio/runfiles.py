@@ -110,7 +110,7 @@ class RunWriter:
 
     @classmethod
     def create(cls, run_dir: Path, name: str, config: dict[str, Any], config_path: str | None,
-               versions: dict[str, str], max_steps: int, model: str) -> RunWriter:
+               versions: dict[str, str], max_steps: int, model: str, algorithm: str = "grpo") -> RunWriter:
         now = utc_now()
         manifest = {
             "format": FORMAT,
@@ -123,7 +123,7 @@ class RunWriter:
             "error": None,
             "pid": os.getpid(),
             "host": socket.gethostname(),
-            "algorithm": "grpo",
+            "algorithm": algorithm,
             "model": model,
             "maxSteps": max_steps,
             "configPath": config_path,
@@ -228,3 +228,4 @@ def last_checkpoint(run_dir: Path) -> tuple[int, Path] | None:
         if step is not None and (path / runformat.CHECKPOINT_COMPLETE).exists():
             found.append((step, path))
     return max(found) if found else None
+

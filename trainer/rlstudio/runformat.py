@@ -20,6 +20,7 @@ shard columns. The TypeScript side has its own one module (src/) tested against 
                                             <checkpoint>.parquet (eval_schema), <checkpoint>.scored-by-<other>.parquet
     <run>/trainer.lock                      LOCK (held by the live trainer, rank 0)
     <run>/.disk-reserve.tmp                 RESERVE (space kept to record a failure on a full disk)
+    <run>/onnx/<checkpoint-N|base>[-int8]/  ONNX / onnx_export(name), + EXPORT_MANIFEST (rlstudio.export)
 
 Nothing here imports pyarrow at module level: `rlstudio validate` stays fast.
 """
@@ -56,6 +57,8 @@ STDOUT_LOG = "stdout.log"
 STDERR_LOG = "stderr.log"
 TRAINER_LOG = "trainer.log"
 EVALS = "evals"
+ONNX = "onnx"
+EXPORT_MANIFEST = "export.json"  # inside onnx/<name>/, written last: a folder without it is a half-written export
 LOCK = "trainer.lock"
 RESERVE = ".disk-reserve.tmp"  # a temporary by the reader rules (readers skip it)
 HEARTBEAT_STALE_S = 15.0  # a run whose last heartbeat is older than this has no live trainer
@@ -118,6 +121,10 @@ class RunPaths:
     @property
     def evals(self) -> Path:
         return self.dir / EVALS
+
+    def onnx_export(self, name: str) -> Path:
+        """Where `rlstudio export-onnx` puts an export of `name` (a checkpoint folder's name, or "base")."""
+        return self.dir / ONNX / name
 
     @property
     def lock(self) -> Path:
@@ -282,6 +289,20 @@ SHARD_COLUMNS: tuple[tuple[str, str], ...] = (
     # The source row of the prompt (the dataset's `rlstudio_index`), for selection and subsets.
     ("dataset_index", "int64"),
 )
+# Shard kinds. "rollouts" (GRPO, RLOO): one row per sampled completion. "preference" (the DPO
+# family): two rows per pair, chosen (group_index 0) then rejected (1), prompt_index = the pair, and
+# these columns added after SHARD_COLUMNS.
+ROLLOUTS_KIND = "rollouts"
+PREFERENCE_KIND = "preference"
+PREFERENCE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("role", "string"),  # "chosen" | "rejected"
+    ("ref_logprobs", "list<float32>"),  # per token, under the reference model
+    ("implicit_rewards", "list<float32>"),  # per token, beta * (logprobs - ref_logprobs)
+)
+PREFERENCE_ROLES = ("chosen", "rejected")
+# `rlstudio pairs` output (docs/run-format.md, "Preference pairs"): the key of its first, provenance line.
+PAIRS_HEADER = "rlstudio_pairs"
+IMPLICIT_REWARD = "implicit"  # a preference shard's one `rewards` field: beta * sum(logprobs - ref_logprobs)
 COLUMNS = tuple(name for name, _ in SHARD_COLUMNS)
 # What every v1 shard has; readers tolerate the absence of the others (added later).
 REQUIRED_COLUMNS = COLUMNS[: COLUMNS.index("truncated") + 1]
@@ -294,7 +315,7 @@ PREVIEW_CHARS = 160
 METADATA = {"rlstudio.format": FORMAT}
 
 
-def shard_schema(reward_names: list[str]) -> pa.Schema:
+def shard_schema(reward_names: list[str], kind: str = ROLLOUTS_KIND) -> pa.Schema:
     import pyarrow as pa
 
     scalars = {"int64": pa.int64(), "int32": pa.int32(), "int8": pa.int8(), "float32": pa.float32(),
@@ -307,7 +328,8 @@ def shard_schema(reward_names: list[str]) -> pa.Schema:
             return pa.struct([(name, arrow(kind[7:-1])) for name in reward_names])
         return scalars[kind]
 
-    return pa.schema([(name, arrow(kind)) for name, kind in SHARD_COLUMNS], metadata=METADATA)
+    columns = SHARD_COLUMNS + (PREFERENCE_COLUMNS if kind == PREFERENCE_KIND else ())
+    return pa.schema([(name, arrow(type_)) for name, type_ in columns], metadata=METADATA)
 
 
 def shard_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -338,10 +360,10 @@ def row_summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def shard_table(rows: list[dict[str, Any]], reward_names: list[str]) -> pa.Table:
+def shard_table(rows: list[dict[str, Any]], reward_names: list[str], kind: str = ROLLOUTS_KIND) -> pa.Table:
     import pyarrow as pa
 
-    return pa.Table.from_pylist([shard_row(row) for row in rows], schema=shard_schema(reward_names))
+    return pa.Table.from_pylist([shard_row(row) for row in rows], schema=shard_schema(reward_names, kind))
 
 
 def shard_bytes(table: pa.Table, statistics: bool | tuple[str, ...] = STATISTICS_COLUMNS) -> bytes:

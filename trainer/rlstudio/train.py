@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rlstudio import FORMAT, __version__
-from rlstudio.config import RunConfig, parse_config
+from rlstudio.config import DPOAlgorithmConfig, RLOOAlgorithmConfig, RunConfig, parse_config
 from rlstudio.control import Control, StopDuringReward
 from rlstudio.diskfull import as_disk_full, remove_incomplete_checkpoints
 from rlstudio.rewards import RewardAbort, error_triple
@@ -77,7 +77,7 @@ def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> 
                 writer.event("status", status="starting")
             else:
                 writer = RunWriter.create(run_dir, config.name, config.to_dict(), config.config_path, versions(),
-                                          config.algorithm.max_steps, config.model.name)
+                                          config.algorithm.max_steps, config.model.name, config.algorithm.name)
         except RunDirError as exc:
             print(f"rlstudio: {exc}", file=sys.stderr)
             return 2
@@ -181,10 +181,7 @@ def config_from_manifest(manifest: dict[str, Any], overrides: list[str] | None =
 
 
 def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: Control, resume: bool):
-    from rlstudio.data import load_dataset
     from rlstudio.model import load_model
-    from rlstudio.recording import RecordingGRPOTrainer
-    from rlstudio.rewards import load_rewards
 
     checkpoint = None
     step = None
@@ -200,29 +197,11 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
             writer.event("resume", step=step, checkpoint=rel)
 
     model, tokenizer, peft_config = load_model(config)
-    train_dataset, eval_dataset = load_dataset(config)
-    reward_errors: list = []
-    reward_funcs, weights = load_rewards(config, reward_errors.append, guard=control.reward_deadline)
-    args = grpo_args(config, run_dir, weights)
-    trainer_class = RecordingGRPOTrainer
-    if config.data.selection.strategy != "uniform":
-        from rlstudio.sampler import with_selection
-
-        trainer_class = with_selection(RecordingGRPOTrainer)
-    trainer = trainer_class(
-        model=model,
-        reward_funcs=reward_funcs,
-        args=args,
-        train_dataset=train_dataset,
-        eval_dataset=eval_dataset,
-        processing_class=tokenizer,
-        peft_config=peft_config,
-        recording=config.recording,
-        reward_errors=reward_errors,
-        rollouts_dir=RunPaths(run_dir).rollouts if writer is not None else None,
-    )
-    if config.data.selection.strategy != "uniform":
-        trainer.setup_selection(config.data.selection, RunPaths(run_dir).selection, step)
+    rollouts_dir = RunPaths(run_dir).rollouts if writer is not None else None
+    if isinstance(config.algorithm, DPOAlgorithmConfig):
+        trainer = _preference_trainer(config, run_dir, model, tokenizer, peft_config, rollouts_dir)
+    else:
+        trainer = _online_trainer(config, run_dir, model, tokenizer, peft_config, rollouts_dir, control, step)
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     from rlstudio.progress import RunCallback
@@ -237,11 +216,68 @@ def _build(config: RunConfig, run_dir: Path, writer: RunWriter | None, control: 
     return trainer, checkpoint
 
 
-def grpo_args(config: RunConfig, run_dir: Path, reward_weights: list[float]):
-    """GRPOConfig: the algorithm section's TRL fields and `extra` (AlgorithmConfig.grpo_arguments), plus
-    the fields rlstudio manages (config._MANAGED_GRPO_FIELDS says where the user sets the main ones)."""
-    from trl import GRPOConfig
+def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_config, rollouts_dir: Path | None,
+                    control: Control, resumed_step: int | None):
+    """GRPO or RLOO: prompts, reward functions, sampling; recorded by rlstudio.recording."""
+    from rlstudio.data import load_dataset
+    from rlstudio.recording import RecordingGRPOTrainer, RecordingRLOOTrainer
+    from rlstudio.rewards import load_rewards
 
+    train_dataset, eval_dataset = load_dataset(config)
+    reward_errors: list = []
+    reward_funcs, weights = load_rewards(config, reward_errors.append, guard=control.reward_deadline)
+    trainer_class = RecordingRLOOTrainer if isinstance(config.algorithm, RLOOAlgorithmConfig) else RecordingGRPOTrainer
+    selection = config.data.selection.strategy != "uniform"
+    if selection:
+        from rlstudio.sampler import with_selection
+
+        trainer_class = with_selection(trainer_class)
+    trainer = trainer_class(
+        model=model,
+        reward_funcs=reward_funcs,
+        args=trl_args(config, run_dir, reward_weights=weights, log_completions=False),
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        recording=config.recording,
+        reward_errors=reward_errors,
+        rollouts_dir=rollouts_dir,
+    )
+    if selection:
+        trainer.setup_selection(config.data.selection, RunPaths(run_dir).selection, resumed_step)
+    return trainer
+
+
+def _preference_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_config, rollouts_dir: Path | None):
+    """The DPO family: preference pairs; the reference is the initial policy (LoRA: the model with its
+    adapters off, which TRL does itself; full fine-tuning: a frozen copy taken now)."""
+    import copy
+
+    from rlstudio.dpo_recording import RecordingDPOTrainer
+    from rlstudio.preferences import load_preferences
+
+    train_dataset, eval_dataset = load_preferences(config)
+    return RecordingDPOTrainer(
+        model=model,
+        ref_model=None if peft_config is not None else copy.deepcopy(model).eval(),
+        args=trl_args(config, run_dir),
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        recording=config.recording,
+        rollouts_dir=rollouts_dir,
+    )
+
+
+def trl_args(config: RunConfig, run_dir: Path, **algorithm_managed: Any):
+    """TRL's config for the algorithm (GRPOConfig, RLOOConfig or DPOConfig): the algorithm section's TRL
+    fields and `extra` (`trl_arguments`), plus the fields rlstudio manages (config_algorithms.MANAGED_TRL_FIELDS
+    says where the user sets the main ones) and `algorithm_managed` (e.g. GRPO's reward_weights)."""
+    from trl import DPOConfig, GRPOConfig, RLOOConfig
+
+    config_class = {"grpo": GRPOConfig, "rloo": RLOOConfig, "dpo": DPOConfig}[config.algorithm.name]
     managed: dict[str, Any] = {
         "output_dir": str(RunPaths(run_dir).checkpoints),
         "seed": config.seed,
@@ -249,16 +285,15 @@ def grpo_args(config: RunConfig, run_dir: Path, reward_weights: list[float]):
         "save_steps": config.checkpoints.every_n_steps,
         "save_total_limit": config.checkpoints.keep_last,
         "report_to": [],
-        "reward_weights": reward_weights,
         "disable_tqdm": True,
         "bf16": config.model.dtype == "bfloat16",
         "fp16": config.model.dtype == "float16",
         "gradient_checkpointing": False,
-        "log_completions": False,
         "dataloader_pin_memory": False,
         "ddp_find_unused_parameters": False,
+        **algorithm_managed,
     }
-    return GRPOConfig(**{**managed, **config.algorithm.grpo_arguments()})
+    return config_class(**{**managed, **config.algorithm.trl_arguments()})
 
 
 class _RunLogHandler(logging.FileHandler):

@@ -15,6 +15,7 @@ Produces
 
 Each run is spawned through the CLI (`rlstudio train`) with stdout/stderr redirected to the run's
 logs/ folder, as the extension does. Runs are written to a temp folder and moved into place.
+Then completed-tiny's checkpoint is exported to ONNX (make_onnx_fixture.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 from rlstudio.runformat import RunPaths
 
 REPO = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = REPO / "test" / "fixtures" / "runs"
 
 REWARDS = '''\
 def brittle(completions, log_extra=None, **kwargs):
@@ -119,7 +121,7 @@ def evaluate(run_dir: Path) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--out", type=Path, default=REPO / "test" / "fixtures" / "runs")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rlstudio-fixture-") as tmp:
@@ -140,6 +142,8 @@ def main() -> int:
             shutil.copytree(run_dir, target)
             size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
             print(f"{target.relative_to(REPO)}: {size / 1024:.0f} KiB")
+    if args.out == DEFAULT_OUT:  # completed-tiny's ONNX export and the numbers the TypeScript tests check it against
+        subprocess.run([sys.executable, "trainer/scripts/make_onnx_fixture.py"], cwd=REPO, check=True)
     return 0
 
 

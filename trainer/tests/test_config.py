@@ -72,11 +72,13 @@ def test_missing_required_and_both_data_sources():
 
 
 def test_extra_grpo_fields_are_checked_against_trl():
-    found = problems(VALID + "algorithm: {extra: {scale_rewards: none, sacle_rewards: x, output_dir: y}}\n")
+    found = problems(VALID + "algorithm: {extra: {mask_truncated_completions: true, mask_truncated_completion: x, "
+                             "output_dir: y, scale_rewards: none}}\n")
     messages = {p.path: p.message for p in found}
-    assert "did you mean `scale_rewards`" in messages["algorithm.extra.sacle_rewards"]
+    assert "did you mean `mask_truncated_completions`" in messages["algorithm.extra.mask_truncated_completion"]
     assert "managed by rlstudio" in messages["algorithm.extra.output_dir"]
-    assert "algorithm.extra.scale_rewards" not in messages
+    assert "set `algorithm.scale_rewards` directly" in messages["algorithm.extra.scale_rewards"]
+    assert "algorithm.extra.mask_truncated_completions" not in messages
 
 
 def test_overrides_are_parsed_as_yaml_and_validated():
@@ -178,8 +180,13 @@ def test_validate_catches_broken_reward_files_and_missing_template_columns(works
 
 def test_schema_is_generated_from_the_dataclasses():
     schema = json_schema()
-    assert schema["required"] == ["model", "data", "rewards"]
-    algo = schema["properties"]["algorithm"]["properties"]
+    assert schema["required"] == ["model", "data"]  # rewards: required by grpo and rloo, refused by dpo
+    grpo, rloo, dpo = schema["properties"]["algorithm"]["anyOf"]
+    assert [b["properties"]["name"]["enum"] for b in (grpo, rloo, dpo)] == [["grpo"], ["rloo"], ["dpo"]]
+    assert "required" not in grpo and rloo["required"] == dpo["required"] == ["name"]  # grpo is the default
+    assert dpo["properties"]["loss_type"]["enum"] == ["sigmoid", "robust", "ipo"]
+    assert "label_smoothing" not in grpo["properties"] and "top_entropy_quantile" not in dpo["properties"]
+    algo = grpo["properties"]
     assert algo["loss_type"]["enum"][:2] == ["grpo", "dr_grpo"]
     assert algo["top_entropy_quantile"]["default"] == 1.0 and algo["top_entropy_quantile"]["description"]
     reward = schema["properties"]["rewards"]["items"]
@@ -234,17 +241,17 @@ def test_unknown_embedded_model_is_reported(tmp_path):
     assert problem.path == "model.name" and problem.line == 1 and "unknown embedded model" in problem.message
 
 
-def test_grpo_arguments_come_from_the_algorithm_fields_marked_for_trl(tmp_path):
+def test_trl_arguments_come_from_the_algorithm_fields_marked_for_trl(tmp_path):
     """Every TRL field of `algorithm` reaches GRPOConfig under its own name; `extra` too; rlstudio's own
     settings (the run directory, the seed, checkpoints) are set from the rest of the config."""
-    from rlstudio.train import grpo_args
+    from rlstudio.train import trl_args
 
     config = parse_config(VALID, overrides=["algorithm.epsilon_high=0.28", "algorithm.temperature=0.7",
                                             "algorithm.extra={mask_truncated_completions: true}", "seed=5",
                                             "checkpoints.keep_last=3"])
-    args = grpo_args(config, tmp_path, [1.0])
+    args = trl_args(config, tmp_path, reward_weights=[1.0])
     marked = {f.name for f in dataclasses.fields(config.algorithm) if f.metadata.get("trl")}
-    assert len(marked) == 18 and "name" not in marked and "extra" not in marked
+    assert len(marked) == 19 and "name" not in marked and "extra" not in marked
     for name in marked:
         assert getattr(args, name) == getattr(config.algorithm, name), name
     assert (args.epsilon_high, args.temperature, args.mask_truncated_completions) == (0.28, 0.7, True)

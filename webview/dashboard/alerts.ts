@@ -10,7 +10,7 @@ export interface RunSeries {
   metrics: ReadonlyMap<string, ArrayLike<number | null>>;
 }
 
-export type AlertKind = 'entropy-collapse' | 'no-signal' | 'non-finite' | 'length-limit' | 'length-explosion';
+export type AlertKind = 'entropy-collapse' | 'no-signal' | 'non-finite' | 'length-limit' | 'length-explosion' | 'likelihood-drop';
 
 export interface Alert {
   kind: AlertKind;
@@ -28,9 +28,11 @@ export interface AlertOptions {
   clippedShare: number;
   /** Length explosion: mean length above this multiple of its early value while reward rises. */
   lengthFactor: number;
+  /** DPO likelihood drop: chosen log-probability this many nats below its early value while the margin rises. */
+  chosenLogpDrop: number;
 }
 
-export const DEFAULT_ALERT_OPTIONS: AlertOptions = { entropyFraction: 0.25, zeroStdShare: 0.5, clippedShare: 0.2, lengthFactor: 2 };
+export const DEFAULT_ALERT_OPTIONS: AlertOptions = { entropyFraction: 0.25, zeroStdShare: 0.5, clippedShare: 0.2, lengthFactor: 2, chosenLogpDrop: 1 };
 
 const EARLY = 5;
 
@@ -73,6 +75,23 @@ export function computeAlerts(run: RunSeries, options: AlertOptions = DEFAULT_AL
       add('length-explosion', i, `Reward rises (${fmt(earlyReward)} → ${fmt(recentReward)}) while mean completion length exceeds ${options.lengthFactor} × its early value ${fmt(earlyLength)}`);
     }
   }
+
+  // DPO: the margin can grow while both answers lose likelihood (the chosen one more slowly) — the
+  // model moves mass away from the preferred answers too. Compared over windows of EARLY steps.
+  const chosen = m.get('logps/chosen');
+  const margins = m.get('rewards/margins');
+  if (chosen && margins) {
+    const earlyChosen = earlyMean(chosen);
+    const earlyMargin = earlyMean(margins);
+    for (let k = EARLY; k < Math.min(chosen.length, margins.length) && earlyChosen !== null && earlyMargin !== null; k++) {
+      const c = recentMean(chosen, k);
+      const g = recentMean(margins, k);
+      if (c !== null && g !== null && g > earlyMargin && c < earlyChosen - options.chosenLogpDrop) {
+        add('likelihood-drop', k, `Chosen log-probability falls (${fmt(earlyChosen)} → ${fmt(c)}) while the margin rises (${fmt(earlyMargin)} → ${fmt(g)}): both answers lose likelihood`);
+        break;
+      }
+    }
+  }
   return alerts.sort((a, b) => a.step - b.step);
 }
 
@@ -98,10 +117,10 @@ function earlyMean(values: ArrayLike<number | null>): number | null {
   return meanOf(picked);
 }
 
-/** Mean of the last EARLY finite values, in order. */
-function recentMean(values: ArrayLike<number | null>): number | null {
+/** Mean of the last EARLY finite values up to index `end` (default the last), in order. */
+function recentMean(values: ArrayLike<number | null>, end = values.length - 1): number | null {
   const picked: number[] = [];
-  for (let i = values.length - 1; i >= 0 && picked.length < EARLY; i--) {
+  for (let i = end; i >= 0 && picked.length < EARLY; i--) {
     const v = values[i];
     if (present(v)) picked.unshift(v);
   }

@@ -17,7 +17,7 @@ import type {
 import { clear, el } from '../shared/dom';
 import { HostConnection, readInitialState } from '../shared/ipc';
 import { themeColors } from '../shared/theme';
-import { computeAlerts } from './alerts';
+import { DEFAULT_ALERT_OPTIONS, computeAlerts } from './alerts';
 import { configDiff } from './configDiff';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
 import { appendToRun, band, elapsed, smoothRun, smoothedOf, toRunData, type RunData } from './runData';
@@ -252,7 +252,7 @@ function renderAlerts(): void {
   clear(alertsRow);
   for (const run of runs) {
     const series = { runId: run.runId, steps: run.steps.values, metrics: new Map([...run.metrics].map(([name, c]) => [name, c.values])), nonFinite: run.nonFinite };
-    const alerts = computeAlerts(series, { entropyFraction: state.entropyFraction, zeroStdShare: 0.5, clippedShare: 0.2, lengthFactor: 2 });
+    const alerts = computeAlerts(series, { ...DEFAULT_ALERT_OPTIONS, entropyFraction: state.entropyFraction });
     for (const alert of alerts) {
       const button = el(
         'button',

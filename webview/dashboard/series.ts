@@ -327,11 +327,15 @@ export function nearestIndex(xs: ArrayLike<number>, x: number): number {
 
 // --- grouping ---------------------------------------------------------------------------------
 
-export const GROUPS = ['Reward', 'Policy', 'Selection', 'Completions', 'Optimization', 'Throughput', 'Other'] as const;
+export const GROUPS = ['Reward', 'Preference', 'Policy', 'Selection', 'Completions', 'Optimization', 'Throughput', 'Other'] as const;
 export type Group = (typeof GROUPS)[number];
+
+/** TRL's DPO metrics: implicit rewards of the chosen and rejected answers, their margin and accuracy. */
+const PREFERENCE = new Set(['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies']);
 
 /** The section a metric is charted in; unknown names land in "Other" so nothing is hidden. */
 export function groupOf(name: string): Group {
+  if (PREFERENCE.has(name) || name.startsWith('logps/') || name.startsWith('logits/')) return 'Preference';
   if (name === 'reward' || name === 'reward_std' || name.startsWith('rewards/') || name === 'frac_reward_zero_std') return 'Reward';
   if (name === 'entropy' || name === 'kl' || name.startsWith('clip_ratio')) return 'Policy';
   if (name.startsWith('selection/')) return 'Selection'; // difficulty-targeted prompt selection (docs/data-efficiency.md)

@@ -53,6 +53,7 @@ const measureSelect = select('Colour by', [
   ['entropy', 'entropy'],
   ['probability', 'probability'],
   ['advantage', 'advantage (gradient tokens)'],
+  ['implicit', 'implicit reward (DPO)'],
 ]);
 const whitespaceBox = el('vscode-checkbox', { label: 'Whitespace' });
 const thinkBox = el('vscode-checkbox', { label: 'Collapse <think>' });

@@ -180,7 +180,8 @@ export class TokenView {
   private legend(detail: RolloutDetail, measure: Measure): HTMLElement {
     const scale = SCALES[measure];
     const legend = el('div', { class: 'legend', 'aria-label': `Colour scale: ${measure}` });
-    legend.appendChild(el('span', { class: 'muted' }, measure === 'advantage' ? 'advantage (gradient tokens)' : measure));
+    const names: Record<Measure, string> = { entropy: 'entropy', probability: 'probability', advantage: 'advantage (gradient tokens)', implicit: 'implicit reward β·(log π − log π_ref)' };
+    legend.appendChild(el('span', { class: 'muted' }, detail.role ? `${detail.role} · ${names[measure]}` : names[measure]));
     scale.colors.forEach((color, i) => {
       const swatch = el('span', { class: 'swatch', 'data-bin': i });
       swatch.style.backgroundColor = color;
@@ -261,11 +262,16 @@ export class TokenView {
     appendVisible(text, unit.text, true);
     this.card.appendChild(text);
     const table = el('table', { class: 'plain' });
-    table.appendChild(
-      el('tr', {}, ...['pos', 'id', 'logprob', 'prob', 'entropy', 'gradient', 'forking'].map((h) => el('th', {}, h))),
-    );
+    const dpo = Boolean(detail.refLogprobs && detail.implicitRewards);
+    const heads = dpo ? ['pos', 'id', 'logprob', 'ref logprob', 'implicit reward', 'entropy'] : ['pos', 'id', 'logprob', 'prob', 'entropy', 'gradient', 'forking'];
+    table.appendChild(el('tr', {}, ...heads.map((h) => el('th', {}, h))));
     for (let t = unit.start; t < unit.end && t < unit.start + 8; t++) {
       const lp = detail.logprobs[t];
+      if (dpo) {
+        const cells = [String(t), String(detail.tokenIds[t] ?? '—'), exact(lp), exact(detail.refLogprobs![t]), exact(detail.implicitRewards![t]), exact(detail.entropies[t])];
+        table.appendChild(el('tr', { 'data-token': t }, ...cells.map((c) => el('td', { class: 'num' }, c))));
+        continue;
+      }
       table.appendChild(
         el(
           'tr',

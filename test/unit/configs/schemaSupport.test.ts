@@ -92,3 +92,32 @@ test('completion offers missing keys of the enclosing object, and enum values', 
   assert.deepEqual(values.slice(0, 3), ['grpo', 'dr_grpo', 'dapo']);
   assert.ok(!values.includes('beta'));
 });
+
+const DPO = `name: prefs
+model:
+  name: embedded:smollm2-135m
+data:
+  path: pairs.jsonl
+algorithm:
+  name: dpo
+  loss_type: robust
+  label_smoothing: 0.1
+  max_step: 20
+`;
+
+test('algorithm variants: the one `name` selects reports its own unknown keys, and completes its own', () => {
+  assert.deepEqual(schema.diagnostics(DPO.replace('  max_step: 20\n', '')), []);
+  const [d, ...rest] = schema.diagnostics(DPO);
+  assert.equal(rest.length, 0, JSON.stringify(rest));
+  assert.equal(d.path, 'algorithm.max_step');
+  assert.equal(d.line, 9);
+  assert.match(d.message, /unknown key "max_step" \(did you mean "max_steps"\?\)/);
+  const grpo = schema.diagnostics(GOOD.replace('  beta: 0.0', '  label_smoothing: 0.1'));
+  assert.deepEqual(grpo.map((x) => x.path), ['algorithm.label_smoothing']);
+  const badLoss = schema.diagnostics(DPO.replace('robust', 'dapo').replace('  max_step: 20\n', ''));
+  assert.deepEqual(badLoss.map((x) => [x.path, x.message]), [['algorithm.loss_type', 'must be one of "sigmoid", "robust", "ipo"']]);
+  const keys = schema.completions(DPO + '  \n', 10, 2).map((c) => c.label);
+  assert.ok(keys.includes('beta') && keys.includes('max_length') && !keys.includes('top_entropy_quantile'), keys.join());
+  const grpoKeys = schema.completions(GOOD + '  \n', 13, 2).map((c) => c.label);
+  assert.ok(grpoKeys.includes('top_entropy_quantile') && !grpoKeys.includes('label_smoothing'), grpoKeys.join());
+});

@@ -147,4 +147,27 @@ describe('rollout shard reader', () => {
     ]);
     await assert.rejects(reader.readStep(partial), /partial\.parquet: missing columns prompt_index, group_index, completion/);
   });
+  it('reads a DPO preference shard (written by the trainer writer): pairs as groups of two, with the DPO columns', async () => {
+    const out = join(dir, 'dpo');
+    const side = (role: string, g: number, lp: number[], ref: number[]) =>
+      `{"step": 3, "prompt_index": 0, "group_index": ${g}, "role": "${role}", "prompt": "p", "completion": "ab", "token_ids": [1, 2], "tokens": ["a", "b"], "logprobs": ${JSON.stringify(lp)}, "ref_logprobs": ${JSON.stringify(ref)}, "implicit_rewards": ${JSON.stringify(lp.map((v, i) => 0.5 * (v - ref[i])))}, "entropies": [1.0, 2.0], "loss_mask": [1, 1], "advantage": None, "reward": 0.1, "rewards": {"implicit": 0.1}, "truncated": False}`;
+    execFileSync(PYTHON, [
+      '-c',
+      `from rlstudio.rollouts import write_shard; import os; os.makedirs(${JSON.stringify(out)}); write_shard(${JSON.stringify(out)}, 3, [${side('chosen', 0, [-1, -2], [-1.5, -2])}, ${side('rejected', 1, [-3, -1], [-2, -1])}], ["implicit"], kind="preference")`,
+    ]);
+    const reader = new RolloutReader();
+    const file = join(out, 'step-00000003.parquet');
+    const step = await reader.readStep(file);
+    assert.deepEqual(step.rollouts.map((r) => [r.promptIndex, r.groupIndex, r.advantage]), [[0, 0, null], [0, 1, null]]);
+    const chosen = await reader.readRollout(file, 0);
+    assert.equal(chosen.role, 'chosen');
+    assert.deepEqual(chosen.refLogprobs, [-1.5, -2]);
+    assert.deepEqual(chosen.implicitRewards, [0.25, 0]);
+    const rejected = await reader.readRollout(file, 1);
+    assert.equal(rejected.role, 'rejected');
+    assert.deepEqual(rejected.implicitRewards, [-0.5, 0]);
+    const grpo = await reader.readRollout(shard, 0);
+    assert.equal(grpo.role, null);
+    assert.equal(grpo.implicitRewards, null);
+  });
 });

@@ -188,6 +188,9 @@ describe('dashboard series', () => {
     assert.equal(groupOf('grad_norm'), 'Optimization');
     assert.equal(groupOf('rlstudio/tokens_per_s'), 'Throughput');
     assert.equal(groupOf('my_custom_thing'), 'Other');
+    assert.equal(groupOf('rewards/margins'), 'Preference');
+    assert.equal(groupOf('logps/chosen'), 'Preference');
+    assert.equal(groupOf('rewards/chosen/mean'), 'Reward'); // a GRPO reward function named chosen
     assert.equal(bandOf('reward_std'), 'reward');
     assert.equal(bandOf('rewards/fmt/std'), 'rewards/fmt/mean');
   });
@@ -240,6 +243,17 @@ describe('dashboard alerts', () => {
     assert.deepEqual(rising.map((a) => [a.kind, a.step]), [['length-explosion', 26]]);
     const flat = computeAlerts(series({ reward: steps.map(() => 0.5), 'completions/mean_length': length }));
     assert.equal(flat.length, 0);
+  });
+
+  it('flags DPO chosen log-probability falling while the margin rises, not the healthy case', () => {
+    const margins = steps.map((_, i) => i * 0.1);
+    const falling = steps.map((_, i) => (i < 8 ? -20 : -20 - (i - 7)));
+    const alerts = computeAlerts(series({ 'logps/chosen': falling, 'rewards/margins': margins }));
+    // windows of 5: at index 10 the last five chosen values average -21.2 (< -20 - 1) and the margins rose
+    assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['likelihood-drop', 22]]);
+    assert.match(alerts[0].message, /Chosen log-probability falls \(-20 → -21.2\) while the margin rises/);
+    const healthy = computeAlerts(series({ 'logps/chosen': steps.map((_, i) => -20 + i * 0.1), 'rewards/margins': margins }));
+    assert.equal(healthy.length, 0);
   });
 });
 

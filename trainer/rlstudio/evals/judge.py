@@ -16,7 +16,7 @@ from typing import Any
 
 from rlstudio.config import RunConfig
 from rlstudio.evals.config import CORRECTNESS_REWARDS, EvalConfig
-from rlstudio.rewards import RewardError, load_function, wrap_reward
+from rlstudio.rewards import RewardError, entry_function, wrap_reward
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Judge:
         self.names = [entry.name for entry in config.rewards]
         self.weights = [entry.weight for entry in config.rewards]
         self._errors: list[RewardError] = []
-        self.funcs = [wrap_reward(load_function(entry.ref, config.base_dir), entry.name, entry.args, "skip",
+        self.funcs = [wrap_reward(entry_function(entry, config), entry.name, entry.args, "skip",
                                   self._errors.append) for entry in config.rewards]
 
     def score(self, row: dict[str, Any], texts: list[str], completion_ids: list[list[int]]) -> list[dict[str, Any]]:

@@ -67,6 +67,18 @@ def register(server: Server) -> None:
         except (samples.SamplesError, KeyError) as exc:
             raise RpcError(RpcErrorCode.INVALID_PARAMS, str(exc)) from None
 
+    @server.method("pairs/make")
+    def pairs_make(params: dict[str, Any], job: Job) -> dict[str, Any]:
+        from rlstudio.pairs import SKIP_REASONS, make_pairs_file
+
+        try:
+            result = make_pairs_file(str(params["runDir"]), str(params.get("steps", "all")), params.get("reward"),
+                                     str(params["out"]), float(params.get("minMargin", 0.0)))
+        except (ValueError, KeyError) as exc:
+            raise RpcError(RpcErrorCode.INVALID_PARAMS, str(exc)) from None
+        return {"out": str(params["out"]), "steps": result.steps, "kept": len(result.pairs),
+                "skipped": {r: result.skipped[r] for r in SKIP_REASONS}, "summary": result.summary()}
+
     @server.method("hints/subsetSearch")
     def subset_search(params: dict[str, Any], job: Job) -> dict[str, Any]:
         return run_subset_search(params, job)

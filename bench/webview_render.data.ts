@@ -68,6 +68,6 @@ export function bigMetrics(series: number, points: number): DashboardSnapshot {
   });
   return {
     available: [{ runId: 'bench', name: 'bench', status: 'running' }],
-    runs: [{ runId: 'bench', name: 'bench', status: 'running', steps, times: steps.map((s) => 1_800_000_000 + s * 2), metrics, recordedSteps: [1], config: {} }],
+    runs: [{ runId: 'bench', name: 'bench', status: 'running', steps, times: steps.map((s) => 1_800_000_000 + s * 2), metrics, recordedSteps: [1], config: {}, nonFinite: {} }],
   };
 }

@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { TracebackFrame } from './labStats';
 
 export interface RewardFunctionLocation {
   name: string;
@@ -84,4 +85,37 @@ export function missingRewardFiles(functions: { name: string; ref: string }[], b
     if (file && !fs.existsSync(file)) missing.set(file, [...(missing.get(file) ?? []), name]);
   }
   return [...missing].map(([file, names]) => ({ file, functions: names }));
+}
+
+/** Where a `path.py:function` ref's function is defined (1-based line), if its file can be read and has it. */
+export function functionDefinition(ref: string, baseDir: string | undefined): TracebackFrame | undefined {
+  const file = refFile(ref, baseDir);
+  if (!file) return undefined;
+  const name = ref.slice(ref.lastIndexOf(':') + 1);
+  let source: string;
+  try {
+    source = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const found = findRewardFunctions(source).find((f) => f.name === name);
+  return found ? { file, line: found.line + 1, function: name } : undefined;
+}
+
+/**
+ * What the Lab says of a reward file that is not there: "no longer exists" only of a file it has
+ * seen (`seen`), "does not exist" of one it never has (a typo in a ref, a run made elsewhere).
+ */
+export function missingFileMessage(missing: { file: string; functions: string[] }, seen: ReadonlySet<string>): string {
+  const state = seen.has(missing.file) ? 'no longer exists' : 'does not exist';
+  return `The reward file ${missing.file} ${state}: not running ${missing.functions.join(', ')}.`;
+}
+
+/**
+ * The Lab's function list for a run's samples: the functions the previous run brought (origin
+ * `run`) that this run does not have are dropped; the user's own (workspace, built-in) stay.
+ */
+export function functionsForRun<F extends { name: string; origin: string }>(functions: readonly F[], runRewards: readonly { name: string }[]): F[] {
+  const names = new Set(runRewards.map((r) => r.name));
+  return functions.filter((f) => f.origin !== 'run' || names.has(f.name));
 }

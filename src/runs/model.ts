@@ -62,12 +62,16 @@ export type RunEvent =
 
 // --- metrics.jsonl ----------------------------------------------------------------------------
 
-/** One line of metrics.jsonl. Non-finite numbers are written as null. */
+/**
+ * One line of metrics.jsonl. A value is a number, null (no value at this step) or, for a non-finite
+ * number, one of the strings `NaN`, `Infinity`, `-Infinity` (files written before those strings had
+ * null there too: such a null reads as missing).
+ */
 export interface MetricRow {
   step: number;
   /** Unix seconds. */
   t: number;
-  values: Record<string, number | null>;
+  values: Record<string, number | string | null>;
 }
 
 /**
@@ -84,6 +88,8 @@ export interface MetricTable {
   column(name: string): Float64Array | undefined;
   /** The last finite value of a metric, if any. */
   latest(name: string): number | undefined;
+  /** Rows where a metric was non-finite (its column has NaN there, as where it is missing), ascending. */
+  nonFinite(name: string): readonly number[];
 }
 
 // --- derived state ----------------------------------------------------------------------------

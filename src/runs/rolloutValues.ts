@@ -30,14 +30,10 @@ export function toStrings(value: unknown): string[] {
   return Array.from(value as ArrayLike<unknown>, (v) => (v === null || v === undefined ? '' : String(v)));
 }
 
+/** Per reward function; fromEntries defines own keys, so a function named `__proto__` stays one. */
 export function toRewards(value: unknown): Record<string, number | null> {
-  const rewards: Record<string, number | null> = {};
-  if (typeof value === 'object' && value !== null) {
-    for (const [name, v] of Object.entries(value)) {
-      rewards[name] = toNumber(v);
-    }
-  }
-  return rewards;
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, toNumber(v)]));
 }
 
 export function parseExtras(path: string, row: number, value: unknown): Record<string, unknown> {

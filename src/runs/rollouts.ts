@@ -11,7 +11,7 @@ import { compressors } from 'hyparquet-compressors';
 import { PromptIndex } from './promptIndex';
 import { PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
 import type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
-import { COLUMNS, REQUIRED_COLUMNS, RUN_FILES, RUN_FORMAT, SHARD_FORMAT_KEY, stepOfShard, toRow, type Column } from './runFormat';
+import { COLUMNS, REQUIRED_COLUMNS, RUN_FILES, RUN_FORMAT, SHARD_FORMAT_KEY, SUMMARY_COLUMNS, previewOf, stepOfShard, toRow, type Column } from './runFormat';
 import { baseName, mean } from './rolloutValues';
 
 export type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens };
@@ -26,13 +26,17 @@ export class RolloutShardError extends Error {
   }
 }
 
-const PREVIEW_CHARS = 160;
-
-/** What a list shows of each rollout (no token arrays but `entropies`, for length and mean entropy). */
-const SUMMARY_COLUMNS = ['step', 'prompt_index', 'group_index', 'prompt', 'completion', 'advantage', 'reward', 'rewards', 'truncated', 'entropies'] as const satisfies readonly Column[];
-const SUMMARY_OPTIONAL = ['hint_ids', 'reward_error'] as const satisfies readonly Column[];
-const ALL_COLUMNS = Object.keys(COLUMNS) as Column[];
-const SUMMARY_FIELDS = [...SUMMARY_COLUMNS, ...SUMMARY_OPTIONAL];
+/**
+ * What a list shows of each rollout: scalars only, the trainer's per-row summaries included. Shards
+ * written before those summaries are listed from `entropies` and `completion` instead (the whole
+ * token column decompressed: slower, same values).
+ */
+const LIST_COLUMNS = ['step', 'prompt_index', 'group_index', 'prompt', 'advantage', 'reward', 'rewards', 'truncated'] as const satisfies readonly Column[];
+const LIST_OPTIONAL = ['hint_ids', 'reward_error'] as const satisfies readonly Column[];
+const LIST_FALLBACK = ['completion', 'entropies'] as const satisfies readonly Column[];
+const LIST_FIELDS = [...LIST_COLUMNS, ...LIST_OPTIONAL, ...SUMMARY_COLUMNS];
+/** A rollout's detail: every column but the summaries (the detail has what they summarize). */
+const DETAIL_COLUMNS = (Object.keys(COLUMNS) as Column[]).filter((c) => !(SUMMARY_COLUMNS as readonly Column[]).includes(c));
 const TOKEN_COLUMNS = ['tokens', 'entropies', 'loss_mask', 'entropy_threshold'] as const satisfies readonly Column[];
 /** Per-prompt numbers (dataset annotations, reward CodeLens): scalar columns only, the prompt if asked. */
 const SCORE_COLUMNS = ['prompt_index', 'group_index', 'advantage', 'reward', 'rewards', 'truncated'] as const satisfies readonly Column[];
@@ -97,16 +101,19 @@ export class RolloutReader {
 
   async readStep(path: string): Promise<StepRollouts> {
     const shard = await this.shard(path);
-    const optional = SUMMARY_OPTIONAL.filter((c) => shard.columns.has(c));
-    const raw = await this.read(path, shard, [...SUMMARY_COLUMNS, ...optional]);
+    const summarized = SUMMARY_COLUMNS.every((c) => shard.columns.has(c));
+    const optional = LIST_OPTIONAL.filter((c) => shard.columns.has(c));
+    const columns = [...LIST_COLUMNS, ...optional, ...(summarized ? SUMMARY_COLUMNS : LIST_FALLBACK)];
+    const raw = await this.read(path, shard, columns);
     const prompts: Record<number, string> = {};
     const rewardNames = new Set<string>();
     const rollouts = raw.map((values, row): RolloutSummary => {
-      const r = toRow(values, SUMMARY_FIELDS, path, row);
+      const r = toRow(values, LIST_FIELDS, path, row);
       prompts[r.promptIndex] ??= r.prompt;
       for (const name of Object.keys(r.rewards)) {
         rewardNames.add(name);
       }
+      const summary = summarized ? r : summarize(toRow(values, LIST_FALLBACK, path, row));
       return {
         row,
         promptIndex: r.promptIndex,
@@ -114,12 +121,12 @@ export class RolloutReader {
         reward: r.reward,
         rewards: r.rewards,
         advantage: r.advantage,
-        length: r.entropies.length,
-        meanEntropy: mean(r.entropies),
+        length: summary.completionTokens ?? 0,
+        meanEntropy: summary.meanEntropy,
         truncated: r.truncated,
         rewardError: r.rewardError,
         hintIds: r.hintIds,
-        preview: r.completion.length > PREVIEW_CHARS ? r.completion.slice(0, PREVIEW_CHARS) : r.completion,
+        preview: summary.preview ?? '',
       };
     });
     const step = raw.length > 0 ? toRow(raw[0], ['step'], path, 0).step : (stepOfShard(baseName(path)) ?? -1);
@@ -148,8 +155,8 @@ export class RolloutReader {
     if (!Number.isInteger(row) || row < 0 || row >= total) {
       throw new RolloutShardError(path, `row ${row} is out of range (the shard has ${total} rows)`);
     }
-    const [raw] = await this.read(path, shard, [...shard.columns], row, row + 1);
-    return { row, ...toRow(raw, ALL_COLUMNS, path, row) };
+    const [raw] = await this.read(path, shard, DETAIL_COLUMNS.filter((c) => shard.columns.has(c)), row, row + 1);
+    return { row, ...toRow(raw, DETAIL_COLUMNS, path, row) };
   }
 
   async readStepTokens(path: string): Promise<StepTokens> {
@@ -332,6 +339,11 @@ export async function withFile<T>(path: string, size: number, use: (file: AsyncB
   } finally {
     await handle.close();
   }
+}
+
+/** The per-row summaries of a shard written before the trainer wrote them (as runformat.row_summary computes them). */
+function summarize(r: { completion: string; entropies: number[] }) {
+  return { completionTokens: r.entropies.length, meanEntropy: mean(r.entropies), preview: previewOf(r.completion) };
 }
 
 function errorMessage(error: unknown): string {

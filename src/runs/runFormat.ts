@@ -4,7 +4,7 @@
 // The Python side's counterpart is the trainer's own format module. Pure: no `vscode`, no I/O.
 
 import * as path from 'node:path';
-import { RUN_STATUSES } from './model';
+import { RUN_STATUSES, type RunErrorInfo, type RunManifest, type RunStatus } from './model';
 import type { RolloutDetail } from './rolloutTypes';
 import { parseExtras, toNumber, toNumbers, toRewards, toStrings } from './rolloutValues';
 
@@ -88,10 +88,24 @@ export function stepOfCheckpoint(name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+// --- metrics.jsonl ----------------------------------------------------------------------------
+
+/** How metrics.jsonl writes a non-finite number (JSON has none); null is a missing value. */
+export const NON_FINITE = ['NaN', 'Infinity', '-Infinity'] as const;
+
+/** A metric value that is a non-finite number (not a missing one). */
+export function isNonFinite(value: unknown): boolean {
+  return (typeof value === 'number' && !Number.isFinite(value)) || (typeof value === 'string' && (NON_FINITE as readonly string[]).includes(value));
+}
+
 // --- rollout shard columns --------------------------------------------------------------------
 
-/** A row as the reader returns it: every column, camelCase. */
-export type RolloutRow = Omit<RolloutDetail, 'row'>;
+/** A row as the reader returns it: every column, camelCase (the per-row summaries null where a shard lacks them). */
+export type RolloutRow = Omit<RolloutDetail, 'row'> & {
+  completionTokens: number | null;
+  meanEntropy: number | null;
+  preview: string | null;
+};
 
 /** Each column of a shard and the field of a row it becomes. */
 export const COLUMNS = {
@@ -114,6 +128,9 @@ export const COLUMNS = {
   extras: 'extras',
   entropy_threshold: 'entropyThreshold',
   dataset_index: 'datasetIndex',
+  completion_tokens: 'completionTokens',
+  mean_entropy: 'meanEntropy',
+  preview: 'preview',
   // DPO runs' preference shards only (docs/run-format.md, "DPO runs: preference shards").
   role: 'role',
   ref_logprobs: 'refLogprobs',
@@ -124,11 +141,29 @@ export type Column = keyof typeof COLUMNS;
 export type RowOf<C extends Column> = Pick<RolloutRow, (typeof COLUMNS)[C]>;
 
 /** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, `dataset_index`,
- * and the preference columns of DPO runs) are optional. */
+ * the summaries, and the preference columns of DPO runs) are optional. */
 export const REQUIRED_COLUMNS = [
   'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
   'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
 ] as const satisfies readonly Column[];
+
+/**
+ * Per-row summaries the trainer writes so that a list reads only scalars; shards written before them
+ * lack them (compute them from `token_ids`/`entropies`/`completion` there).
+ */
+export const SUMMARY_COLUMNS = ['completion_tokens', 'mean_entropy', 'preview'] as const satisfies readonly Column[];
+
+/** `preview` holds the first this many characters (Unicode code points) of `completion`. */
+export const PREVIEW_CHARS = 160;
+
+/** `preview` of a shard that lacks the column: the first PREVIEW_CHARS code points of the completion. */
+export function previewOf(completion: string): string {
+  let end = 0;
+  for (let n = 0; n < PREVIEW_CHARS && end < completion.length; n++) {
+    end += (completion.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
+  }
+  return completion.slice(0, end);
+}
 
 /** How a missing optional column reads (as does a null in a nullable one). */
 const CONVERT: { [C in Column]: (value: unknown, file: string, row: number) => RolloutRow[(typeof COLUMNS)[C]] } = {
@@ -151,6 +186,9 @@ const CONVERT: { [C in Column]: (value: unknown, file: string, row: number) => R
   extras: (v, file, row) => parseExtras(file, row, v),
   entropy_threshold: toNumber,
   dataset_index: toNumber,
+  completion_tokens: toNumber,
+  mean_entropy: toNumber,
+  preview: (v) => (v == null ? null : String(v)),
   role: (v) => (v == null ? null : String(v)),
   ref_logprobs: (v) => (v == null ? null : toNumbers(v)),
   implicit_rewards: (v) => (v == null ? null : toNumbers(v)),
@@ -235,12 +273,62 @@ export function isTemporary(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
 
-/** What a run.json must hold to be read, or undefined when it does. */
-export function manifestProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return `${RUN_FILES.manifest} is not a JSON object`;
+/** run.json read as the format allows: the manifest (fields of the wrong type defaulted), and what was wrong. */
+export interface ManifestRead {
+  /** undefined when the file cannot stand for a run's state (not an object, or no valid `status`). */
+  manifest: RunManifest | undefined;
+  /** One line per field that is missing or of the wrong type, naming the field. */
+  problems: string[];
+}
+
+/**
+ * Validates run.json field by field (it is untrusted input: a hand-edited or foreign file must not
+ * break the views that show it). A field that is missing or of the wrong type takes its default and
+ * is reported; only a missing or unknown `status` makes the manifest unusable.
+ */
+export function parseManifest(value: unknown, id: string): ManifestRead {
+  const file = RUN_FILES.manifest;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { manifest: undefined, problems: [`${file} is not a JSON object`] };
   const v = value as Record<string, unknown>;
-  if (!RUN_STATUSES.includes(v.status as never)) return `${RUN_FILES.manifest}: field "status" must be one of ${RUN_STATUSES.join(', ')}`;
-  if (typeof v.pid !== 'number') return `${RUN_FILES.manifest}: field "pid" must be a number`;
-  if (typeof v.host !== 'string') return `${RUN_FILES.manifest}: field "host" must be a string`;
-  return undefined;
+  if (!RUN_STATUSES.includes(v.status as never)) {
+    return { manifest: undefined, problems: [`${file}: field "status" must be one of ${RUN_STATUSES.join(', ')} (found ${JSON.stringify(v.status) ?? 'nothing'})`] };
+  }
+  const problems: string[] = [];
+  const field = <T>(name: string, ok: (x: unknown) => boolean, fallback: T, kind: string): T => {
+    if (ok(v[name])) return v[name] as T;
+    problems.push(`${file}: field "${name}" ${name in v ? `must be ${kind}` : 'is missing'}`);
+    return fallback;
+  };
+  const string = (x: unknown) => typeof x === 'string';
+  const stringOrNull = (x: unknown) => x === null || typeof x === 'string';
+  const number = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  const object = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const error = (x: unknown) => x === null || (object(x) && ['type', 'message'].every((k) => string((x as Record<string, unknown>)[k])));
+  const resumed = (x: unknown) => x === null || x === undefined || (object(x) && number((x as Record<string, unknown>).step));
+  const manifest: RunManifest = {
+    format: field('format', string, RUN_FORMAT, 'a string'),
+    id: field('id', string, id, 'a string'),
+    name: field('name', string, id, 'a string'),
+    createdAt: field('createdAt', string, '', 'an ISO date string'),
+    updatedAt: field('updatedAt', string, '', 'an ISO date string'),
+    status: v.status as RunStatus,
+    endedAt: field('endedAt', (x) => x === undefined || stringOrNull(x), null, 'an ISO date string or null') ?? null,
+    error: errorInfo(field('error', (x) => x === undefined || error(x), null, 'null or {type, message, traceback}')),
+    pid: field('pid', number, -1, 'a number'),
+    host: field('host', string, '', 'a string'),
+    algorithm: field('algorithm', string, 'grpo', 'a string'),
+    model: field('model', string, '', 'a string'),
+    maxSteps: field('maxSteps', number, 0, 'a number'),
+    configPath: field('configPath', (x) => x === undefined || stringOrNull(x), null, 'a string or null') ?? null,
+    config: field('config', object, {}, 'an object'),
+    versions: field('versions', (x) => x === undefined || object(x), {}, 'an object') ?? {},
+    resumedFrom: field('resumedFrom', resumed, null, 'null or {step, checkpoint}') ?? null,
+  };
+  return { manifest, problems };
+}
+
+function errorInfo(value: unknown): RunErrorInfo | null {
+  if (value === null || value === undefined) return null;
+  const e = value as Record<string, unknown>;
+  return { type: String(e.type), message: String(e.message), traceback: typeof e.traceback === 'string' ? e.traceback : '' };
 }

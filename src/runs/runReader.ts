@@ -5,7 +5,7 @@ import type { TailResult } from './jsonlTail';
 import { JsonlTail } from './jsonlTail';
 import { ColumnarMetrics, toMetricRow } from './metricTable';
 import type { CheckpointInfo, DerivedStatus, MetricsAppended, Run, RunEvent, RunManifest, RunProblem } from './model';
-import { manifestProblem, RUN_FILES, runPaths, stepOfCheckpoint, stepOfShard } from './runFormat';
+import { parseManifest, RUN_FILES, runPaths, stepOfCheckpoint, stepOfShard } from './runFormat';
 import type { Liveness } from './status';
 import { defaultLiveness, deriveStatus, readTail } from './status';
 
@@ -33,6 +33,8 @@ export class RunReader implements Run {
   private readonly eventsTail: JsonlTail;
   private readonly metricsTail: JsonlTail;
   private manifestStamp = '';
+  /** Why run.json cannot be read, while it cannot (and no earlier version of it was read). */
+  private brokenManifest: string | undefined;
   private steps: number[] = [];
   private ckpts: CheckpointInfo[] = [];
   private maxStep: number | undefined;
@@ -129,20 +131,24 @@ export class RunReader implements Run {
     if (stamp === this.manifestStamp) return false;
     this.manifestStamp = stamp;
     if (stamp === 'missing') {
+      this.brokenManifest = undefined;
       this.setProblems(RUN_FILES.manifest, this.manifest ? [{ file: RUN_FILES.manifest, message: `${RUN_FILES.manifest} was deleted` }] : []);
       return true;
     }
     try {
-      const parsed: unknown = JSON.parse(await fs.readFile(file, 'utf8'));
-      const problem = manifestProblem(parsed);
-      if (problem) throw new Error(problem);
-      this.manifest = parsed as RunManifest;
-      const updated = Date.parse(this.manifest.updatedAt) / 1000;
-      if (Number.isFinite(updated)) this.noteLife(updated);
-      this.setProblems(RUN_FILES.manifest, []);
+      const { manifest, problems } = parseManifest(JSON.parse(await fs.readFile(file, 'utf8')), this.id);
+      this.brokenManifest = manifest ? undefined : problems.join('; ');
+      // Valid JSON that is no manifest is read again when the file changes (its stamp), not on every poll.
+      if (manifest) {
+        this.manifest = manifest;
+        const updated = Date.parse(manifest.updatedAt) / 1000;
+        if (Number.isFinite(updated)) this.noteLife(updated);
+      }
+      this.setProblems(RUN_FILES.manifest, problems.map((message) => ({ file: RUN_FILES.manifest, message })));
     } catch (err) {
       this.manifestStamp = ''; // try again next time: a writer may not have finished
-      this.setProblems(RUN_FILES.manifest, [{ file: RUN_FILES.manifest, message: (err as Error).message }]);
+      this.brokenManifest = `${RUN_FILES.manifest} is not valid JSON: ${(err as Error).message}`;
+      this.setProblems(RUN_FILES.manifest, [{ file: RUN_FILES.manifest, message: this.brokenManifest }]);
     }
     return true;
   }
@@ -234,7 +240,10 @@ export class RunReader implements Run {
 
   private async derive(): Promise<boolean> {
     const before = JSON.stringify(this.derived);
-    if (!this.manifest) {
+    if (!this.manifest && this.brokenManifest) {
+      const reason = 'run.json is broken';
+      this.derived = { status: 'failed', reason, error: { type: 'BrokenManifest', message: this.brokenManifest, traceback: '' } };
+    } else if (!this.manifest) {
       this.derived = await this.deriveWithoutManifest();
     } else {
       const next = deriveStatus(this.manifest, this.liveness(this.signOfLifeT));

@@ -153,5 +153,5 @@ export class FsRunStore implements RunStore {
 }
 
 function sortKey(run: Run): string {
-  return run.manifest?.createdAt ?? run.id;
+  return run.manifest?.createdAt || run.id;
 }

@@ -16,6 +16,9 @@ export interface Liveness {
   isPidAlive(pid: number): boolean;
 }
 
+/** A tqdm-style progress line: `label: 42%|████      | 21/50 [00:03<00:04, 6.1it/s]`. */
+const PROGRESS_BAR = /\d+%\|.*\|\s*\d+\/\d+/;
+
 export function isPidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
@@ -50,7 +53,11 @@ export function deriveStatus(manifest: RunManifest, live: Liveness): DerivedStat
   };
 }
 
-/** The last `lines` lines of a text file, reading at most its last 16 KiB; '' if missing. */
+/**
+ * The last `lines` lines of a text file, reading at most its last 16 KiB; '' if missing. Lines as a
+ * terminal shows them: a progress bar redrawn with carriage returns is one line (its last state),
+ * and progress-bar lines (tqdm's `42%|████ | 21/50`) are left out: they are not why a run died.
+ */
 export async function readTail(file: string, lines = 20): Promise<string> {
   let handle: fs.FileHandle;
   try {
@@ -63,7 +70,13 @@ export async function readTail(file: string, lines = 20): Promise<string> {
     const length = Math.min(size, 16 * 1024);
     const buf = Buffer.alloc(length);
     await handle.read(buf, 0, length, size - length);
-    return buf.toString('utf8').split('\n').filter((l, i, all) => l || i < all.length - 1).slice(-lines).join('\n');
+    const shown = buf
+      .toString('utf8')
+      .split('\n')
+      .filter((l, i, all) => l || i < all.length - 1)
+      .map((l) => l.slice(l.replace(/\r+$/, '').lastIndexOf('\r') + 1).replace(/\r+$/, ''))
+      .filter((l) => !PROGRESS_BAR.test(l));
+    return shown.slice(-lines).join('\n');
   } finally {
     await handle.close();
   }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { COMMAND_IDS } from '../commandIds';
+import { plainText } from '../common/untrustedText';
 import { readConfig } from '../config';
 import { configGlob, isRunConfig } from '../configs/runConfigFiles';
 import { resolveInterpreter, trainerCli } from '../python/interpreter';
@@ -10,6 +11,7 @@ import type { Run } from '../runs/model';
 import { LIVE_STATUSES } from '../runs/model';
 import { runPaths, runsRoot } from '../runs/runFormat';
 import type { FsRunStore } from '../runs/runStore';
+import { startingTitle } from '../views/format';
 import type { RunNode } from '../views/runTree';
 import type { TrainerCli } from '../python/interpreter';
 import type { Launched } from './launcher';
@@ -77,11 +79,11 @@ export class RunManager implements vscode.Disposable {
     const run = node?.run;
     if (!run || !this.requireTrust()) return;
     if (LIVE_STATUSES.includes(run.derived.status)) {
-      void vscode.window.showInformationMessage(`${run.name()} is still ${run.derived.status}.`);
+      void vscode.window.showInformationMessage(`${plainText(run.name())} is still ${run.derived.status}.`);
       return;
     }
     if (!run.checkpoints().length) {
-      void vscode.window.showErrorMessage(`${run.name()} has no checkpoint to resume from.`);
+      void vscode.window.showErrorMessage(`${plainText(run.name())} has no checkpoint to resume from.`);
       return;
     }
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(run.dir)) ?? vscode.workspace.workspaceFolders?.[0];
@@ -94,10 +96,10 @@ export class RunManager implements vscode.Disposable {
     const run = node?.run;
     if (!run) return;
     if (!LIVE_STATUSES.includes(run.derived.status)) {
-      void vscode.window.showInformationMessage(`${run.name()} is not running (${run.derived.status}).`);
+      void vscode.window.showInformationMessage(`${plainText(run.name())} is not running (${run.derived.status}).`);
       return;
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${run.name()}` }, async (progress) => {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stopping ${plainText(run.name())}` }, async (progress) => {
       const stage = await stopRun(run.dir, {
         graceMs: readConfig().stopTimeoutSeconds * 1000,
         termMs: 10_000,
@@ -108,8 +110,8 @@ export class RunManager implements vscode.Disposable {
         },
       });
       await this.store.add(run.dir);
-      if (stage === 'killed') void vscode.window.showWarningMessage(`${run.name()} was killed (SIGKILL); its last step may be lost.`);
-      else if (stage === 'requested') void vscode.window.showWarningMessage(`${run.name()} runs on ${run.manifest?.host}; the stop request is waiting for it.`);
+      if (stage === 'killed') void vscode.window.showWarningMessage(`${plainText(run.name())} was killed (SIGKILL); its last step may be lost.`);
+      else if (stage === 'requested') void vscode.window.showWarningMessage(`${plainText(run.name())} runs on ${plainText(run.manifest?.host ?? '')}; the stop request is waiting for it.`);
     });
   }
 
@@ -117,27 +119,27 @@ export class RunManager implements vscode.Disposable {
     const run = node?.run;
     if (!run) return;
     if (!LIVE_STATUSES.includes(run.derived.status)) {
-      void vscode.window.showInformationMessage(`${run.name()} is not running; its checkpoints are already saved.`);
+      void vscode.window.showInformationMessage(`${plainText(run.name())} is not running; its checkpoints are already saved.`);
       return;
     }
     requestControl(run.dir, 'save');
-    void vscode.window.showInformationMessage(`${run.name()} will save a checkpoint after the current step.`);
+    void vscode.window.showInformationMessage(`${plainText(run.name())} will save a checkpoint after the current step.`);
   }
 
   async delete(node: RunNode | undefined): Promise<void> {
     const run = node?.run;
     if (!run) return;
     if (LIVE_STATUSES.includes(run.derived.status)) {
-      void vscode.window.showErrorMessage(`Stop ${run.name()} before deleting it.`);
+      void vscode.window.showErrorMessage(`Stop ${plainText(run.name())} before deleting it.`);
       return;
     }
-    const ok = await vscode.window.showWarningMessage(`Delete run "${run.name()}"? Its folder is moved to the trash.`, { modal: true, detail: run.dir }, 'Delete');
+    const ok = await vscode.window.showWarningMessage(`Delete run "${plainText(run.name())}"? Its folder is moved to the trash.`, { modal: true, detail: run.dir }, 'Delete');
     if (ok !== 'Delete') return;
     try {
       await vscode.workspace.fs.delete(vscode.Uri.file(run.dir), { recursive: true, useTrash: true });
     } catch {
       // No trash on this system (e.g. a server): say so rather than deleting for good silently.
-      const force = await vscode.window.showWarningMessage(`The trash is not available here. Delete ${run.name()} permanently?`, { modal: true }, 'Delete Permanently');
+      const force = await vscode.window.showWarningMessage(`The trash is not available here. Delete ${plainText(run.name())} permanently?`, { modal: true }, 'Delete Permanently');
       if (force !== 'Delete Permanently') return;
       await vscode.workspace.fs.delete(vscode.Uri.file(run.dir), { recursive: true, useTrash: false });
     }
@@ -211,20 +213,27 @@ export class RunManager implements vscode.Disposable {
       await this.store.add(launched.runDir);
       this.log.info(`trainer ${launched.pid} for ${run.id} exited (${code})`);
       if (code !== 0 && run.derived.status !== 'stopped') {
-        const choice = await vscode.window.showErrorMessage(`Run ${run.name()} ended with ${code}. ${run.derived.error?.message ?? ''}`, 'Show Log');
+        const choice = await vscode.window.showErrorMessage(`Run ${plainText(run.name())} ended with ${code}. ${plainText(run.derived.error?.message ?? '')}`, 'Show Log');
         if (choice) this.showLog({ kind: 'run', run });
       }
     });
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `${verb} ${run.name()}`, cancellable: true },
+      // The title is fixed when shown; the message names the run once run.json does (not the folder id).
+      { location: vscode.ProgressLocation.Notification, title: 'RL Studio', cancellable: true },
       (progress, token) =>
         new Promise<void>((resolve) => {
-          progress.report({ message: 'loading the model…' });
+          let shown = '';
+          const report = () => {
+            const message = `${startingTitle(run, verb)}: loading the model…`;
+            if (message !== shown) progress.report({ message: (shown = message) });
+          };
+          report();
           const done = () => {
             sub.dispose();
             resolve();
           };
           const check = () => {
+            report();
             const ours = run.manifest?.pid === launched.pid;
             if (exited || (ours && ((run.lastStep() ?? 0) > startStep || !LIVE_STATUSES.includes(run.derived.status)))) done();
           };

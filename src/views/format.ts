@@ -1,5 +1,6 @@
 // Text shown for runs in the explorer and the status bar. Pure functions: unit-tested without VS Code.
 import { formatNumber } from '../common/format';
+import { plainText } from '../common/untrustedText';
 import type { Run, RunStatus } from '../runs/model';
 
 /** Decimals of a metric in a tree item or the status bar (the dashboard's readout shows 4). */
@@ -17,6 +18,14 @@ export function describeRun(run: Run): string {
   if (reward !== undefined) parts.push(`reward ${formatNumber(reward, RUN_DIGITS)}`);
   if (run.derived.reason) parts.push(run.derived.reason);
   return parts.join(' · ');
+}
+
+/**
+ * The progress notification of a starting or resuming run: its name once run.json tells it (the
+ * folder id before that is a timestamp the user never chose), as plain text for a notification.
+ */
+export function startingTitle(run: Run, verb: string): string {
+  return run.manifest?.name ? `${verb} ${plainText(run.manifest.name)}` : `${verb} the run`;
 }
 
 /** `1h 02m`, `3m 20s`, `12s`. */

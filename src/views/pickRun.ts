@@ -1,6 +1,7 @@
 // The quick pick of runs, for every command that acts on one run and the Reward Lab's source picker.
 
 import * as vscode from 'vscode';
+import { plainText } from '../common/untrustedText';
 import type { Run } from '../runs/model';
 
 export interface PickRunOptions {
@@ -22,7 +23,7 @@ export async function pickRun(runs: readonly Run[], options: PickRunOptions): Pr
   if (runs.length === 1 && !options.alwaysAsk) return runs[0];
   const describe = options.describe ?? ((run: Run) => `${run.derived.status} · ${run.id}`);
   const picked = await vscode.window.showQuickPick(
-    runs.map((run) => ({ label: run.name(), description: describe(run), run })),
+    runs.map((run) => ({ label: plainText(run.name()), description: plainText(describe(run)), run })),
     { title: options.title, placeHolder: options.placeHolder },
   );
   return picked?.run;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../commandIds';
+import { markdownCodeBlock, markdownText as escape } from '../common/untrustedText';
 import { checkpointExports, type RunExport } from '../onnx/exportInfo';
 import type { CheckpointInfo, Run, RunStatus, RunStore } from '../runs/model';
 import { LOG_FILES, RUN_FILES, runPaths } from '../runs/runFormat';
@@ -203,7 +204,7 @@ function runTooltip(run: Run): vscode.MarkdownString {
   const m = run.manifest;
   md.appendMarkdown(`**${escape(run.name())}** — ${STATUS_LABELS[run.derived.status]}\n\n`);
   if (m) {
-    md.appendMarkdown(`Model: ${escape(m.model)}  \nAlgorithm: ${escape(m.algorithm)}  \n`);
+    md.appendMarkdown(`Model: ${escape(m.model || 'unknown')}  \nAlgorithm: ${escape(m.algorithm)}  \n`);
     const started = new Date(m.createdAt);
     if (!Number.isNaN(started.getTime())) md.appendMarkdown(`Started: ${started.toLocaleString()}  \n`);
     const duration = runDuration(run);
@@ -214,11 +215,11 @@ function runTooltip(run: Run): vscode.MarkdownString {
   const error = run.derived.error;
   if (error) {
     md.appendMarkdown(`\n**Error:**`);
-    md.appendCodeblock(`${error.type}: ${error.message}`, 'text');
+    md.appendMarkdown(markdownCodeBlock(`${error.type}: ${error.message}`));
   }
   if (run.derived.stderrTail) {
     md.appendMarkdown(`\n**Last lines of stderr:**`);
-    md.appendCodeblock(run.derived.stderrTail, 'text');
+    md.appendMarkdown(markdownCodeBlock(run.derived.stderrTail));
   }
   for (const p of run.problems().slice(0, 5)) md.appendMarkdown(`\n$(warning) ${escape(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`)}  `);
   return md;
@@ -239,8 +240,4 @@ async function rolloutChildrenOf(browser: RolloutBrowser | undefined, node: RunN
     // fall through
   }
   return [];
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../commandIds';
+import { plainText } from '../common/untrustedText';
 import type { Run, RunStore } from '../runs/model';
 import { LIVE_STATUSES } from '../runs/model';
 import { describeRun } from './format';
@@ -42,8 +43,8 @@ export class RunStatusBar implements vscode.Disposable {
     const status = run.derived.status;
     const icon = LIVE_STATUSES.includes(status) ? '$(sync~spin)' : status === 'failed' ? '$(error)' : status === 'completed' ? '$(pass)' : '$(circle-slash)';
     const desc = describeRun(run);
-    this.item.text = `${icon} ${run.name()}${desc ? ` ${desc}` : ''}`;
-    this.item.tooltip = `RL Studio run ${run.name()}: ${status}. Click to open it.`;
+    this.item.text = `${icon} ${plainText(run.name())}${desc ? ` ${plainText(desc)}` : ''}`;
+    this.item.tooltip = `RL Studio run ${plainText(run.name())}: ${status}. Click to open it.`;
     this.item.backgroundColor = status === 'failed' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.command = { command: COMMAND_IDS.openRun, title: 'Open Run', arguments: [{ kind: 'run', run }] };
     this.item.show();

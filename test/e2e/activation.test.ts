@@ -24,6 +24,11 @@ test("the RL Studio container shows the Runs view", () =>
   vs.step("runs-view", async () => {
     await vs.openViewContainer("RL Studio");
     await vs.view("Runs").waitFor({ state: "visible", timeout: 30_000 });
+    // Asked again while open (as after a reload that restored it): it stays open, not toggled shut.
+    await vs.openViewContainer("RL Studio");
+    await vs.page.waitForTimeout(1_000);
+    assert.ok(await vs.sidebarShows("RL Studio", 0), "the RL Studio container is still open");
+    await vs.view("Runs").waitFor({ state: "visible", timeout: 5_000 });
     await vs.screenshot("rl-studio-container");
   }));
 

@@ -134,13 +134,38 @@ export class Session {
     await row.click();
   }
 
-  /** Opens a view container from the activity bar by its title, e.g. "RL Studio". */
+  /**
+   * Opens a view container from the activity bar by its title, e.g. "RL Studio". Whether it is open is
+   * read from the sidebar itself (visible, its title the container's): the activity bar entry's
+   * aria attributes never say so in this code-server, and a click on the entry of an open container
+   * closes it. After a window reload the workbench restores the sidebar on its own, maybe just after
+   * a click: so the state is judged once it has settled, and the click repeated if it is closed.
+   */
   async openViewContainer(title: string): Promise<void> {
     const item = this.activityBarItem(title);
     await item.waitFor({ state: "visible", timeout: 30_000 });
-    const checked = await item.getAttribute("aria-checked");
-    const expanded = await item.getAttribute("aria-expanded");
-    if (checked !== "true" && expanded !== "true") await item.click();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await this.sidebarShows(title, 2_000)) return;
+      await item.click();
+      if (await this.sidebarShows(title, 5_000)) {
+        await this.page.waitForTimeout(500); // a restore still under way would close it again now
+        if (await this.sidebarShows(title, 0)) return;
+      }
+    }
+    throw new Error(`the ${title} view container did not stay open`);
+  }
+
+  /** Whether the sidebar is visible and shows this view container, waiting up to `timeoutMs` for it. */
+  async sidebarShows(title: string, timeoutMs: number): Promise<boolean> {
+    const heading = this.page.locator(".part.sidebar .composite.title .title-label h2");
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // "RL Studio", or "RL Studio: Runs" while the container shows one view.
+      const text = (await heading.isVisible()) ? ((await heading.textContent())?.trim().toLowerCase() ?? '') : '';
+      const shown = text === title.toLowerCase() || text.startsWith(`${title.toLowerCase()}:`);
+      if (shown || Date.now() >= deadline) return shown;
+      await this.page.waitForTimeout(100);
+    }
   }
 
   /** The activity bar entry of a view container. */

@@ -14,7 +14,7 @@ const STEPS = Array.from({ length: 20 }, (_, i) => i + 1);
 const f64 = (values: (number | null)[]) => Float64Array.from(values, (v) => v ?? NaN);
 const columns = (values: Record<string, (number | null)[]>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, f64(v)]));
 
-function run(id: string, values: Partial<Record<string, (number | null)[]>>, config: Record<string, unknown> = {}): RunMetrics {
+function run(id: string, values: Partial<Record<string, (number | null)[]>>, config: Record<string, unknown> = {}, nonFinite: Record<string, number[]> = {}): RunMetrics {
   return {
     runId: id,
     name: `run ${id}`,
@@ -24,6 +24,7 @@ function run(id: string, values: Partial<Record<string, (number | null)[]>>, con
     metrics: columns(values as Record<string, (number | null)[]>),
     recordedSteps: [4, 8, 12, 16, 20],
     config,
+    nonFinite,
   };
 }
 
@@ -134,7 +135,7 @@ describe('dashboard', () => {
       await app.sendToApp({
         kind: 'notification',
         method: 'dashboard/metrics/didAppend',
-        params: { runId: 'a', from: 10, steps: f64([11, 12]), times: f64([1, 2]), metrics: columns({ loss: [0.25, 0.125], reward: [1, 2], brand_new: [7, 8] }) },
+        params: { runId: 'a', from: 10, steps: f64([11, 12]), times: f64([1, 2]), metrics: columns({ loss: [0.25, 0.125], reward: [1, 2], brand_new: [7, 8] }), nonFinite: {} },
       });
       await app.page.waitForSelector('.chart-card[data-metric="brand_new"]');
       await app.page.$eval('.chart-card[data-metric="loss"] canvas', (c) => ((c as unknown as { marked: boolean }).marked = true));
@@ -143,8 +144,8 @@ describe('dashboard', () => {
       await app.page.keyboard.press('End'); // crosshair at the last point
       assert.equal(await card.locator('.readout').textContent(), 'step 12run a: 2');
       // A repeated append (from ≠ current length) is ignored, not duplicated.
-      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 10, steps: f64([11]), times: f64([1]), metrics: columns({ reward: [99] }) } });
-      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 12, steps: f64([13]), times: f64([3]), metrics: columns({ loss: [0.1], reward: [3] }) } });
+      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 10, steps: f64([11]), times: f64([1]), metrics: columns({ reward: [99] }), nonFinite: {} } });
+      await app.sendToApp({ kind: 'notification', method: 'dashboard/metrics/didAppend', params: { runId: 'a', from: 12, steps: f64([13]), times: f64([3]), metrics: columns({ loss: [0.1], reward: [3] }), nonFinite: {} } });
       await card.focus();
       await app.page.keyboard.press('End');
       assert.equal(await card.locator('.readout').textContent(), 'step 13run a: 3');
@@ -157,8 +158,15 @@ describe('dashboard', () => {
   });
 
   it('raises alerts with the step where they began; clicking one opens the inspector there', async () => {
-    const metrics = { ...BASE, loss: BASE.loss.map((v, i) => (i === 15 ? null : v)), 'completions/clipped_ratio': STEPS.map((s) => (s >= 7 ? 0.5 : 0)) };
-    const app = await openDashboard(snapshot([run('a', metrics)]));
+    // loss non-finite at step 16 (NaN in its column, and named in nonFinite); tokens_per_s missing
+    // (null) on its first line and on the first line after a resume at step 10: no alarm for that.
+    const metrics = {
+      ...BASE,
+      loss: BASE.loss.map((v, i) => (i === 15 ? null : v)),
+      'completions/clipped_ratio': STEPS.map((s) => (s >= 7 ? 0.5 : 0)),
+      'rlstudio/tokens_per_s': STEPS.map((s) => (s === 1 || s === 10 ? null : 900)),
+    };
+    const app = await openDashboard(snapshot([run('a', metrics, {}, { loss: [15] })]));
     try {
       const alerts = await app.page.$$eval('.alert', (els) => els.map((e) => [(e as HTMLElement).dataset.kind, Number((e as HTMLElement).dataset.step)]));
       assert.deepEqual(alerts, [
@@ -169,6 +177,33 @@ describe('dashboard', () => {
       await app.page.locator('.alert[data-kind="entropy-collapse"]').click();
       const command = await app.waitForPosted((m) => m.kind === 'command' && m.method === 'dashboard/inspector/open');
       assert.deepEqual(command.params, { runId: 'a', step: 12 });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('charts metrics named __proto__, constructor and toString, also when they arrive live (issue 14, item 13)', async () => {
+    // fromEntries, not a literal: `{ __proto__: … }` would set the object's prototype instead.
+    const values = Object.fromEntries([['reward', [0.5, 0.6]], ['__proto__', [1, 2]], ['constructor', [3, 4]], ['toString', [5, 6]], ['hasOwnProperty', [7, 8]]]);
+    const app = await openDashboard(snapshot([run('a', values)]), { smoothing: 0 });
+    try {
+      const charted = async () => (await app.page.$$eval('.chart-card', (els) => els.map((e) => (e as HTMLElement).dataset.metric))).sort();
+      assert.deepEqual(await charted(), ['__proto__', 'constructor', 'hasOwnProperty', 'reward', 'toString']);
+      // Built in the page and posted as the host's postMessage does (a structured clone defines each key
+      // as an own property); Playwright's own argument transfer would assign `__proto__` as the prototype.
+      await app.page.evaluate(() => {
+        const metrics = Object.fromEntries([['__proto__', [NaN]], ['constructor', [11]], ['valueOf', [10]], ['reward', [0.7]]].map(([k, v]) => [k, new Float64Array(v as number[])]));
+        const params = { runId: 'a', from: 2, steps: new Float64Array([3]), times: new Float64Array([9]), metrics, nonFinite: Object.fromEntries([['__proto__', [2]]]) };
+        window.postMessage({ kind: 'notification', method: 'dashboard/metrics/didAppend', params }, '*');
+      });
+      await app.page.waitForSelector('.chart-card[data-metric="valueOf"]');
+      const card = app.page.locator('.chart-card[data-metric="constructor"]');
+      await card.focus();
+      await app.page.keyboard.press('End');
+      assert.equal(await card.locator('.readout').textContent(), 'step 3run a: 11');
+      const alerts = await app.page.$$eval('.alert', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(alerts, ['⚠ Non-finite value (NaN or ±Inf) in __proto__ — from step 3']);
+      assert.deepEqual(app.errors, []);
     } finally {
       await app.close();
     }

@@ -200,6 +200,52 @@ describe('rollout inspector', () => {
     }
   });
 
+  it('keeps the token card inside the panel for a token at its right edge (issue 14, item 16)', async () => {
+    const detail = detailOf(Array.from({ length: 400 }, (_, i) => ` word${i}`));
+    const { app, close } = await openInspector(recordedHandlers([detail]), { state: { row: 0 } });
+    try {
+      await app.page.waitForSelector('.tok');
+      // The token that starts furthest right: the end of a wrapped line.
+      const u = await app.page.$$eval('.tok', (els) => {
+        let best = els[0] as HTMLElement;
+        for (const e of els) if (e.getBoundingClientRect().left > best.getBoundingClientRect().left) best = e as HTMLElement;
+        return best.dataset.u!;
+      });
+      await app.page.locator(`.tok[data-u="${u}"]`).hover();
+      await app.page.waitForSelector('.token-card:not([hidden])');
+      const [card, view] = await Promise.all([app.page.locator('.token-card').boundingBox(), app.page.locator('.token-view').boundingBox()]);
+      assert.ok(card && view);
+      assert.ok(card.x >= view.x - 0.5, `card starts at ${card.x}, the view at ${view.x}`);
+      assert.ok(card.x + card.width <= view.x + view.width + 0.5, `card ends at ${card.x + card.width}, the view at ${view.x + view.width}`);
+    } finally {
+      await close();
+    }
+  });
+
+  it('keeps a 1 MB forking token inside the step statistics (issue 14, item 16)', async () => {
+    const huge = 'x'.repeat(1_000_000);
+    const tokens = [[huge, 'a', 'b', huge], ['c', huge]];
+    const stats = computeStepStats({ tokens, entropies: [[3, 0.1, 0.1, 3], [0.1, 3]], lossMask: [[1, 1, 1, 1], [1, 1]], entropyThreshold: [2, 2] });
+    const handlers = { ...recordedHandlers([detailOf(['a'])]), 'rollouts/step/stats': () => stats };
+    const { app, close } = await openInspector(handlers, { state: { row: 0 } });
+    try {
+      await app.page.waitForSelector('.tok');
+      await app.page.getByRole('tab', { name: 'Step statistics' }).click();
+      await app.page.waitForSelector('table.forking td.tok-text');
+      const sizes = await app.page.$eval('.stats-view', (view) => ({
+        view: Math.min(view.getBoundingClientRect().width, window.innerWidth),
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        table: view.querySelector('table.forking')!.getBoundingClientRect().width,
+        text: view.querySelector('table.forking td.tok-text')!.textContent!.length,
+      }));
+      assert.ok(sizes.overflow <= 0, `the page scrolls sideways by ${sizes.overflow} px`);
+      assert.ok(sizes.table <= sizes.view, `table ${sizes.table} px in a view of ${sizes.view} px`);
+      assert.ok(sizes.text < 1000, `a cell of ${sizes.text} characters`);
+    } finally {
+      await close();
+    }
+  });
+
   it('shows the hints a rollout received', async () => {
     const withHints = detailOf(['4'], { hintIds: ['kp-carry', '<b>kp2</b>'] });
     const { app, close } = await openInspector(recordedHandlers([withHints, detailOf(['5'], { row: 1 })]), { state: { row: 0 } });

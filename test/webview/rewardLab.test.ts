@@ -31,6 +31,7 @@ function state(): LabState {
           indices: [1],
           error: { type: 'ZeroDivisionError', message: HOSTILE, traceback: '' },
           frames: [{ file: '/w/rewards.py', line: 12, function: 'mine' }],
+          others: [],
         },
       ],
       histograms: { exact: { min: 0, max: 1, counts: [2, 0, 1] }, mine: { min: 0.5, max: 2, counts: [1, 1] } },
@@ -79,6 +80,27 @@ test('scores, totals, failures, diff summaries, histograms and correlations are 
   assert.equal(await page.locator('#diff-previous').textContent(), 'Against the previous run: lowers 1 of 3. show them');
   assert.equal(await page.locator('.chart[data-fn="exact"] .bar').count(), 3);
   assert.equal(await page.locator('table.correlations td').count(), 4);
+  await app.close();
+});
+
+test("one function failing on many samples is one block, its other errors folded, other functions' blocks visible (issue 14, item 15)", async () => {
+  const app = await openApp('rewardLab');
+  await app.waitForPosted((m) => m.kind === 'ready');
+  const base = state();
+  const many = Array.from({ length: 40 }, (_, i) => ({ indices: [i + 1], error: { type: 'KeyError', message: `'answer' (sample ${i + 1})`, traceback: '' } }));
+  const failures = [
+    { function: 'exact', indices: Array.from({ length: 41 }, (_, i) => i), error: { type: 'KeyError', message: "'answer' (sample 0)", traceback: '' }, frames: [], others: many },
+    { function: 'mine', indices: [1], error: { type: 'ZeroDivisionError', message: 'division by zero', traceback: '' }, frames: [{ file: '/w/rewards.py', line: 12, function: 'mine' }], others: [] },
+  ];
+  await app.sendToApp({ kind: 'notification', method: 'lab/state', params: { ...base, result: { ...base.result!, failures } } });
+  await app.page.locator('.failure').first().waitFor();
+  assert.deepEqual(await app.page.$$eval('.failure', (els) => els.map((e) => [(e as HTMLElement).dataset.fn, (e as HTMLElement).dataset.count])), [['exact', '41'], ['mine', '1']]);
+  assert.equal(await app.page.locator('.failure[data-fn="exact"] > div').first().textContent(), 'exact failed on 41 samples');
+  assert.equal(await app.page.locator('.failure[data-fn="exact"] details.others summary').textContent(), '40 more errors');
+  assert.equal(await app.page.locator('.failure[data-fn="exact"] details.others li').first().isVisible(), false, 'folded until expanded');
+  await app.page.locator('.failure[data-fn="exact"] details.others summary').click();
+  assert.equal(await app.page.locator('.failure[data-fn="exact"] details.others li').count(), 40);
+  assert.equal(await app.page.locator('.failure[data-fn="mine"] .message').textContent(), 'ZeroDivisionError: division by zero');
   await app.close();
 });
 

@@ -180,7 +180,7 @@ class RunWriter:
         self._append(self._events, {"t": time.time(), "type": type, **fields})
 
     def metrics(self, step: int, values: dict[str, Any]) -> None:
-        clean = {key: finite_or_none(value) for key, value in values.items()}
+        clean = {key: runformat.metric_value(value) for key, value in values.items()}
         self._append(self._metrics, {"step": step, "t": time.time(), "values": clean})
 
     def _append(self, stream, record: dict[str, Any]) -> None:

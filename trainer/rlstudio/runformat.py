@@ -238,6 +238,28 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
         raise ValueError(f"{path}: invalid JSON ({exc})") from None
 
 
+# --- metrics.jsonl ---------------------------------------------------------------------------
+
+# JSON has no NaN or Infinity: a non-finite value is written as one of these strings, so that null
+# keeps its one meaning "no value at this step" (e.g. tokens_per_s on the first line after a resume).
+NON_FINITE = ("NaN", "Infinity", "-Infinity")
+
+
+def metric_value(value: Any) -> float | int | str | None:
+    """A metric as metrics.jsonl stores it: a number, a NON_FINITE string, or null (no number)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isfinite(number):
+        return number
+    return "NaN" if math.isnan(number) else "Infinity" if number > 0 else "-Infinity"
+
+
 # --- rollout shards --------------------------------------------------------------------------
 
 # (column, type) in file order; `struct<float64>` has one field per reward entry (config order).

@@ -15,7 +15,7 @@ from rlstudio.runformat import ROW_GROUP_SIZE, read_jsonl, read_manifest, read_s
 def test_manifest_events_metrics(tmp_path):
     writer = RunWriter.create(tmp_path / "run", "n", {"a": 1}, None, {"trl": "1.13.0"}, 5, "m")
     writer.set_status("running")
-    writer.metrics(1, {"reward": 0.5, "kl": float("nan"), "x": float("inf"), "ok": 2})
+    writer.metrics(1, {"reward": 0.5, "kl": float("nan"), "x": float("inf"), "y": float("-inf"), "gone": None, "ok": 2})
     writer.set_status("failed", error={"type": "E", "message": "m", "traceback": "tb"})
     writer.close()
     manifest = read_manifest(tmp_path / "run")
@@ -25,7 +25,8 @@ def test_manifest_events_metrics(tmp_path):
     assert [e.get("status") for e in events if e["type"] == "status"] == ["starting", "running", "failed"]
     assert events[-1]["type"] == "error"
     (metric,) = read_jsonl(tmp_path / "run" / "metrics.jsonl")
-    assert metric["values"] == {"reward": 0.5, "kl": None, "x": None, "ok": 2}
+    # Non-finite and missing stay apart (issue 14, item 14): null is only "no value".
+    assert metric["values"] == {"reward": 0.5, "kl": "NaN", "x": "Infinity", "y": "-Infinity", "gone": None, "ok": 2}
     assert not list((tmp_path / "run").glob(".*tmp"))  # no temp files left behind
 
 

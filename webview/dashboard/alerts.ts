@@ -4,7 +4,10 @@
 export interface RunSeries {
   runId: string;
   steps: ArrayLike<number>;
-  metrics: Record<string, ArrayLike<number | null>>;
+  /** Per metric, the rows where its value was non-finite: a missing value (null) is no alarm. */
+  nonFinite: ReadonlyMap<string, readonly number[]>;
+  /** Keyed by metric name (names come from the run: a Map, so `__proto__` is just a name). */
+  metrics: ReadonlyMap<string, ArrayLike<number | null>>;
 }
 
 export type AlertKind = 'entropy-collapse' | 'no-signal' | 'non-finite' | 'length-limit' | 'length-explosion' | 'likelihood-drop';
@@ -38,36 +41,31 @@ export function computeAlerts(run: RunSeries, options: AlertOptions = DEFAULT_AL
   const m = run.metrics;
   const add = (kind: AlertKind, i: number, message: string) => alerts.push({ kind, runId: run.runId, step: run.steps[i], message });
 
-  const entropy = m['entropy'];
+  const entropy = m.get('entropy');
   if (entropy) {
     const early = earlyMean(entropy);
     const i = firstIndex(entropy, (v, k) => k >= EARLY && early !== null && early > 0 && v < options.entropyFraction * early);
     if (i >= 0) add('entropy-collapse', i, `Entropy collapse: ${fmt(entropy[i])} is below ${options.entropyFraction} × its early value ${fmt(early)}`);
   }
 
-  const zeroStd = m['frac_reward_zero_std'];
+  const zeroStd = m.get('frac_reward_zero_std');
   if (zeroStd) {
     const i = firstIndex(zeroStd, (v) => v > options.zeroStdShare);
     if (i >= 0) add('no-signal', i, `No learning signal: ${pct(zeroStd[i])} of groups have zero reward variance`);
   }
 
-  for (const [name, values] of Object.entries(m)) {
-    // The trainer writes non-finite numbers as null (NaN here); a gap after a metric's first value is one.
-    const first = firstIndex(values, () => true);
-    if (first < 0) continue;
-    let i = first + 1;
-    while (i < values.length && present(values[i])) i++;
-    if (i < values.length) add('non-finite', i, `Non-finite value (NaN or ±Inf) in ${name}`);
+  for (const [name, rows] of run.nonFinite) {
+    if (rows.length > 0) add('non-finite', rows[0], `Non-finite value (NaN or ±Inf) in ${name}`);
   }
 
-  const clipped = m['completions/clipped_ratio'];
+  const clipped = m.get('completions/clipped_ratio');
   if (clipped) {
     const i = firstIndex(clipped, (v) => v > options.clippedShare);
     if (i >= 0) add('length-limit', i, `${pct(clipped[i])} of completions hit the length limit`);
   }
 
-  const length = m['completions/mean_length'];
-  const reward = m['reward'];
+  const length = m.get('completions/mean_length');
+  const reward = m.get('reward');
   if (length && reward) {
     const earlyLength = earlyMean(length);
     const earlyReward = earlyMean(reward);
@@ -80,8 +78,8 @@ export function computeAlerts(run: RunSeries, options: AlertOptions = DEFAULT_AL
 
   // DPO: the margin can grow while both answers lose likelihood (the chosen one more slowly) — the
   // model moves mass away from the preferred answers too. Compared over windows of EARLY steps.
-  const chosen = m['logps/chosen'];
-  const margins = m['rewards/margins'];
+  const chosen = m.get('logps/chosen');
+  const margins = m.get('rewards/margins');
   if (chosen && margins) {
     const earlyChosen = earlyMean(chosen);
     const earlyMargin = earlyMean(margins);

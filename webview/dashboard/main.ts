@@ -108,6 +108,7 @@ const charts = new Map<string, MetricChart>();
 function chartView(): ChartView {
   return {
     xLabel: state.xAxis === 'step' ? 'step' : 'wall time (s)',
+    integerX: state.xAxis === 'step',
     logScale: state.logScale,
     zoom: state.zoom,
     showRaw: state.smoothing > 0,
@@ -120,15 +121,15 @@ function chartView(): ChartView {
 }
 
 function seriesOf(metric: string): ChartSeries[] {
-  const bandName = Object.keys(runs[0]?.metrics ?? {}).find((n) => bandOf(n) === metric);
-  return runs
-    .filter((r) => r.metrics[metric])
-    .map((r) => {
-      const std = bandName ? r.metrics[bandName] : undefined;
-      const raw = r.metrics[metric];
-      // The same arrays, grown in place, from one call to the next: the chart extends its
-      // decimation of them instead of starting again.
-      return {
+  const bandName = [...(runs[0]?.metrics.keys() ?? [])].find((n) => bandOf(n) === metric);
+  return runs.flatMap((r): ChartSeries[] => {
+    const raw = r.metrics.get(metric);
+    if (!raw) return [];
+    const std = bandName ? r.metrics.get(bandName) : undefined;
+    // The same arrays, grown in place, from one call to the next: the chart extends its
+    // decimation of them instead of starting again.
+    return [
+      {
         runId: r.runId,
         name: r.name,
         color: r.color,
@@ -136,13 +137,14 @@ function seriesOf(metric: string): ChartSeries[] {
         raw,
         smoothed: () => smoothedOf(r, metric),
         band: std && band(r, metric, raw, std),
-      };
-    });
+      },
+    ];
+  });
 }
 
 function metricNames(): string[] {
   const names = new Set<string>();
-  for (const r of runs) for (const n of Object.keys(r.metrics)) if (!bandOf(n)) names.add(n);
+  for (const r of runs) for (const n of r.metrics.keys()) if (!bandOf(n)) names.add(n);
   return [...names].sort();
 }
 
@@ -249,7 +251,7 @@ function renderDiff(): void {
 function renderAlerts(): void {
   clear(alertsRow);
   for (const run of runs) {
-    const series = { runId: run.runId, steps: run.steps.values, metrics: Object.fromEntries(Object.entries(run.metrics).map(([name, c]) => [name, c.values])) };
+    const series = { runId: run.runId, steps: run.steps.values, metrics: new Map([...run.metrics].map(([name, c]) => [name, c.values])), nonFinite: run.nonFinite };
     const alerts = computeAlerts(series, { ...DEFAULT_ALERT_OPTIONS, entropyFraction: state.entropyFraction });
     for (const alert of alerts) {
       const button = el(

@@ -30,6 +30,8 @@ export interface ChartSeries {
 
 export interface ChartView {
   xLabel: string;
+  /** x takes whole numbers only (steps): no ticks between them (1.5, 2.5). */
+  integerX: boolean;
   logScale: boolean;
   zoom: { min: number; max: number } | null;
   showRaw: boolean;
@@ -253,7 +255,7 @@ export class MetricChart {
         title: { display: true, text: this.view.xLabel, color: theme.text },
         grid: { color: theme.grid },
         // No label rotation to try (chart.js's performance guide).
-        ticks: { color: theme.text, maxTicksLimit: 6, minRotation: 0, maxRotation: 0, callback: tickLabel },
+        ticks: { color: theme.text, maxTicksLimit: 6, minRotation: 0, maxRotation: 0, callback: tickLabel, precision: this.view.integerX ? 0 : undefined },
       },
       y: {
         type: logScale ? ('logarithmic' as const) : ('linear' as const),

@@ -1,5 +1,6 @@
 // The dashboard's data per overlaid run: the host's Float64Array columns adopted as growable
 // columns, their EMA (continued on live appends), wall time since the start, and ±std bands.
+// Keyed by metric name in Maps: the names come from the run (`__proto__` is a valid metric name).
 
 import type { MetricsAppend, RunMetrics } from '../../src/webviews/dashboard/protocol';
 import { Column } from './column';
@@ -15,16 +16,18 @@ export interface RunData {
   steps: Column;
   times: Column;
   /** Per metric, NaN where a row lacks it; adopted from the host's Float64Arrays without a copy. */
-  metrics: Record<string, Column>;
+  metrics: Map<string, Column>;
+  /** Per metric, the rows where its value was non-finite (not merely missing). */
+  nonFinite: Map<string, number[]>;
   /** The EMA weight the smoothed columns are for. */
   smoothing: number;
   /** Per metric, made when first asked for (smoothedOf): a chart off screen costs no smoothing. */
-  smoothed: Record<string, Column>;
-  ema: Record<string, EmaState>;
+  smoothed: Map<string, Column>;
+  ema: Map<string, EmaState>;
   /** Wall time since the first row, grown with `times` (the x of the time axis). */
   elapsed: Column;
   /** value ± std per banded metric, grown with its columns. */
-  bands: Record<string, Band>;
+  bands: Map<string, Band>;
 }
 
 export interface Band {
@@ -45,20 +48,21 @@ export function toRunData(r: RunMetrics, color: string): RunData {
     color,
     steps: new Column(r.steps),
     times: new Column(r.times),
-    metrics: Object.fromEntries(Object.entries(r.metrics).map(([name, values]) => [name, new Column(values)])),
+    metrics: new Map(Object.entries(r.metrics).map(([name, values]) => [name, new Column(values)])),
+    nonFinite: new Map(Object.entries(r.nonFinite ?? {})),
     smoothing: 0,
-    smoothed: {},
-    ema: {},
+    smoothed: new Map(),
+    ema: new Map(),
     elapsed: new Column(),
-    bands: {},
+    bands: new Map(),
   };
 }
 
 /** Sets the EMA weight; the smoothed columns are made again when next asked for. */
 export function smoothRun(run: RunData, smoothing: number): RunData {
   run.smoothing = smoothing;
-  run.smoothed = {};
-  run.ema = {};
+  run.smoothed = new Map();
+  run.ema = new Map();
   return run;
 }
 
@@ -67,13 +71,16 @@ export function smoothRun(run: RunData, smoothing: number): RunData {
  * same column, grown in place, from one call to the next (the EMA state continues over live rows).
  */
 export function smoothedOf(run: RunData, name: string): Column {
-  const values = run.metrics[name]?.values ?? new Float64Array(0);
-  let smoothed = run.smoothed[name];
-  if (!smoothed) {
-    smoothed = run.smoothed[name] = Column.withCapacity(values.length);
-    run.ema[name] = { last: 0, power: 1 };
+  const values = run.metrics.get(name)?.values ?? new Float64Array(0);
+  let smoothed = run.smoothed.get(name);
+  let ema = run.ema.get(name);
+  if (!smoothed || !ema) {
+    smoothed = Column.withCapacity(values.length);
+    ema = { last: 0, power: 1 };
+    run.smoothed.set(name, smoothed);
+    run.ema.set(name, ema);
   }
-  if (smoothed.length < values.length) emaExtend(run.ema[name], values, run.smoothing, smoothed, smoothed.length);
+  if (smoothed.length < values.length) emaExtend(ema, values, run.smoothing, smoothed, smoothed.length);
   return smoothed;
 }
 
@@ -87,14 +94,20 @@ export function appendToRun(run: RunData, append: MetricsAppend): Set<string> {
   run.steps.pushAll(append.steps);
   run.times.pushAll(append.times);
   for (const [name, values] of Object.entries(append.metrics)) {
-    run.metrics[name] ??= new Column();
+    let column = run.metrics.get(name);
+    if (!column) run.metrics.set(name, (column = new Column()));
     // A metric absent from earlier rows (new) or from some appended ones: NaN there.
-    run.metrics[name].padTo(before);
-    run.metrics[name].pushAll(values);
+    column.padTo(before);
+    column.pushAll(values);
     touched.add(name);
   }
+  for (const [name, rows] of Object.entries(append.nonFinite ?? {})) {
+    const known = run.nonFinite.get(name);
+    if (known) known.push(...rows);
+    else run.nonFinite.set(name, [...rows]);
+  }
   // Metrics this append did not carry: NaN in its rows, so every column stays row-aligned.
-  for (const column of Object.values(run.metrics)) column.padTo(run.steps.length);
+  for (const column of run.metrics.values()) column.padTo(run.steps.length);
   return touched;
 }
 
@@ -111,8 +124,8 @@ export function elapsed(run: RunData): Column {
 
 /** value ± std of a metric, computed for the rows added since the last call. */
 export function band(run: RunData, metric: string, raw: Column, std: Column): Band {
-  let b = run.bands[metric];
-  if (!b || b.raw !== raw || b.std !== std) b = run.bands[metric] = { raw, std, lower: new Column(), upper: new Column() };
+  let b = run.bands.get(metric);
+  if (!b || b.raw !== raw || b.std !== std) run.bands.set(metric, (b = { raw, std, lower: new Column(), upper: new Column() }));
   const values = raw.values;
   const stds = std.values;
   const n = Math.min(values.length, stds.length);

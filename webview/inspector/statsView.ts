@@ -43,9 +43,11 @@ export class StatsView {
     const table = el('table', { class: 'plain forking' });
     table.appendChild(el('tr', {}, el('th', {}, 'forking token'), el('th', { class: 'num' }, 'count'), el('th', { class: 'num' }, 'mean entropy')));
     for (const f of stats.topForking) {
-      const text = visibleSegments(f.token, true)
-        .map((s) => s.text)
-        .join('');
+      const text = shortened(
+        visibleSegments(f.token, true)
+          .map((s) => s.text)
+          .join(''),
+      );
       table.appendChild(
         el('tr', {}, el('td', { class: 'tok-text' }, text), el('td', { class: 'num' }, String(f.count)), el('td', { class: 'num' }, formatNumber(f.meanEntropy, 3))),
       );
@@ -57,4 +59,12 @@ export class StatsView {
     clear(this.element);
     this.element.appendChild(el('p', { class: 'muted' }, message));
   }
+}
+
+/** A token's text in a table cell: at most TOKEN_CHARS characters (a model can emit a 1 MB token). */
+const TOKEN_CHARS = 80;
+
+function shortened(text: string): string {
+  const chars = [...text.slice(0, TOKEN_CHARS * 2)];
+  return chars.length > TOKEN_CHARS ? `${chars.slice(0, TOKEN_CHARS).join('')}… (${text.length.toLocaleString('en-US')} characters)` : text;
 }

@@ -293,7 +293,9 @@ export class TokenView {
     this.card.hidden = false;
     const box = anchor.getBoundingClientRect();
     const host = this.element.getBoundingClientRect();
-    this.card.style.left = `${Math.max(0, box.left - host.left)}px`;
+    // Under the token, moved left as far as it takes to end inside the view (and the window).
+    const right = Math.min(host.width, window.innerWidth - host.left);
+    this.card.style.left = `${Math.max(0, Math.min(box.left - host.left, right - this.card.offsetWidth))}px`;
     this.card.style.top = `${box.bottom - host.top + this.element.scrollTop + 4}px`;
   }
 

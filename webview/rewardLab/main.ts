@@ -4,7 +4,7 @@
 
 import '../shared/base.css';
 import './rewardLab.css';
-import type { LabResult, LabSavedState, LabState, RewardLabProtocol, RowFilter, TableView } from '../../src/webviews/rewardLab/protocol';
+import type { LabFailure, LabResult, LabSavedState, LabState, RewardLabProtocol, RowFilter, TableView } from '../../src/webviews/rewardLab/protocol';
 import { clear, el } from '../shared/dom';
 import { HostConnection, readInitialState } from '../shared/ipc';
 import { correlationTable, histograms } from './charts';
@@ -104,12 +104,13 @@ function resultSections(result: LabResult): HTMLElement[] {
         link.addEventListener('click', () => host.command('lab/openFrame', { file: frame.file, line: frame.line }));
         frames.append(link);
       }
-      const where = failure.indices.length > 8 ? `${failure.indices.length} samples` : `sample ${failure.indices.join(', ')}`;
+      const where = failure.indices.length > 8 ? `${failure.indices.length} samples` : `sample${failure.indices.length > 1 ? 's' : ''} ${failure.indices.join(', ')}`;
       box.append(
-        el('div', { class: 'failure', 'data-fn': failure.function },
-          el('div', {}, el('strong', {}, failure.function), ` on ${where}`),
+        el('div', { class: 'failure', 'data-fn': failure.function, 'data-count': failure.indices.length },
+          el('div', {}, el('strong', {}, failure.function), ` failed on ${where}`),
           el('div', { class: 'message' }, `${failure.error.type}: ${failure.error.message}`),
-          frames),
+          frames,
+          otherErrors(failure)),
       );
     }
     sections.push(box);
@@ -117,6 +118,20 @@ function resultSections(result: LabResult): HTMLElement[] {
   const correlations = correlationTable(result);
   sections.push(el('section', {}, el('h3', {}, 'Distributions'), histograms(result), correlations ? el('h3', {}, 'Correlation') : null, correlations));
   return sections;
+}
+
+/** A function's errors after its first, folded: one line each (at most OTHER_ERRORS). */
+const OTHER_ERRORS = 50;
+
+function otherErrors(failure: LabFailure): HTMLElement | null {
+  if (failure.others.length === 0) return null;
+  const list = el('ul', { class: 'other-errors' });
+  for (const other of failure.others.slice(0, OTHER_ERRORS)) {
+    list.append(el('li', {}, `sample ${other.indices.join(', ')}: ${other.error.type}: ${other.error.message}`));
+  }
+  const more = failure.others.length > OTHER_ERRORS ? el('li', { class: 'muted' }, `… and ${failure.others.length - OTHER_ERRORS} more`) : null;
+  if (more) list.append(more);
+  return el('details', { class: 'others' }, el('summary', {}, `${failure.others.length} more error${failure.others.length > 1 ? 's' : ''}`), list);
 }
 
 function tableControls(): HTMLElement {

@@ -176,11 +176,15 @@ function runMetrics(run: Run): RunMetrics {
  * Rows [from, end) of a run's metric table. Copies (slice), never views: VS Code posts a typed
  * array's whole underlying buffer, and the table's buffers have spare capacity.
  */
-function rows(run: Run, from: number): Pick<RunMetrics, 'steps' | 'times' | 'metrics'> {
+function rows(run: Run, from: number): Pick<RunMetrics, 'steps' | 'times' | 'metrics' | 'nonFinite'> {
   const table = run.metrics;
-  const metrics: Record<string, Float64Array> = {};
-  for (const name of table.names()) {
-    metrics[name] = table.column(name)!.slice(from);
-  }
-  return { steps: table.steps().slice(from), times: table.times().slice(from), metrics };
+  // fromEntries defines each key as an own property: a metric named `__proto__` stays a metric.
+  const metrics = Object.fromEntries(table.names().map((name) => [name, table.column(name)!.slice(from)]));
+  const nonFinite = Object.fromEntries(
+    table.names().flatMap((name) => {
+      const rows = table.nonFinite(name).filter((row) => row >= from);
+      return rows.length > 0 ? [[name, rows]] : [];
+    }),
+  );
+  return { steps: table.steps().slice(from), times: table.times().slice(from), metrics, nonFinite };
 }

@@ -15,6 +15,8 @@ export interface RunMetrics {
   /** Unix seconds. */
   times: Float64Array;
   metrics: Record<string, Float64Array>;
+  /** Per metric, the rows where its value was non-finite (NaN in `metrics`, as a missing value is). */
+  nonFinite: Record<string, number[]>;
   /** Steps with a rollout shard, for "click a point → inspector". */
   recordedSteps: number[];
   config: Record<string, unknown>;
@@ -34,6 +36,8 @@ export interface MetricsAppend {
   steps: Float64Array;
   times: Float64Array;
   metrics: Record<string, Float64Array>;
+  /** Rows (of the whole run, ≥ from) where a metric was non-finite. */
+  nonFinite: Record<string, number[]>;
 }
 
 /** What the dashboard shows; persisted with setState so a reloaded panel comes back the same. */

@@ -2,6 +2,7 @@
 // answers the app's requests with what it shows (summaries for lists, one rollout's tokens at a time).
 
 import * as vscode from 'vscode';
+import { plainText } from '../../common/untrustedText';
 import type { Log } from '../../log';
 import type { Run, RunStore } from '../../runs/model';
 import { RolloutReader, nearestStep, type StepRollouts } from '../../runs/rollouts';
@@ -66,12 +67,12 @@ export class InspectorPanels implements vscode.Disposable {
   show(runId: string, step?: number, row?: number): void {
     const run = this.store.get(runId);
     if (!run) {
-      void vscode.window.showWarningMessage(`RL Studio: no run '${runId}' is known.`);
+      void vscode.window.showWarningMessage(`RL Studio: no run '${plainText(runId)}' is known.`);
       return;
     }
     const target = step === undefined ? run.recordedSteps().at(-1) : nearestStep(run.recordedSteps(), step);
     if (target === undefined) {
-      void vscode.window.showInformationMessage(`RL Studio: run '${run.name()}' has no recorded rollouts yet.`);
+      void vscode.window.showInformationMessage(`RL Studio: run '${plainText(run.name())}' has no recorded rollouts yet.`);
     }
     if (this.host) {
       this.host.panel.reveal();

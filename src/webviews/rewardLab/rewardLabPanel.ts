@@ -6,11 +6,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Log } from '../../log';
-import { buildResult, type RecordedRewards } from '../../rewards/labResult';
-import { missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
+import { buildResult, mergeRuns, type RecordedRewards } from '../../rewards/labResult';
+import { functionDefinition, functionsForRun, missingFileMessage, missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
 import type { Run, RunStore } from '../../runs/model';
 import type { WorkerHost } from '../../worker/workerHost';
-import type { RewardSample } from '../../worker/protocol';
+import type { RewardSample, RewardsRunResult } from '../../worker/protocol';
 import { pickRun } from '../../views/pickRun';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import {
@@ -53,10 +53,14 @@ export class RewardLabPanel implements vscode.Disposable {
     error: null,
   };
   private samples: RewardSample[] = [];
+  /** Reward files seen to exist: one missing later "no longer exists"; one never seen "does not exist". */
+  private readonly seenFiles = new Set<string>();
   private recorded: RecordedRewards | null = null;
   private baseDir: string | undefined;
   private cancel: vscode.CancellationTokenSource | undefined;
   private rerunQueued = false;
+  /** The worker's last answer for the current samples: a "Test on Rollouts" runs one function and keeps the others' scores. */
+  private lastRun: RewardsRunResult | null = null;
 
   constructor(
     extensionUri: vscode.Uri,
@@ -92,7 +96,9 @@ export class RewardLabPanel implements vscode.Disposable {
       this.state.functions = this.state.functions.map((f) => (f.name === name ? { ...f, enabled } : f));
       this.publish();
     });
-    ipc.onCommand('lab/addBuiltin', ({ name }) => this.addFunction({ name, ref: name, weight: 1, origin: 'builtin', enabled: true }));
+    ipc.onCommand('lab/addBuiltin', ({ name }) => {
+      this.addFunction({ name, ref: name, weight: 1, origin: 'builtin', enabled: true });
+    });
     ipc.onCommand('lab/openFrame', ({ file, line }) => openFrame(file, line));
     this.disposables.push(vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc.uri.fsPath)));
     this.host.onDidDispose(() => {
@@ -107,8 +113,9 @@ export class RewardLabPanel implements vscode.Disposable {
 
   /** Open with a workspace function (from the CodeLens), on the latest run's rollouts if none chosen yet. */
   async open(args: OpenLabArgs): Promise<void> {
+    let only: string | undefined;
     if (args.file && args.name) {
-      this.addFunction({ name: args.name, ref: `${args.file}:${args.name}`, weight: 1, origin: 'workspace', enabled: true }, false);
+      only = this.addFunction({ name: args.name, ref: `${args.file}:${args.name}`, weight: 1, origin: 'workspace', enabled: true }, false);
     }
     if (this.state.source.kind === 'none') {
       const latest = runsWithRollouts(this.store)[0];
@@ -116,7 +123,7 @@ export class RewardLabPanel implements vscode.Disposable {
       else this.state.warnings = ['No run in the Runs view has recorded rollouts yet: choose a dataset file or type a sample.'];
     }
     this.publish();
-    if (this.samples.length > 0 && this.state.functions.some((f) => f.enabled)) await this.run('manual');
+    if (this.samples.length > 0 && this.state.functions.some((f) => f.enabled)) await this.run('manual', only);
   }
 
   /** After a window reload: loads the saved sample source again and scores it with the saved functions. */
@@ -127,6 +134,11 @@ export class RewardLabPanel implements vscode.Disposable {
     if (source.kind === 'run') await this.loadRun(source.runDir, source.step, false);
     else if (source.kind === 'dataset') await this.loadDataset(source.file, false);
     else this.setTyped(source.samples);
+    // The restored functions were in the Lab before the reload: a file of theirs missing now "no longer exists".
+    for (const f of this.state.functions) {
+      const file = refFile(f.ref, this.baseDir);
+      if (file) this.seenFiles.add(file);
+    }
     this.publish();
     await this.run('manual');
   }
@@ -172,6 +184,8 @@ export class RewardLabPanel implements vscode.Disposable {
       const runName = this.store.runs().find((run) => run.dir === runDir)?.name() ?? shown ?? path.basename(runDir);
       this.state.source = { kind: 'run', runDir, runName, step: loaded.step, steps: loaded.steps };
       this.state.warnings = loaded.warnings;
+      // The functions another run brought go; the user's own stay.
+      this.state.functions = functionsForRun(this.state.functions, loaded.rewards);
       for (const reward of loaded.rewards) {
         if (!this.state.functions.some((f) => f.name === reward.name)) {
           this.state.functions.push({ name: reward.name, ref: reward.ref, weight: reward.weight ?? 1, origin: 'run', enabled: true });
@@ -203,6 +217,7 @@ export class RewardLabPanel implements vscode.Disposable {
     this.recorded = recorded;
     this.baseDir = baseDir;
     this.state.result = null;
+    this.lastRun = null;
     this.state.samples = samples.map((s) => ({
       prompt: excerpt(s.prompt, EXCERPT_PROMPT, true),
       completion: excerpt(s.completion, EXCERPT_COMPLETION, false),
@@ -213,14 +228,17 @@ export class RewardLabPanel implements vscode.Disposable {
 
   // --- running ----------------------------------------------------------------------------------
 
-  private addFunction(fn: LabFunction, publish = true): void {
+  /** Adds (or enables) a function; returns its name in the Lab. */
+  private addFunction(fn: LabFunction, publish = true): string {
     const existing = this.state.functions.find((f) => f.ref === fn.ref);
+    const name = existing?.name ?? uniqueName(fn.name, this.state.functions);
     if (existing) existing.enabled = true;
-    else this.state.functions.push({ ...fn, name: uniqueName(fn.name, this.state.functions) });
+    else this.state.functions.push({ ...fn, name });
     if (publish) {
       this.publish();
-      void this.run('manual');
+      void this.run('manual', name);
     }
+    return name;
   }
 
   private onSaved(file: string): void {
@@ -228,7 +246,8 @@ export class RewardLabPanel implements vscode.Disposable {
     if (touched && this.samples.length > 0) void this.run('save');
   }
 
-  private async run(reason: 'manual' | 'save'): Promise<void> {
+  /** Scores the samples with the enabled functions; with `only`, that one alone when the others' scores are known. */
+  private async run(reason: 'manual' | 'save', only?: string): Promise<void> {
     const enabled = this.state.functions.filter((f) => f.enabled);
     if (enabled.length === 0 || this.samples.length === 0) return;
     if (this.state.running) {
@@ -245,16 +264,29 @@ export class RewardLabPanel implements vscode.Disposable {
       const missing = missingRewardFiles(enabled, this.baseDir);
       const functions = enabled.filter((f) => !missing.some((m) => m.functions.includes(f.name)));
       if (missing.length > 0) {
-        this.state.error = missing.map((m) => `The reward file ${m.file} no longer exists: not running ${m.functions.join(', ')}.`).join('\n');
+        this.state.error = missing.map((m) => missingFileMessage(m, this.seenFiles)).join('\n');
+      }
+      for (const f of functions) {
+        const file = refFile(f.ref, this.baseDir);
+        if (file) this.seenFiles.add(file);
       }
       if (functions.length === 0) return;
-      const result = await this.worker.request(
+      // One function asked for, the others' scores known: run it alone (a slow neighbour costs nothing).
+      const known = only !== undefined && this.lastRun !== null && mergeRuns(this.lastRun, { functions: [], total: [] }, functions.filter((f) => f.name !== only)) !== undefined;
+      const running = known ? functions.filter((f) => f.name === only) : functions;
+      const fresh = await this.worker.request(
         'rewards/run',
-        { functions: functions.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
+        { functions: running.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
         { token: this.cancel!.token, onProgress: (p) => ((this.state.progress = p.message), this.publish()) },
       );
-      this.state.result = buildResult(result, this.state.result, this.recorded, reason);
-      this.log.info(`reward lab: ${functions.length} functions on ${this.samples.length} samples (${reason})`);
+      const result = (known && mergeRuns(this.lastRun, fresh, functions)) || fresh;
+      this.lastRun = result;
+      const definitions = new Map(functions.flatMap((f) => {
+        const at = functionDefinition(f.ref, this.baseDir);
+        return at ? [[f.name, at] as const] : [];
+      }));
+      this.state.result = buildResult(result, this.state.result, this.recorded, reason, definitions);
+      this.log.info(`reward lab: ${running.length} of ${functions.length} functions run on ${this.samples.length} samples (${reason})`);
     }, false);
     this.state.running = false;
     this.state.progress = null;

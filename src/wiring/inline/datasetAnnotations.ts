@@ -14,6 +14,7 @@ import type { RolloutSource } from '../../inline/rolloutSource';
 import type { Run, RunStore } from '../../runs/model';
 import { RolloutReader } from '../../runs/rollouts';
 import { formatNumber } from '../../common/format';
+import { plainText } from '../../common/untrustedText';
 import { COMMAND_IDS } from '../../commandIds';
 import type { RolloutLinks } from './rolloutLinks';
 
@@ -86,7 +87,7 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
       return;
     }
     const pick = await vscode.window.showQuickPick(
-      runs.map((run) => ({ label: run.name(), description: `${run.recordedSteps().length} recorded steps · ${run.id}`, run })),
+      runs.map((run) => ({ label: plainText(run.name()), description: `${run.recordedSteps().length} recorded steps · ${run.id}`, run })),
       { title: 'Annotate this dataset with which run?' },
     );
     if (!pick) return;

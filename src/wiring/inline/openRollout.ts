@@ -6,6 +6,7 @@ import type { RolloutSource } from '../../inline/rolloutSource';
 import type { Run, RunStore } from '../../runs/model';
 import type { RolloutScore } from '../../runs/rolloutTypes';
 import { formatNumber } from '../../common/format';
+import { plainText } from '../../common/untrustedText';
 import type { RolloutDocuments } from './rolloutDocuments';
 
 export async function pickAndOpenRollout(store: RunStore, source: RolloutSource, documents: RolloutDocuments, preset?: { run?: Run; step?: number }): Promise<void> {
@@ -13,7 +14,7 @@ export async function pickAndOpenRollout(store: RunStore, source: RolloutSource,
   if (!run) return;
   const steps = run.recordedSteps();
   if (steps.length === 0) {
-    void vscode.window.showInformationMessage(`RL Studio: run '${run.name()}' has no recorded rollouts yet.`);
+    void vscode.window.showInformationMessage(`RL Studio: run '${plainText(run.name())}' has no recorded rollouts yet.`);
     return;
   }
   const step = preset?.step ?? (await pick(
@@ -34,7 +35,7 @@ export async function pickAndOpenRollout(store: RunStore, source: RolloutSource,
     [...groups].map(([index, group]) => ({
       label: `prompt ${index}`,
       description: `mean reward ${meanRewardText(group)} · ${group.length} samples`,
-      detail: promptLine(group[0].prompt),
+      detail: plainText(promptLine(group[0].prompt)),
       value: index,
     })),
     `Step ${step}: which prompt?`,
@@ -61,7 +62,7 @@ async function pickRun(store: RunStore): Promise<Run | undefined> {
   }
   if (runs.length === 1) return runs[0];
   return pick(
-    runs.map((run) => ({ label: run.name(), description: `${run.recordedSteps().length} recorded steps · ${run.id}`, value: run })),
+    runs.map((run) => ({ label: plainText(run.name()), description: `${run.recordedSteps().length} recorded steps · ${run.id}`, value: run })),
     'Open a rollout: which run?',
   );
 }

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { addRewardToConfig, AddToConfigError } from '../../../src/rewards/addToConfig';
-import { buildResult } from '../../../src/rewards/labResult';
+import { buildResult, mergeRuns } from '../../../src/rewards/labResult';
 import { correlation, describeDiff, diffScores, histogram, tracebackFrames } from '../../../src/rewards/labStats';
-import { findRewardFunctions, missingRewardFiles, parameterNames, refFile } from '../../../src/rewards/rewardFunctions';
+import { findRewardFunctions, functionDefinition, functionsForRun, missingFileMessage, missingRewardFiles, parameterNames, refFile } from '../../../src/rewards/rewardFunctions';
 
 test('reward functions: top-level defs with a `completions` parameter', () => {
   const source = [
@@ -105,4 +105,57 @@ test('missing reward files are named with the functions that use them; built-ins
     { file: join(dir, 'gone.py'), functions: ['a', 'b'] },
     { file: '/nowhere/else.py', functions: ['c'] },
   ]);
+});
+
+test('failures are one entry per function with every sample, the first error and the others folded (issue 14, item 15)', () => {
+  const wrapper = (n: number) => ({
+    indices: [n],
+    error: { type: 'ZeroDivisionError', message: `sample ${n}`, traceback: `Traceback (most recent call last):\n  File "/venv/lib/python3.11/site-packages/rlstudio/rewards.py", line 200, in wrapped\n    values = func(prompts, completions)\n  File "/w/rewards.py", line ${10 + n}, in brittle\n    1 / 0\nZeroDivisionError: sample ${n}\n` },
+  });
+  const run = {
+    functions: [
+      { name: 'brittle', ref: 'rewards.py:brittle', weight: 1, scores: [null, null, null, 1], errors: [wrapper(0), wrapper(1), wrapper(2)], extras: {}, seconds: 0 },
+      { name: 'short', ref: 'rewards.py:short', weight: 1, scores: [null, null, null, null], errors: [{ indices: [0, 1, 2, 3], error: { type: 'BadRewardValue', message: "reward function 'short' returned 3 values for 4 completions", traceback: 'Traceback (most recent call last):\n  File "/venv/lib/python3.11/site-packages/rlstudio/rewards.py", line 231, in check\n    raise BadRewardValue(...)\n' } }], extras: {}, seconds: 0 },
+      { name: 'fine', ref: 'rewards.py:fine', weight: 1, scores: [1, 1, 1, 1], errors: [], extras: {}, seconds: 0 },
+    ],
+    total: [null, null, null, 1],
+  };
+  const definitions = new Map([['short', { file: '/w/rewards.py', line: 30, function: 'short' }]]);
+  const result = buildResult(run, null, null, 'manual', definitions);
+  assert.deepEqual(result.failures.map((f) => [f.function, f.indices, f.others.length]), [['brittle', [0, 1, 2], 2], ['short', [0, 1, 2, 3], 0]]);
+  const [brittle, short] = result.failures;
+  assert.equal(brittle!.error.message, 'sample 0');
+  assert.deepEqual(brittle!.frames, [{ file: '/w/rewards.py', line: 10, function: 'brittle' }], "the user's frame, not the wrapper's");
+  assert.deepEqual(short!.frames, [{ file: '/w/rewards.py', line: 30, function: 'short' }], 'raised by the wrapper: the definition');
+});
+
+test('a reward function is located in its file; a run switch drops the previous run\'s functions; a file never seen "does not exist" (issue 14, item 15)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlstudio-rewards-'));
+  writeFileSync(join(dir, 'rewards.py'), 'import math\n\n\ndef short(prompts, completions, **kw):\n    return [1]\n');
+  assert.deepEqual(functionDefinition('rewards.py:short', dir), { file: join(dir, 'rewards.py'), line: 4, function: 'short' });
+  assert.equal(functionDefinition('rewards.py:nope', dir), undefined);
+  assert.equal(functionDefinition('exact_answer', dir), undefined);
+
+  const functions = [
+    { name: 'accuracy', origin: 'run' },
+    { name: 'format', origin: 'run' },
+    { name: 'mine', origin: 'workspace' },
+    { name: 'exact_answer', origin: 'builtin' },
+  ];
+  assert.deepEqual(functionsForRun(functions, [{ name: 'format' }, { name: 'length' }]).map((f) => f.name), ['format', 'mine', 'exact_answer']);
+
+  const missing = { file: '/w/gone.py', functions: ['a', 'b'] };
+  assert.equal(missingFileMessage(missing, new Set()), 'The reward file /w/gone.py does not exist: not running a, b.');
+  assert.equal(missingFileMessage(missing, new Set(['/w/gone.py'])), 'The reward file /w/gone.py no longer exists: not running a, b.');
+});
+
+test('"Test on Rollouts" of one function: its fresh scores merged with the others\' last ones, the total recomputed (issue 14, item 15)', () => {
+  const scored = (name: string, scores: (number | null)[]) => ({ name, ref: `rewards.py:${name}`, weight: 1, scores, errors: [], extras: {}, seconds: 0 });
+  const last = { functions: [scored('slow', [1, 0, null]), scored('mine', [0, 0, 0])], total: [1, 0, 0] };
+  const fresh = { functions: [scored('mine', [0.5, 1, null])], total: [0.5, 1, null] };
+  const merged = mergeRuns(last, fresh, [{ name: 'slow', weight: 2 }, { name: 'mine', weight: 1 }]);
+  assert.deepEqual(merged?.functions.map((f) => [f.name, f.scores]), [['slow', [1, 0, null]], ['mine', [0.5, 1, null]]]);
+  assert.deepEqual(merged?.total, [2.5, 1, null]);
+  assert.equal(mergeRuns(last, fresh, [{ name: 'never-ran', weight: 1 }, { name: 'mine', weight: 1 }]), undefined, 'unknown scores: run them all');
+  assert.equal(mergeRuns(null, fresh, [{ name: 'slow', weight: 1 }, { name: 'mine', weight: 1 }]), undefined);
 });

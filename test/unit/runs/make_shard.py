@@ -75,6 +75,22 @@ def build(
     return runformat.shard_table(rows, ["accuracy", "format"])
 
 
+def with_summaries(table: pa.Table, summaries: str) -> pa.Table:
+    """`computed`: as the trainer writes them; `absent`: a shard written before they existed;
+    `marked`: values that differ from what the other columns give, so a test can tell which it read."""
+    if summaries == "absent":
+        return table.drop_columns(list(runformat.SUMMARY_COLUMNS))
+    if summaries == "marked":
+        n = table.num_rows
+        for name, values in (
+            ("completion_tokens", pa.array([1000 + i for i in range(n)], pa.int32())),
+            ("mean_entropy", pa.array([9.5] * n, pa.float32())),
+            ("preview", pa.array([f"preview {i}" for i in range(n)], pa.string())),
+        ):
+            table = table.set_column(table.schema.get_field_index(name), name, values)
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
@@ -88,9 +104,10 @@ def main() -> None:
         default=1.2,
         help="negative: none (top_entropy_quantile == 1)",
     )
+    parser.add_argument("--summaries", choices=["computed", "absent", "marked"], default="computed")
     args = parser.parse_args()
     threshold = None if args.threshold < 0 else args.threshold
-    table = build(args.step, args.prompts, args.group, args.tokens, threshold)
+    table = with_summaries(build(args.step, args.prompts, args.group, args.tokens, threshold), args.summaries)
     # Statistics of every column, as shards written before STATISTICS_COLUMNS had: the reader's
     # tests of its footer path (test/unit/runs/rolloutCaches.test.ts) read the prompt's min/max.
     atomic_write_bytes(Path(args.out), runformat.shard_bytes(table, statistics=True))

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { RolloutReader, RolloutShardError, nearestStep } from '../../../src/runs/rollouts';
-import { shardFileName, stepOfShard } from '../../../src/runs/runFormat';
+import { previewOf, shardFileName, stepOfShard } from '../../../src/runs/runFormat';
 
 const PYTHON = join(__dirname, '../../../.venv/bin/python');
 const MAKE_SHARD = join(__dirname, 'make_shard.py');
@@ -62,6 +62,36 @@ describe('rollout shard reader', () => {
     // entropies of (p=4, g=1, i) are ((28 + 3 + 5i) % 23) / 10
     const expected = [0, 1, 2, 3, 4, 5, 6].map((i) => ((31 + 5 * i) % 23) / 10);
     assert.ok(Math.abs((r.meanEntropy ?? NaN) - expected.reduce((a, b) => a + b) / 7) < 1e-6);
+  });
+
+  it('lists from the summary columns alone when the shard has them', async () => {
+    const marked = makeShard(dir, ['--step', '7', '--prompts', '5', '--group', '4', '--tokens', '6', '--summaries', 'marked']);
+    const step = await new RolloutReader().readStep(marked);
+    const r = step.rollouts[17];
+    assert.equal(r.length, 1017);
+    assert.equal(r.meanEntropy, 9.5);
+    assert.equal(r.preview, 'preview 17');
+    assert.equal(r.reward, 1);
+  });
+
+  it('lists a shard written before the summary columns as it lists a new one', async () => {
+    const old = makeShard(dir, ['--step', '7', '--prompts', '5', '--group', '4', '--tokens', '6', '--summaries', 'absent']);
+    const reader = new RolloutReader();
+    const [before, now] = [await reader.readStep(old), await reader.readStep(shard)];
+    assert.equal(before.rollouts[17].preview, now.rollouts[17].preview);
+    for (const [i, r] of now.rollouts.entries()) {
+      const o = before.rollouts[i];
+      assert.equal(o.length, r.length);
+      assert.ok(Math.abs((o.meanEntropy ?? NaN) - (r.meanEntropy ?? NaN)) < 1e-6);
+      assert.equal(o.preview, r.preview);
+    }
+    const detail = await reader.readRollout(shard, 3);
+    assert.equal(Object.hasOwn(detail, 'preview'), false, 'a detail carries the full completion, not its summary');
+  });
+
+  it('previews the first 160 code points, as the trainer does', () => {
+    assert.equal(previewOf('😀'.repeat(200)), '😀'.repeat(160));
+    assert.equal(previewOf('short'), 'short');
   });
 
   it('reads one rollout with its token arrays, from the second row group', async () => {

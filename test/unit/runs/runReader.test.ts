@@ -8,6 +8,7 @@ import { FsRunStore } from '../../../src/runs/runStore';
 import type { Liveness } from '../../../src/runs/status';
 import { appendLines, manifest, tempDir, writeManifest } from './helpers';
 import { runPaths } from '../../../src/runs/runFormat';
+import { describeRun } from '../../../src/views/format';
 
 function runDir(): string {
   const dir = path.join(tempDir(), '20261128-020000-demo');
@@ -194,4 +195,86 @@ test('a run folder without run.json is starting, and failed once its stderr has 
   assert.equal(run.derived.status, 'failed');
   assert.equal(run.derived.reason, 'the trainer did not start');
   assert.match(run.derived.stderrTail ?? '', /ModuleNotFoundError/);
+});
+
+test('a malformed run.json is one broken run with its reason, and the other runs still list (issue 14, item 11)', async () => {
+  const root = tempDir();
+  const good = path.join(root, '20261128-010000-good');
+  const noModel = path.join(root, '20261128-020000-no-model');
+  const badStatus = path.join(root, '20261128-030000-bad-status');
+  const odd = path.join(root, '20261128-040000-odd-types');
+  for (const dir of [good, noModel, badStatus, odd]) fs.mkdirSync(dir);
+  writeManifest(good, manifest({ name: 'good', createdAt: '2026-11-28T01:00:00Z', status: 'completed' }));
+  const { model: _model, ...withoutModel } = manifest({ name: 'no model', createdAt: '2026-11-28T02:00:00Z', status: 'completed' });
+  fs.writeFileSync(runPaths(noModel).manifest, JSON.stringify(withoutModel));
+  fs.writeFileSync(runPaths(badStatus).manifest, JSON.stringify({ ...manifest(), status: 'exploded' }));
+  fs.writeFileSync(runPaths(odd).manifest, JSON.stringify({ ...manifest({ status: 'completed' }), createdAt: 7, name: ['x'], maxSteps: 'many', config: null, error: 'boom' }));
+  const store = new FsRunStore({ pollMs: 60_000 });
+  try {
+    await store.setRoots([root]);
+    const runs = store.runs();
+    assert.equal(runs.length, 4);
+    const byId = new Map(runs.map((r) => [r.id, r]));
+
+    const m = byId.get(path.basename(noModel))!;
+    assert.equal(m.derived.status, 'completed');
+    assert.equal(m.manifest?.model, '');
+    assert.deepEqual(m.problems().map((p) => p.message), ['run.json: field "model" is missing']);
+
+    const b = byId.get(path.basename(badStatus))!;
+    assert.equal(b.derived.status, 'failed');
+    assert.equal(b.derived.reason, 'run.json is broken');
+    assert.match(b.derived.error?.message ?? '', /field "status" must be one of .* \(found "exploded"\)/);
+
+    const o = byId.get(path.basename(odd))!;
+    assert.equal(o.name(), path.basename(odd), 'a name that is not a string: the folder id');
+    assert.equal(o.manifest?.createdAt, '');
+    assert.deepEqual(o.manifest?.config, {});
+    assert.equal(o.manifest?.error, null);
+    assert.deepEqual(o.problems().map((p) => p.message.replace(/ must be .*| is missing/, '')), [
+      'run.json: field "name"', 'run.json: field "createdAt"', 'run.json: field "error"', 'run.json: field "maxSteps"', 'run.json: field "config"',
+    ]);
+    assert.equal(describeRun(o), 'Completed');
+    assert.equal(byId.get(path.basename(good))!.problems().length, 0);
+  } finally {
+    store.dispose();
+  }
+});
+
+test('metric names from the run are only names; a missing value is not a non-finite one (issue 14, items 13 and 14)', async () => {
+  const dir = runDir();
+  writeManifest(dir, manifest());
+  fs.writeFileSync(
+    runPaths(dir).metrics,
+    [
+      '{"step": 1, "t": 1, "values": {"__proto__": 1, "constructor": 2, "toString": 3, "rlstudio/tokens_per_s": null, "loss": 0.5}}',
+      '{"step": 2, "t": 2, "values": {"__proto__": 4, "constructor": 5, "toString": 6, "rlstudio/tokens_per_s": 900, "loss": "NaN", "kl": "Infinity"}}',
+      '{"step": 3, "t": 3, "values": {"__proto__": 7, "rlstudio/tokens_per_s": null, "loss": 0.25, "kl": "-Infinity"}}',
+      '',
+    ].join('\n'),
+  );
+  const run = new RunReader(dir);
+  await run.refresh();
+  assert.deepEqual(run.metricNames(), ['__proto__', 'constructor', 'kl', 'loss', 'rlstudio/tokens_per_s', 'toString']);
+  assert.deepEqual([...run.metrics.column('__proto__')!], [1, 4, 7]);
+  assert.deepEqual([...run.metrics.column('toString')!], [3, 6, NaN]);
+  assert.deepEqual(run.metrics.nonFinite('rlstudio/tokens_per_s'), [], 'null is a missing value');
+  assert.deepEqual(run.metrics.nonFinite('loss'), [1]);
+  assert.deepEqual(run.metrics.nonFinite('kl'), [1, 2]);
+  assert.deepEqual([...run.metrics.column('loss')!], [0.5, NaN, 0.25]);
+  assert.deepEqual(run.problems(), []);
+});
+
+test('the stderr tail of a killed run leaves out progress bars redrawn with carriage returns (issue 14, item 16)', async () => {
+  const dir = runDir();
+  writeManifest(dir, manifest({ pid: deadPid() }));
+  const bar = (n: number) => `Training:  ${n * 10}%|${'█'.repeat(n)}${' '.repeat(10 - n)}| ${n}/10 [00:0${n}<00:10, 1.00it/s]`;
+  fs.writeFileSync(
+    runPaths(dir).log('stderr.log'),
+    ['loading the model', [1, 2, 3, 4].map(bar).join('\r'), `Map: 100%|██████████| 64/64 [00:00<00:00, 900 examples/s]\r`, 'torch.OutOfMemoryError: CUDA out of memory', bar(5) + '\r' + bar(6), ''].join('\n'),
+  );
+  const run = new RunReader(dir);
+  await run.refresh();
+  assert.equal(run.derived.status, 'failed');
+  assert.equal(run.derived.stderrTail, 'loading the model\ntorch.OutOfMemoryError: CUDA out of memory');
 });

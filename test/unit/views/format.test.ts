@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { RunReader } from '../../../src/runs/runReader';
 import { formatNumber } from '../../../src/common/format';
-import { describeRun, formatDuration } from '../../../src/views/format';
+import { describeRun, formatDuration, startingTitle } from '../../../src/views/format';
 import { appendLines, manifest, tempDir, writeManifest } from '../runs/helpers';
 import { runPaths } from '../../../src/runs/runFormat';
 
@@ -32,4 +32,16 @@ test('numbers and durations', () => {
   assert.equal(formatDuration(12), '12s');
   assert.equal(formatDuration(200), '3m 20s');
   assert.equal(formatDuration(3720), '1h 02m');
+});
+
+test('a starting run is named by its run.json name, never by its folder id (issue 14, item 16)', async () => {
+  const dir = path.join(tempDir(), '20261129-101500-grpo.rlstudio');
+  fs.mkdirSync(dir);
+  const run = new RunReader(dir);
+  await run.refresh();
+  assert.equal(startingTitle(run, 'Starting'), 'Starting the run');
+  writeManifest(dir, manifest({ name: 'gsm8k $(flame) [x](command:evil)', status: 'starting' }));
+  await run.refresh();
+  assert.equal(startingTitle(run, 'Starting').replace(/\u2060/g, ''), 'Starting gsm8k $(flame) [x](command:evil)');
+  assert.doesNotMatch(startingTitle(run, 'Starting'), /\$\(|\]\(/);
 });

@@ -163,11 +163,11 @@ describe('dashboard series', () => {
 
   it('smooths a run lazily and continues the EMA over live appends, metrics new or missing included', () => {
     const metrics = { reward: new Float64Array([1, 5, 2, 8]), loss: new Float64Array([4, 3, 2, 1]) };
-    const run = smoothRun(toRunData({ runId: 'a', name: 'a', status: 'running', steps: new Float64Array([1, 2, 3, 4]), times: new Float64Array(4), metrics, recordedSteps: [], config: {} }, 'red'), 0.6);
-    assert.deepEqual(Object.keys(run.smoothed), []); // nothing smoothed until a chart asks
+    const run = smoothRun(toRunData({ runId: 'a', name: 'a', status: 'running', steps: new Float64Array([1, 2, 3, 4]), times: new Float64Array(4), metrics, recordedSteps: [], config: {}, nonFinite: {} }, 'red'), 0.6);
+    assert.deepEqual([...run.smoothed.keys()], []); // nothing smoothed until a chart asks
     const reward = smoothedOf(run, 'reward');
     const f64 = (v: number[]) => new Float64Array(v);
-    appendToRun(run, { runId: 'a', from: 4, steps: f64([5, 6]), times: f64([0, 0]), metrics: { reward: f64([3, 9]), kl: f64([0.1, 0.2]) } });
+    appendToRun(run, { runId: 'a', from: 4, steps: f64([5, 6]), times: f64([0, 0]), metrics: { reward: f64([3, 9]), kl: f64([0.1, 0.2]) }, nonFinite: {} });
     assert.equal(smoothedOf(run, 'reward'), reward); // the same column, grown in place
     assert.deepEqual(plain(reward.values), plain(ema([1, 5, 2, 8, 3, 9], 0.6)));
     assert.deepEqual(plain(smoothedOf(run, 'loss').values), plain(ema([4, 3, 2, 1, null, null], 0.6)));
@@ -198,23 +198,35 @@ describe('dashboard series', () => {
 
 describe('dashboard alerts', () => {
   const steps = Array.from({ length: 20 }, (_, i) => (i + 1) * 2);
+  const series = (metrics: Record<string, (number | null)[]>, nonFinite: Record<string, number[]> = {}) => ({
+    runId: 'a',
+    steps,
+    metrics: new Map(Object.entries(metrics)),
+    nonFinite: new Map(Object.entries(nonFinite)),
+  });
+
+  it('says nothing of a missing value: null tokens_per_s on the first line after a resume (issue 14, item 14)', () => {
+    const alerts = computeAlerts(series({ 'rlstudio/tokens_per_s': steps.map((_, i) => (i === 0 || i === 10 ? null : 900)) }));
+    assert.deepEqual(alerts, []);
+  });
 
   it('flags entropy collapse at the step it began', () => {
     const entropy = steps.map((_, i) => (i < 12 ? 1.0 : 0.1));
-    const alerts = computeAlerts({ runId: 'a', steps, metrics: { entropy } });
+    const alerts = computeAlerts(series({ entropy }));
     assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['entropy-collapse', 26]]);
   });
 
   it('flags no learning signal, non-finite values and the length limit', () => {
-    const alerts = computeAlerts({
-      runId: 'a',
-      steps,
-      metrics: {
-        frac_reward_zero_std: steps.map((_, i) => (i === 3 ? 0.75 : 0.1)),
-        loss: steps.map((_, i) => (i === 7 ? null : 0.5)),
-        'completions/clipped_ratio': steps.map((_, i) => (i >= 9 ? 0.5 : 0)),
-      },
-    });
+    const alerts = computeAlerts(
+      series(
+        {
+          frac_reward_zero_std: steps.map((_, i) => (i === 3 ? 0.75 : 0.1)),
+          loss: steps.map((_, i) => (i === 7 ? null : 0.5)),
+          'completions/clipped_ratio': steps.map((_, i) => (i >= 9 ? 0.5 : 0)),
+        },
+        { loss: [7] },
+      ),
+    );
     assert.deepEqual(
       alerts.map((a) => [a.kind, a.step]),
       [
@@ -227,20 +239,20 @@ describe('dashboard alerts', () => {
 
   it('flags reward rising while length explodes, not length alone', () => {
     const length = steps.map((_, i) => (i < 10 ? 100 : 100 + 50 * (i - 9)));
-    const rising = computeAlerts({ runId: 'a', steps, metrics: { reward: steps.map((_, i) => i / 20), 'completions/mean_length': length } });
+    const rising = computeAlerts(series({ reward: steps.map((_, i) => i / 20), 'completions/mean_length': length }));
     assert.deepEqual(rising.map((a) => [a.kind, a.step]), [['length-explosion', 26]]);
-    const flat = computeAlerts({ runId: 'a', steps, metrics: { reward: steps.map(() => 0.5), 'completions/mean_length': length } });
+    const flat = computeAlerts(series({ reward: steps.map(() => 0.5), 'completions/mean_length': length }));
     assert.equal(flat.length, 0);
   });
 
   it('flags DPO chosen log-probability falling while the margin rises, not the healthy case', () => {
     const margins = steps.map((_, i) => i * 0.1);
     const falling = steps.map((_, i) => (i < 8 ? -20 : -20 - (i - 7)));
-    const alerts = computeAlerts({ runId: 'a', steps, metrics: { 'logps/chosen': falling, 'rewards/margins': margins } });
+    const alerts = computeAlerts(series({ 'logps/chosen': falling, 'rewards/margins': margins }));
     // windows of 5: at index 10 the last five chosen values average -21.2 (< -20 - 1) and the margins rose
     assert.deepEqual(alerts.map((a) => [a.kind, a.step]), [['likelihood-drop', 22]]);
     assert.match(alerts[0].message, /Chosen log-probability falls \(-20 → -21.2\) while the margin rises/);
-    const healthy = computeAlerts({ runId: 'a', steps, metrics: { 'logps/chosen': steps.map((_, i) => -20 + i * 0.1), 'rewards/margins': margins } });
+    const healthy = computeAlerts(series({ 'logps/chosen': steps.map((_, i) => -20 + i * 0.1), 'rewards/margins': margins }));
     assert.equal(healthy.length, 0);
   });
 });

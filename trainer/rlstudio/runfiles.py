@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
-import math
 import os
 import socket
 import tempfile
@@ -82,16 +81,10 @@ def umask_modes(folder: Path) -> None:
 
 
 def finite_or_none(value: Any) -> float | int | None:
-    """JSON-safe metric value: non-finite and non-numeric values become null."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+    """JSON-safe value for run.json's summary and checkpoint.json: like metrics.jsonl's
+    (`runformat.metric_value`), but a non-finite number is null there."""
+    stored = runformat.metric_value(value)
+    return None if isinstance(stored, str) else stored
 
 
 class RunWriter:

@@ -288,6 +288,10 @@ SHARD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("preview", "string"),
     # The source row of the prompt (the dataset's `rlstudio_index`), for selection and subsets.
     ("dataset_index", "int64"),
+    # Rollout replay (`algorithm.replay`): the row was taken from the replay buffer rather than generated
+    # this step, and how many steps ago it was generated (0 for fresh rows). Older shards lack them: fresh.
+    ("replayed", "bool"),
+    ("age", "int32"),
 )
 # Shard kinds. "rollouts" (GRPO, RLOO): one row per sampled completion. "preference" (the DPO
 # family): two rows per pair, chosen (group_index 0) then rejected (1), prompt_index = the pair, and
@@ -309,7 +313,7 @@ REQUIRED_COLUMNS = COLUMNS[: COLUMNS.index("truncated") + 1]
 SUMMARY_COLUMNS = ("completion_tokens", "mean_entropy", "preview")
 # Footer statistics only for these: min/max of the texts would be most of the footer.
 STATISTICS_COLUMNS = ("step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold",
-                      "dataset_index")
+                      "dataset_index", "replayed", "age")
 ROW_GROUP_SIZE = 16
 PREVIEW_CHARS = 160
 METADATA = {"rlstudio.format": FORMAT}
@@ -342,8 +346,15 @@ def shard_row(row: dict[str, Any]) -> dict[str, Any]:
     out["extras"] = extras if isinstance(extras, str) else json.dumps(extras, default=str)
     out.setdefault("entropy_threshold", None)
     out.setdefault("dataset_index", None)
+    out.setdefault("replayed", False)
+    out.setdefault("age", 0)
     out.update(row_summary(out))
     return out
+
+
+def is_replayed(row: dict[str, Any]) -> bool:
+    """Whether a shard row was replayed from the buffer (rows of shards without the column are fresh)."""
+    return bool(row.get("replayed"))
 
 
 def row_summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -410,7 +421,8 @@ def prompt_index_line(step: int, size: int, prompts: list[str]) -> str:
 def group_results(rollouts_dir: Path) -> list[dict[str, Any]]:
     """One record per (step, prompt) group of every shard: `{step, dataset_index, prompt_key, reward,
     rewards}` where `reward` is the mean of the group's non-null `reward` values (None if all are
-    null) and `rewards` the list of them. Only `prompt`, `reward` and `dataset_index` are read.
+    null) and `rewards` the list of them. Only `prompt`, `reward`, `dataset_index` and `replayed` are
+    read; replayed rows are skipped (their results belong to the step that generated them).
 
     Every shard is read (each holds different steps), so the prompt index (prompts.jsonl), which
     answers "which steps hold this prompt", saves nothing here. `dataset_index` is None in shards
@@ -419,7 +431,9 @@ def group_results(rollouts_dir: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for step, path in shards(rollouts_dir):
         groups: dict[tuple[Any, str], list[float]] = {}
-        for row in read_shard(path, ["prompt", "reward", "dataset_index"]):
+        for row in read_shard(path, ["prompt", "reward", "dataset_index", "replayed"]):
+            if is_replayed(row):
+                continue
             values = groups.setdefault((row.get("dataset_index"), prompt_hash(row["prompt"])), [])
             if row["reward"] is not None:
                 values.append(float(row["reward"]))

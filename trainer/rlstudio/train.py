@@ -232,6 +232,11 @@ def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_con
         from rlstudio.sampler import with_selection
 
         trainer_class = with_selection(trainer_class)
+    replay = getattr(config.algorithm, "replay", None)  # GRPO only (config_algorithms)
+    if replay is not None:
+        from rlstudio.replay import with_replay
+
+        trainer_class = with_replay(trainer_class)
     trainer = trainer_class(
         model=model,
         reward_funcs=reward_funcs,
@@ -246,6 +251,8 @@ def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_con
     )
     if selection:
         trainer.setup_selection(config.data.selection, RunPaths(run_dir).selection, resumed_step)
+    if replay is not None:
+        trainer.setup_replay(replay)  # a resumed run starts with an empty buffer
     return trainer
 
 

@@ -123,7 +123,7 @@ def _check_fifo_split(run_dir: Path, resumed_after: int = 0) -> dict[int, list[d
     """Each step: 4 groups, 2 of them replayed once the buffer holds 2, each replayed group one of the 3
     (buffer_size) most recent fresh groups generated before it (and after the resume, which empties
     the buffer), recorded with its original values."""
-    shards = _check_fifo_split(run_dir)
+    shards = _shard_rows(run_dir)
     fresh: list[tuple[int, list[dict]]] = []  # (step, group) in generation order
     for step in sorted(shards):
         groups = _groups(shards[step])

@@ -102,40 +102,6 @@ class _TrainerFields:
         return found
 
 
-@dataclass
-class _OnlineFields(_TrainerFields):
-    """Sampling and clipping settings of the online trainers (GRPO, RLOO)."""
-
-    num_generations: int = _trl("Completions per prompt (group size).", 4)
-    beta: float = _trl("KL coefficient (0 = no reference model).", 0.0)
-    epsilon: float = _trl("Lower clipping epsilon.", 0.2)
-    epsilon_high: float | None = _trl("Upper clipping epsilon (clip-higher, DAPO); null = epsilon.", None)
-    max_completion_length: int = _trl("Maximum generated tokens per completion.", 64)
-    temperature: float = _trl("Sampling temperature.", 1.0)
-    top_p: float = _trl("Nucleus sampling.", 1.0)
-    num_iterations: int = _trl("Optimization passes per generation batch (mu).", 1)
-
-    def _positive(self) -> tuple[str, ...]:
-        return (*super()._positive(), "num_generations", "max_completion_length", "num_iterations")
-
-    def problems(self) -> list[tuple[str, str]]:
-        found = super().problems()
-        if 0 < self.num_generations < 2:
-            found.append(("num_generations", self._group_message))
-        batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
-        if self.num_generations > 0 and batch % self.num_generations:
-            found.append(("per_device_train_batch_size",
-                          f"per_device_train_batch_size × gradient_accumulation_steps ({batch}) must be a multiple "
-                          f"of num_generations ({self.num_generations})"))
-        if self.temperature <= 0:
-            found.append(("temperature", "must be > 0"))
-        if self.beta < 0:
-            found.append(("beta", "must be >= 0"))
-        return found
-
-    _group_message: ClassVar[str] = ""
-
-
 # What one buffered completion costs in memory, per token (rlstudio.replay stores CPU tensors): prompt and
 # completion ids (int64), their masks (bool), the behaviour policy's log-probabilities (float32) and, when
 # beta > 0, the reference's (float32). TRL 1.13 does not bound prompt length, so prompts are assumed to
@@ -163,7 +129,7 @@ def available_memory_bytes() -> int | None:
 
 @dataclass
 class ReplayConfig:
-    """Rollout replay (docs/data-efficiency.md): recent GRPO groups reused with their recorded old log-probs."""
+    """Rollout replay (docs/data-efficiency.md): recent groups reused with their recorded old log-probs."""
 
     buffer_size: int = field(
         default=64,
@@ -207,6 +173,59 @@ class ReplayConfig:
 
 
 @dataclass
+class _OnlineFields(_TrainerFields):
+    """Sampling and clipping settings of the online trainers (GRPO, RLOO)."""
+
+    num_generations: int = _trl("Completions per prompt (group size).", 4)
+    beta: float = _trl("KL coefficient (0 = no reference model).", 0.0)
+    epsilon: float = _trl("Lower clipping epsilon.", 0.2)
+    epsilon_high: float | None = _trl("Upper clipping epsilon (clip-higher, DAPO); null = epsilon.", None)
+    max_completion_length: int = _trl("Maximum generated tokens per completion.", 64)
+    temperature: float = _trl("Sampling temperature.", 1.0)
+    top_p: float = _trl("Nucleus sampling.", 1.0)
+    num_iterations: int = _trl("Optimization passes per generation batch (mu).", 1)
+    replay: ReplayConfig | None = field(
+        default=None,
+        metadata={"help": "Rollout replay: fill part of each batch with recent groups from a FIFO buffer, their "
+                          "importance ratio taken against their recorded old log-probabilities (null = off; "
+                          "docs/data-efficiency.md)."},
+    )
+
+    def _positive(self) -> tuple[str, ...]:
+        return (*super()._positive(), "num_generations", "max_completion_length", "num_iterations")
+
+    def _replay_problems(self) -> list[tuple[str, str]]:
+        found = []
+        memory = self.replay.memory_problem(self.num_generations, self.max_completion_length, self.beta,
+                                            available_memory_bytes())
+        if memory is not None:
+            found.append(("replay.buffer_size", memory))
+        for key, why in _REPLAY_UNSUPPORTED_EXTRA.items():
+            if self.extra.get(key):
+                found.append((f"extra.{key}", f"not supported with `replay`: {why}"))
+        return found
+
+    def problems(self) -> list[tuple[str, str]]:
+        found = super().problems()
+        if 0 < self.num_generations < 2:
+            found.append(("num_generations", self._group_message))
+        batch = self.per_device_train_batch_size * self.gradient_accumulation_steps
+        if self.num_generations > 0 and batch % self.num_generations:
+            found.append(("per_device_train_batch_size",
+                          f"per_device_train_batch_size × gradient_accumulation_steps ({batch}) must be a multiple "
+                          f"of num_generations ({self.num_generations})"))
+        if self.temperature <= 0:
+            found.append(("temperature", "must be > 0"))
+        if self.beta < 0:
+            found.append(("beta", "must be >= 0"))
+        if self.replay is not None:
+            found.extend(self._replay_problems())
+        return found
+
+    _group_message: ClassVar[str] = ""
+
+
+@dataclass
 class GRPOAlgorithmConfig(_OnlineFields):
     """GRPO (TRL GRPOTrainer / GRPOConfig)."""
 
@@ -232,30 +251,11 @@ class GRPOAlgorithmConfig(_OnlineFields):
     top_entropy_quantile: float = _trl(
         "Train only on the top-q highest-entropy tokens (forking tokens); 1.0 = all tokens.", 1.0
     )
-    replay: ReplayConfig | None = field(
-        default=None,
-        metadata={"help": "Rollout replay: fill part of each batch with recent groups from a FIFO buffer, their "
-                          "importance ratio taken against their recorded old log-probabilities (null = off; "
-                          "docs/data-efficiency.md)."},
-    )
 
     def problems(self) -> list[tuple[str, str]]:
         found = super().problems()
         if not 0.0 < self.top_entropy_quantile <= 1.0:
             found.append(("top_entropy_quantile", "must be in (0, 1]"))
-        if self.replay is not None:
-            found.extend(self._replay_problems())
-        return found
-
-    def _replay_problems(self) -> list[tuple[str, str]]:
-        found = []
-        memory = self.replay.memory_problem(self.num_generations, self.max_completion_length, self.beta,
-                                            available_memory_bytes())
-        if memory is not None:
-            found.append(("replay.buffer_size", memory))
-        for key, why in _REPLAY_UNSUPPORTED_EXTRA.items():
-            if self.extra.get(key):
-                found.append((f"extra.{key}", f"not supported with `replay`: {why}"))
         return found
 
 
@@ -293,6 +293,13 @@ class DPOAlgorithmConfig(_TrainerFields):
     max_length: int | None = _trl("Truncate prompt + answer to this many tokens (null = no limit).", 1024)
     learning_rate: float = _trl("Peak learning rate.", 1e-6)
     per_device_train_batch_size: int = _trl("Preference pairs per device per micro-batch.", 8)
+
+    @classmethod
+    def unknown_key_hint(cls, key: str) -> str | None:
+        if key == "replay":
+            return ("rollout replay reuses sampled completions (`algorithm.name: grpo` or `rloo`); DPO samples none, "
+                    "it trains on the fixed preference pairs: remove `replay`")
+        return super().unknown_key_hint(key)
 
     def problems(self) -> list[tuple[str, str]]:
         found = super().problems()

@@ -1,7 +1,8 @@
-"""Rollout replay (`algorithm.replay`, GRPO): a FIFO buffer of recent GRPO groups mixed into each batch.
+"""Rollout replay (`algorithm.replay`, GRPO and RLOO): a FIFO buffer of recent groups mixed into each batch.
 
 docs/data-efficiency.md says what is chosen and why. `ReplayMixin` goes before the recording (and
 selection) trainer classes, so each hook wraps theirs through `super()`; TRL's loss is unchanged.
+A group is one prompt's num_generations completions, consecutive in the generation batch.
 
 Capture points:
 
@@ -10,21 +11,23 @@ Capture points:
   groups in the buffer) are taken from the buffer (uniformly at random, without replacement) and
   only the first G − k prompts are handed to TRL to generate and score; the last k prompts of
   the batch are not generated (the data loader has moved past them). After TRL returns:
-    - the fresh rows get `old_per_token_logps` when TRL did not compute it (it does only when
-      num_iterations > 1 or steps_per_generation > gradient_accumulation_steps): TRL's own
+    - GRPO: the fresh rows get `old_per_token_logps` when TRL did not compute it (it does only
+      when num_iterations > 1 or steps_per_generation > gradient_accumulation_steps): TRL's own
       `_get_per_token_logps_and_entropies` under no_grad, the weights that generated them, so
-      their ratio is 1 as in TRL;
+      their ratio is 1 as in TRL. RLOO: TRL always computes the generating policy's `old_logps`
+      (its loss takes a sequence-level ratio against it) and RecordingRLOOTrainer keeps the
+      per-token `old_per_token_logps`; both are carried;
     - each fresh group is cut out (prompt_ids, prompt_mask, completion_ids, completion_mask,
-      old_per_token_logps, ref_per_token_logps when beta > 0, tool_mask, advantages as computed
-      at generation), trimmed of all-padding columns, moved to the CPU and, after the batch is
+      old_per_token_logps, ref_per_token_logps when beta > 0 (GRPO), tool_mask, old_logps (RLOO),
+      advantages as computed at generation), trimmed of all-padding columns, moved to the CPU and, after the batch is
       built, pushed into the buffer with the step it was generated at and its recorded rewards,
       reward errors, extras, hint ids and source rows (from the recorder's `_Generation`);
     - the batch is the fresh rows followed by the replayed groups' rows, every per-row tensor
       padded (prompts on the left, completions on the right, TRL's padding values) and
-      concatenated; `num_items_in_batch` is recomputed from the combined loss mask. TRL's
+      concatenated; GRPO's `num_items_in_batch` is recomputed from the combined loss mask. TRL's
       `_compute_loss` then takes the importance ratio of every row against its
-      `old_per_token_logps` (replayed rows: the behaviour policy's, recorded at generation) with its
-      own clipping (`epsilon`, `epsilon_high`).
+      `old_per_token_logps` (RLOO: `old_logps`; replayed rows: the behaviour policy's, recorded at
+      generation) with its own clipping (`epsilon`, `epsilon_high`).
   The replayed rows are tagged `rlstudio_replayed` / `rlstudio_born` and numbered after the fresh
   ones in `rlstudio_row`, their recorded values appended to the current `_Generation`, so the
   recorder writes them as rows of this step with `replayed` and `age`.
@@ -49,13 +52,13 @@ from rlstudio.config_algorithms import ReplayConfig
 # Per-row tensors of TRL's GRPO generation output that the buffer carries, and their padding.
 PROMPT_KEYS = ("prompt_ids", "prompt_mask")  # left-padded
 COMPLETION_KEYS = ("completion_ids", "completion_mask", "old_per_token_logps", "ref_per_token_logps", "tool_mask")
-ROW_KEYS = ("advantages",)
+ROW_KEYS = ("advantages", "old_logps")  # old_logps: RLOO's sequence log-prob under the generating policy
 TAG_KEYS = ("rlstudio_row", "rlstudio_generation", "rlstudio_replayed", "rlstudio_born")  # rebuilt per batch
 SCALAR_KEYS = ("num_items_in_batch",)
 MASK_KEYS = {"prompt_mask", "completion_mask", "tool_mask"}  # kept as bool in the buffer
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity (tensors have no truth value)
 class ReplayGroup:
     """One GRPO group as generated: per-row CPU tensors and what the recording needs to write it again."""
 
@@ -129,7 +132,8 @@ def _trim(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 class ReplayMixin:
-    """Mixed in before a RecordingGRPOTrainer (optionally with selection); off until `setup_replay`."""
+    """Mixed in before a RecordingGRPOTrainer or RecordingRLOOTrainer (optionally with selection); off until
+    `setup_replay`."""
 
     _replay: ReplayConfig | None = None
     _replay_buffer: ReplayBuffer | None = None
@@ -221,8 +225,9 @@ class ReplayMixin:
                 parts = [chunk[key] for chunk in chunks]
                 out[key] = (torch.cat(parts) if key in ROW_KEYS
                             else _pad(parts, values[key], left=key in PROMPT_KEYS, multiple=multiple))
-            loss_mask = out["completion_mask"] if "tool_mask" not in out else out["completion_mask"] * out["tool_mask"]
-            out["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
+            if "num_items_in_batch" in output:  # GRPO: the active tokens of the whole batch, all processes
+                mask = out["completion_mask"] if "tool_mask" not in out else out["completion_mask"] * out["tool_mask"]
+                out["num_items_in_batch"] = self.accelerator.gather(mask.sum()).sum()
         total = out["advantages"].size(0)
         born = [step] * n + [group.born for group in replayed for _ in range(group.rows)]
         out["rlstudio_replayed"] = torch.arange(total, device=device) >= n

@@ -68,12 +68,12 @@ def test_bad_replay_settings_are_refused_with_the_reason(workspace, setting, mes
         load(workspace, "algorithm.replay={fraction: 0.5}", setting)
 
 
-@pytest.mark.parametrize("algorithm", ["dpo", "rloo"])
-def test_replay_is_a_grpo_setting(workspace, algorithm):
+def test_replay_with_dpo_is_refused(workspace):
     (workspace / "pairs.jsonl").write_text('{"prompt": "a", "chosen": "b", "rejected": "c"}\n')
-    extra = ["rewards=[]", "data.path=pairs.jsonl", "data.template=null"] if algorithm == "dpo" else []
-    with pytest.raises(ConfigError, match=rf"algorithm\.replay: `replay` is a GRPO setting .*not a {algorithm.upper()}"):
-        load(workspace, f"algorithm.name={algorithm}", *extra, "algorithm.replay={fraction: 0.5}")
+    with pytest.raises(ConfigError, match=r"algorithm\.replay: rollout replay reuses sampled completions .*DPO "
+                                          r"samples none"):
+        load(workspace, "algorithm.name=dpo", "rewards=[]", "data.path=pairs.jsonl", "data.template=null",
+             "algorithm.replay={fraction: 0.5}")
 
 
 def test_memory_estimate_says_the_numbers():
@@ -101,7 +101,8 @@ def test_readers_treat_rows_without_the_columns_as_fresh_and_skip_replayed_resul
 
 # --- real runs ---------------------------------------------------------------------------------
 
-REPLAY = [VARYING_REWARD, "algorithm.per_device_train_batch_size=16", "algorithm.replay={buffer_size: 3, fraction: 0.5}"]
+REPLAY = [VARYING_REWARD, "algorithm.per_device_train_batch_size=16",
+          "algorithm.replay={buffer_size: 3, fraction: 0.5}"]
 
 
 def _shard_rows(run_dir: Path) -> dict[int, list[dict]]:
@@ -150,9 +151,12 @@ def _check_fifo_split(run_dir: Path, resumed_after: int = 0) -> dict[int, list[d
 
 
 @pytest.mark.slow
-def test_replayed_ratios_use_the_recorded_old_logprobs(workspace, monkeypatch):
+@pytest.mark.parametrize("algorithm", ["grpo", "rloo"])
+def test_replayed_ratios_use_the_recorded_old_logprobs(workspace, monkeypatch, algorithm):
     """The loss TRL computes equals one computed here from a separate forward pass of the current policy
-    and the old log-probabilities recorded when each row was generated, clipped with epsilon."""
+    and the old log-probabilities recorded when each row was generated, clipped with epsilon: per
+    token and averaged over the batch's active tokens for GRPO (loss_type dapo), per sequence and
+    averaged over the rows for RLOO."""
     write_varying_reward(workspace)
     epsilon = 0.02
     seen: list[dict] = []
@@ -179,8 +183,8 @@ def test_replayed_ratios_use_the_recorded_old_logprobs(workspace, monkeypatch):
 
     monkeypatch.setattr(ReplayMixin, "_compute_loss", observed_loss, raising=False)
     run_dir = workspace / "run"
-    config = load(workspace, *REPLAY, "algorithm.max_steps=4", "algorithm.learning_rate=0.05",
-                  f"algorithm.epsilon={epsilon}")
+    config = load(workspace, *REPLAY, f"algorithm.name={algorithm}", "algorithm.max_steps=4",
+                  "algorithm.learning_rate=0.05", f"algorithm.epsilon={epsilon}")
     assert run(config, run_dir) == 0
     shards = _check_fifo_split(run_dir)
     assert [s["step"] for s in seen] == [2, 3, 4]
@@ -188,21 +192,24 @@ def test_replayed_ratios_use_the_recorded_old_logprobs(workspace, monkeypatch):
                 if not r["replayed"]}  # each row as recorded at the step that generated it
     moved = clipped = 0
     for step in seen:
-        total, tokens = 0.0, 0
+        losses = []
         for row in step["rows"]:
             original = recorded[(row["prompt"], tuple(row["token_ids"]))]
             advantage = original["advantage"]
-            for cur, old in zip(row["current"], original["logprobs"], strict=True):
+            pairs = list(zip(row["current"], original["logprobs"], strict=True))
+            if algorithm == "rloo":  # one ratio per sequence
+                pairs = [(sum(c for c, _ in pairs), sum(o for _, o in pairs))]
+            for cur, old in pairs:
                 ratio = math.exp(cur - old)
                 kept = min(max(ratio, 1 - epsilon), 1 + epsilon)
-                total -= min(ratio * advantage, kept * advantage)
-                tokens += 1
+                losses.append(-min(ratio * advantage, kept * advantage))
                 if row["replayed"]:
                     moved += abs(ratio - 1) > 1e-3
                     clipped += kept != ratio
                 else:
                     assert ratio == pytest.approx(1.0, abs=1e-4)  # fresh: same weights as the loss
-        assert step["loss"] == pytest.approx(total / tokens, rel=1e-4, abs=1e-6)  # dapo: over all active tokens
+        # dapo: over all active tokens of the batch (num_items_in_batch); RLOO: the mean over rows
+        assert step["loss"] == pytest.approx(sum(losses) / len(losses), rel=1e-4, abs=1e-6)
     assert moved and clipped  # the policy moved since generation, and the clipping engaged
 
 
@@ -230,3 +237,21 @@ def test_real_run_with_selection_and_replay_stopped_and_resumed(workspace):
     for line in read_jsonl(RunPaths(run_dir).selection):
         fresh = [g[0]["dataset_index"] for g in _groups(shards[line["step"]]) if not g[0]["replayed"]]
         assert [p["dataset_index"] for p in line["prompts"]] == fresh
+
+
+@pytest.mark.slow
+def test_replay_with_a_reference_model_and_several_passes_per_generation(workspace):
+    """beta > 0 (ref_per_token_logps carried), num_iterations 2 and two micro-batches per step (TRL computes
+    old_per_token_logps itself): a generation every other step, the same fresh/replayed split."""
+    write_varying_reward(workspace)
+    run_dir = workspace / "run"
+    config = load(workspace, *REPLAY, "algorithm.per_device_train_batch_size=8",
+                  "algorithm.gradient_accumulation_steps=2", "algorithm.num_iterations=2", "algorithm.beta=0.1",
+                  "algorithm.max_steps=6")
+    assert run(config, run_dir) == 0
+    shards = _check_fifo_split(run_dir)
+    assert sorted(shards) == [1, 3, 5]  # recorded on the first pass over each generation
+    metrics = [m["values"] for m in read_jsonl(RunPaths(run_dir).metrics) if "replay/fraction" in m["values"]]
+    assert [m["replay/fraction"] for m in metrics] == [0, 0.5, 0.5]
+    kl = [m["values"]["kl"] for m in read_jsonl(RunPaths(run_dir).metrics) if "kl" in m["values"]]
+    assert kl and all(math.isfinite(v) for v in kl)

@@ -35,19 +35,30 @@ Capture points:
   batch's rows replayed), `replay/buffer_rows` (completions in the buffer after the step's groups
   were added), `replay/mean_age` (mean age in steps over the batch's rows, fresh rows counting 0).
 
-One process only (refused at launch otherwise); the buffer is not saved with checkpoints: a
-resumed run starts with an empty buffer.
+- `_save_rng_state` (called by transformers' `_save_checkpoint` before trainer_state.json marks the
+  checkpoint complete): the buffer and its sampling generator are saved in the checkpoint folder
+  (`runformat.REPLAY_BUFFER`); `setup_replay(config, checkpoint)` restores them on resume, so a
+  resumed run replays what an uninterrupted one would have held. A checkpoint without the file
+  (replay switched on at the resume) starts with an empty buffer.
+
+One process only (refused at launch otherwise).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
 
+from rlstudio import runformat
 from rlstudio.config_algorithms import ReplayConfig
+
+logger = logging.getLogger("rlstudio")
 
 # Per-row tensors of TRL's GRPO generation output that the buffer carries, and their padding.
 PROMPT_KEYS = ("prompt_ids", "prompt_mask")  # left-padded
@@ -98,6 +109,22 @@ class ReplayBuffer:
         picks = torch.randperm(len(self.groups), generator=self.generator)[:k].tolist()
         return [self.groups[i] for i in sorted(picks)]
 
+    def save(self, path: Path) -> None:
+        """The groups (oldest first) and the generator's state, loadable with torch.load(weights_only=True)."""
+        groups = [{"tensors": g.tensors, "born": g.born, "rewards": g.rewards, "errors": g.errors,
+                   "extras": json.dumps(g.extras, default=str), "hint_ids": g.hint_ids,
+                   "dataset_index": g.dataset_index} for g in self.groups]
+        torch.save({"format": 1, "generator": self.generator.get_state(), "groups": groups}, path)
+
+    def load(self, path: Path) -> None:
+        state = torch.load(path, weights_only=True)
+        self.generator.set_state(state["generator"])
+        self.groups.clear()
+        for g in state["groups"]:  # a smaller buffer_size than before keeps the most recent groups
+            self.groups.append(ReplayGroup(tensors=g["tensors"], born=g["born"], rewards=g["rewards"],
+                                           errors=g["errors"], extras=json.loads(g["extras"]),
+                                           hint_ids=g["hint_ids"], dataset_index=g["dataset_index"]))
+
 
 def replay_count(fraction: float, groups: int, available: int) -> int:
     """Groups of a generation batch of `groups` taken from a buffer holding `available`: at least one is
@@ -138,7 +165,8 @@ class ReplayMixin:
     _replay: ReplayConfig | None = None
     _replay_buffer: ReplayBuffer | None = None
 
-    def setup_replay(self, config: ReplayConfig) -> None:
+    def setup_replay(self, config: ReplayConfig, checkpoint: Path | None = None) -> None:
+        """`checkpoint`: the folder a resumed run starts from (its saved buffer is restored)."""
         if self.accelerator.num_processes > 1:
             raise ValueError(
                 f"algorithm.replay: rollout replay runs in one process only (this launch has "
@@ -147,6 +175,17 @@ class ReplayMixin:
                 "launch one process")
         self._replay = config
         self._replay_buffer = ReplayBuffer(config.buffer_size, seed=self.args.seed)
+        if checkpoint is not None:
+            saved = Path(checkpoint) / runformat.REPLAY_BUFFER
+            if saved.exists():
+                self._replay_buffer.load(saved)
+            else:
+                logger.warning("%s: no replay buffer in the checkpoint; replay starts with an empty buffer", saved)
+
+    def _save_rng_state(self, output_dir):
+        super()._save_rng_state(output_dir)
+        if self._replay_buffer is not None and self.args.should_save:
+            self._replay_buffer.save(Path(output_dir) / runformat.REPLAY_BUFFER)
 
     def _generate_and_score_completions(self, inputs):
         if self._replay is None or not self.model.training:

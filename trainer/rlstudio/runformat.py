@@ -10,7 +10,8 @@ shard columns. The TypeScript side has its own one module (src/) tested against 
     <run>/metrics.jsonl                     METRICS
     <run>/rollouts/step-00000042.parquet    ROLLOUTS / shard_name(step)
     <run>/rollouts/prompts.jsonl            PROMPT_INDEX
-    <run>/checkpoints/checkpoint-<step>/    CHECKPOINTS / checkpoint_name(step), + CHECKPOINT_INFO
+    <run>/checkpoints/checkpoint-<step>/    CHECKPOINTS / checkpoint_name(step), + CHECKPOINT_INFO,
+                                            REPLAY_BUFFER (with `algorithm.replay`)
     <run>/control/stop, control/save        CONTROL / STOP_REQUEST, SAVE_REQUEST
     <run>/logs/stdout.log, stderr.log, trainer.log
     <run>/evals/                            EVALS (evaluation results)
@@ -49,6 +50,7 @@ PROMPT_INDEX = "prompts.jsonl"  # inside rollouts/
 CHECKPOINTS = "checkpoints"
 CHECKPOINT_INFO = "checkpoint.json"  # inside checkpoints/checkpoint-<step>/
 CHECKPOINT_COMPLETE = "trainer_state.json"  # a checkpoint is complete when this exists
+REPLAY_BUFFER = "replay-buffer.pt"  # inside checkpoints/checkpoint-<step>/: the replay buffer (rlstudio.replay)
 CONTROL = "control"
 STOP_REQUEST = "stop"
 SAVE_REQUEST = "save"

@@ -251,8 +251,8 @@ def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_con
     )
     if selection:
         trainer.setup_selection(config.data.selection, RunPaths(run_dir).selection, resumed_step)
-    if replay is not None:
-        trainer.setup_replay(replay)  # a resumed run starts with an empty buffer
+    if replay is not None:  # a resumed run restores the buffer saved with its checkpoint
+        trainer.setup_replay(replay, RunPaths(run_dir).checkpoint(resumed_step) if resumed_step is not None else None)
     return trainer
 
 

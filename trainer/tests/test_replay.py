@@ -45,6 +45,24 @@ def test_sampling_is_deterministic_by_seed():
     assert draws(1) == draws(1) and draws(1) != draws(2)
 
 
+def test_buffer_is_saved_and_restored_with_its_draws(tmp_path):
+    buffer = ReplayBuffer(capacity=4, seed=3)
+    for born in range(1, 6):
+        group = _group(born)
+        group.extras = [{"n": born}] * 4
+        group.errors = [["f: ValueError: x"], [], [], []]
+        buffer.add(group)
+    buffer.save(tmp_path / "b.pt")
+    restored = ReplayBuffer(capacity=4, seed=99)
+    restored.load(tmp_path / "b.pt")
+    assert [g.born for g in restored.groups] == [2, 3, 4, 5]
+    assert restored.groups[0].extras[0] == {"n": 2} and restored.groups[0].errors[0] == ["f: ValueError: x"]
+    assert [g.born for g in restored.sample(2)] == [g.born for g in buffer.sample(2)]  # the draws continue
+    smaller = ReplayBuffer(capacity=2, seed=0)
+    smaller.load(tmp_path / "b.pt")
+    assert [g.born for g in smaller.groups] == [4, 5]  # a smaller buffer_size keeps the most recent
+
+
 @pytest.mark.parametrize("fraction, groups, available, expected", [
     (0.5, 4, 10, 2), (0.5, 4, 1, 1), (0.5, 4, 0, 0),
     (0.9, 2, 10, 1),  # round(1.8) = 2 would leave nothing to generate: one group is always generated
@@ -120,10 +138,9 @@ def _key(group: list[dict]) -> tuple:
     return tuple((g["prompt"], tuple(g["token_ids"])) for g in group)
 
 
-def _check_fifo_split(run_dir: Path, resumed_after: int = 0) -> dict[int, list[dict]]:
+def _check_fifo_split(run_dir: Path) -> dict[int, list[dict]]:
     """Each step: 4 groups, 2 of them replayed once the buffer holds 2, each replayed group one of the 3
-    (buffer_size) most recent fresh groups generated before it (and after the resume, which empties
-    the buffer), recorded with its original values."""
+    (buffer_size) most recent fresh groups generated before it, recorded with its original values."""
     shards = _shard_rows(run_dir)
     fresh: list[tuple[int, list[dict]]] = []  # (step, group) in generation order
     for step in sorted(shards):
@@ -131,7 +148,7 @@ def _check_fifo_split(run_dir: Path, resumed_after: int = 0) -> dict[int, list[d
         assert len(groups) == 4
         replayed = [g for g in groups if g[0]["replayed"]]
         assert all(r["replayed"] == g[0]["replayed"] for g in groups for r in g)  # whole groups
-        in_buffer = [f for s, f in fresh if s < step and (s > resumed_after or step <= resumed_after)][-3:]
+        in_buffer = [f for s, f in fresh if s < step][-3:]
         assert len(replayed) == min(2, len(in_buffer)), step
         assert groups[: len(groups) - len(replayed)] == [g for g in groups if not g[0]["replayed"]]  # fresh first
         for group in replayed:
@@ -215,14 +232,18 @@ def test_replayed_ratios_use_the_recorded_old_logprobs(workspace, monkeypatch, a
 
 @pytest.mark.slow
 def test_real_run_with_selection_and_replay_stopped_and_resumed(workspace):
+    """Stopped after step 3 (max_steps), resumed to step 5 from checkpoint-3."""
     write_varying_reward(workspace)
     run_dir = workspace / "run"
     settings = [*REPLAY, "data.selection.strategy=difficulty", "data.selection.reference_size=2",
                 "checkpoints.every_n_steps=1"]
     assert run(load(workspace, *settings, "algorithm.max_steps=3"), run_dir) == 0
+    assert (RunPaths(run_dir).checkpoint(3) / runformat.REPLAY_BUFFER).exists()
     assert resume(run_dir, ["algorithm.max_steps=5"]) == 0
-    shards = _check_fifo_split(run_dir, resumed_after=3)
+    # The buffer saved with checkpoint-3 is restored: steps 4 and 5 replay groups generated before the stop.
+    shards = _check_fifo_split(run_dir)
     assert sorted(shards) == [1, 2, 3, 4, 5]
+    assert any(r["replayed"] and r["step"] - r["age"] <= 3 for r in shards[4])
     metrics = {m["step"]: m["values"] for m in read_jsonl(RunPaths(run_dir).metrics)}
     assert sorted(metrics) == [1, 2, 3, 4, 5]
     for step, values in metrics.items():
@@ -230,9 +251,8 @@ def test_real_run_with_selection_and_replay_stopped_and_resumed(workspace):
         assert values["replay/fraction"] == pytest.approx(replayed / 16)
         assert values["replay/mean_age"] == pytest.approx(sum(r["age"] for r in shards[step]) / 16)
         assert 0 < values["replay/buffer_rows"] <= 12
-    # The buffer is not saved with the checkpoint: the first step after the resume generates every group.
-    assert metrics[4]["replay/fraction"] == 0 and metrics[5]["replay/fraction"] == 0.5
-    assert metrics[2]["replay/fraction"] == 0.5
+    assert metrics[1]["replay/fraction"] == 0  # nothing to replay yet
+    assert all(metrics[step]["replay/fraction"] == 0.5 for step in (2, 3, 4, 5))
     # Selection observed only the generated prompts: each selection line names the step's fresh groups.
     for line in read_jsonl(RunPaths(run_dir).selection):
         fresh = [g[0]["dataset_index"] for g in _groups(shards[line["step"]]) if not g[0]["replayed"]]

@@ -32,7 +32,7 @@ def test_statistics_only_for_the_scalar_columns(tmp_path):
     metadata = pq.ParquetFile(path).metadata
     assert metadata.num_row_groups == 3
     scalar = {"step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold",
-              "dataset_index"}
+              "dataset_index", "replayed", "age"}
     for g in range(metadata.num_row_groups):
         group = metadata.row_group(g)
         with_stats = {group.column(c).path_in_schema for c in range(group.num_columns) if group.column(c).is_stats_set}

@@ -9,14 +9,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import torch
-from conftest import VARYING_REWARD, load, write_varying_reward
+from conftest import VARYING_REWARD, load, train_two_processes, write_varying_reward
 
 from rlstudio import runformat
 from rlstudio.config import ConfigError
 from rlstudio.config_algorithms import ReplayConfig
 from rlstudio.replay import ReplayBuffer, ReplayGroup, ReplayMixin, replay_count
 from rlstudio.rollouts import write_shard
-from rlstudio.runformat import RunPaths, read_jsonl
+from rlstudio.runformat import RunPaths, read_jsonl, read_manifest
 from rlstudio.train import resume, run
 
 
@@ -275,3 +275,15 @@ def test_replay_with_a_reference_model_and_several_passes_per_generation(workspa
     assert [m["replay/fraction"] for m in metrics] == [0, 0.5, 0.5]
     kl = [m["values"]["kl"] for m in read_jsonl(RunPaths(run_dir).metrics) if "kl" in m["values"]]
     assert kl and all(math.isfinite(v) for v in kl)
+
+
+@pytest.mark.slow
+def test_two_processes_are_refused_at_launch(workspace):
+    write_varying_reward(workspace)
+    run_dir = workspace / "run"
+    result = train_two_processes(workspace, run_dir, "algorithm.per_device_train_batch_size=4", "algorithm.max_steps=2",
+                                 *REPLAY[:1], "algorithm.replay={buffer_size: 3, fraction: 0.5}")
+    assert result.returncode != 0
+    error = read_manifest(run_dir)["error"]
+    assert "algorithm.replay: rollout replay runs in one process only (this launch has 2)" in error["message"]
+    assert not runformat.shards(RunPaths(run_dir).rollouts)  # refused before any step

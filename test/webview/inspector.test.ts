@@ -78,6 +78,8 @@ function recordedHandlers(details: RolloutDetail[]): Record<string, Handler> {
       rewardError: d.rewardError,
       hintIds: [],
       preview: d.completion.slice(0, 160),
+      replayed: d.replayed,
+      age: d.age,
     })),
   };
   return {
@@ -109,6 +111,8 @@ function detailOf(tokens: string[], overrides: Partial<RolloutDetail> = {}): Rol
     extras: {},
     entropyThreshold: null,
     datasetIndex: null,
+    replayed: false,
+    age: 0,
     ...overrides,
   };
 }

@@ -31,6 +31,8 @@ const host = new HostConnection<InspectorProtocol, InspectorState>();
 const init = readInitialState<InspectorInit>();
 const restored = host.getState();
 let state: InspectorState = { ...init!.state, ...restored };
+// A state saved before the replay filter existed lacks it.
+state.filter = { ...state.filter, replay: state.filter.replay ?? 'all' };
 let run: RunSteps | null = init?.run ?? null;
 let step: StepRollouts | null = null;
 let detail: InspectedRollout | null = null;
@@ -83,6 +85,11 @@ const advantageSelect = select('Advantage', [
 ]);
 const searchField = el('vscode-textfield', { placeholder: 'Search text', 'aria-label': 'Search prompt and completion text' });
 const truncatedBox = el('vscode-checkbox', { label: 'Truncated only' });
+const replaySelect = select('Replay', [
+  ['all', 'fresh + replayed'],
+  ['fresh', 'fresh'],
+  ['replayed', 'replayed'],
+]);
 const listCount = el('span', { class: 'muted list-count' });
 
 const list = new RolloutList((r) => void selectRollout(r.row));
@@ -133,6 +140,7 @@ app.append(
         el('label', {}, 'Sort', sortSelect),
         el('label', {}, 'Reward', rewardMin, rewardMax),
         el('label', {}, 'Adv.', advantageSelect),
+        el('label', { title: 'Rollout replay: rows generated for this step, or taken from the replay buffer' }, 'Rows', replaySelect),
         searchField,
         truncatedBox,
         listCount,
@@ -157,6 +165,7 @@ function syncControls(): void {
   rewardMax.value = state.filter.rewardMax === null ? '' : String(state.filter.rewardMax);
   (searchField as unknown as { value: string }).value = state.filter.text;
   setChecked(truncatedBox, state.filter.truncatedOnly);
+  replaySelect.value = state.filter.replay;
   setChecked(followBox, state.followPrompt);
   setChecked(whitespaceBox, state.showWhitespace);
   setChecked(thinkBox, state.collapseThink);
@@ -216,6 +225,7 @@ const onFilter = () => {
       rewardMax: rewardMax.value === '' ? null : Number(rewardMax.value),
       advantageSign: advantageSelect.value as InspectorState['filter']['advantageSign'],
       truncatedOnly: isChecked(truncatedBox),
+      replay: replaySelect.value as InspectorState['filter']['replay'],
     },
   });
   renderList();
@@ -224,6 +234,7 @@ rewardMin.addEventListener('input', onFilter);
 rewardMax.addEventListener('input', onFilter);
 advantageSelect.addEventListener('change', onFilter);
 truncatedBox.addEventListener('change', onFilter);
+replaySelect.addEventListener('change', onFilter);
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
 searchField.addEventListener('input', () => {
   clearTimeout(searchTimer);

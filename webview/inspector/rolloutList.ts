@@ -20,6 +20,8 @@ export function arrangeRollouts(
 ): Row[] {
   const keep = (r: RolloutSummary): boolean => {
     if (filter.truncatedOnly && !r.truncated) return false;
+    if (filter.replay === 'fresh' && r.replayed) return false;
+    if (filter.replay === 'replayed' && !r.replayed) return false;
     if (filter.rewardMin !== null && !(r.reward !== null && r.reward >= filter.rewardMin)) return false;
     if (filter.rewardMax !== null && !(r.reward !== null && r.reward <= filter.rewardMax)) return false;
     const a = r.advantage ?? 0;
@@ -175,10 +177,18 @@ export class RolloutList {
       el('span', { class: 'num' }, `${r.length} tok`),
       el('span', { class: 'num' }, `H ${formatNumber(r.meanEntropy, 2)}`),
       el('span', { class: 'flag' }, r.truncated ? 'trunc' : ''),
+      replayMark(r),
       el('span', { class: 'preview' }, oneLine(r.preview)),
     );
     return element;
   }
+}
+
+/** Rollout replay: "↻ 2" with the accessible name "replayed, age 2 steps"; empty for a fresh row. */
+function replayMark(r: RolloutSummary): HTMLElement {
+  if (!r.replayed) return el('span', { class: 'replay' });
+  const name = `replayed, age ${r.age} step${r.age === 1 ? '' : 's'}`;
+  return el('span', { class: 'replay', title: name }, el('span', { 'aria-hidden': 'true' }, `↻ ${r.age}`), el('span', { class: 'sr-only' }, name));
 }
 
 /** Untrusted text as one inert line: whitespace collapsed, control and bidi characters as code points. */

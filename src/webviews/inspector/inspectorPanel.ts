@@ -177,7 +177,9 @@ export class InspectorPanels implements vscode.Disposable {
     if (this.selection?.runId !== runId) {
       this.selection = { runId, log: new SelectionLog(runPaths(this.run(runId).dir).selection) };
     }
-    const selection = detail.datasetIndex === null ? null : await this.selection.log.choice(detail.step, detail.datasetIndex);
+    // A replayed row's prompt was chosen in the round that generated it, `age` steps earlier.
+    const chosenAt = detail.step - detail.age;
+    const selection = detail.datasetIndex === null ? null : await this.selection.log.choice(chosenAt, detail.datasetIndex);
     return { ...detail, selection };
   }
 

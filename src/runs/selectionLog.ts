@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import { countEstimates, type DifficultyHistogram } from '../common/difficultyHistogram';
 import { JsonlTail } from './jsonlTail';
-import type { SelectionChoice } from './rolloutTypes';
+import type { RolloutDetail, SelectionChoice } from './rolloutTypes';
 
 const BASES = new Set(['observed', 'predicted', 'none']);
 const REASONS = new Set(['target', 'explore']);
@@ -25,6 +25,14 @@ export class SelectionLog {
   async choice(step: number, datasetIndex: number): Promise<SelectionChoice | null> {
     await this.refresh();
     return this.steps.get(step)?.get(datasetIndex) ?? null;
+  }
+
+  /**
+   * Why a shard row's prompt was chosen: a fresh row's at its step; a replayed row's at the step whose
+   * round generated it (`age` steps earlier). Null without `dataset_index` (shards recorded before it).
+   */
+  async choiceOf(row: Pick<RolloutDetail, 'step' | 'age' | 'datasetIndex'>): Promise<SelectionChoice | null> {
+    return row.datasetIndex === null ? null : this.choice(row.step - row.age, row.datasetIndex);
   }
 
   /** The chosen prompts' estimates binned per step (the dashboard's heatmap); null when there is no line. */

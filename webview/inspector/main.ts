@@ -140,7 +140,7 @@ app.append(
         el('label', {}, 'Sort', sortSelect),
         el('label', {}, 'Reward', rewardMin, rewardMax),
         el('label', {}, 'Adv.', advantageSelect),
-        el('label', { title: 'Rollout replay: rows generated for this step, or taken from the replay buffer' }, 'Rows', replaySelect),
+        el('label', { title: 'Rollout replay: rows generated for this step, or taken from the replay buffer' }, 'Replay', replaySelect),
         searchField,
         truncatedBox,
         listCount,

@@ -177,9 +177,7 @@ export class InspectorPanels implements vscode.Disposable {
     if (this.selection?.runId !== runId) {
       this.selection = { runId, log: new SelectionLog(runPaths(this.run(runId).dir).selection) };
     }
-    // A replayed row's prompt was chosen in the round that generated it, `age` steps earlier.
-    const chosenAt = detail.step - detail.age;
-    const selection = detail.datasetIndex === null ? null : await this.selection.log.choice(chosenAt, detail.datasetIndex);
+    const selection = await this.selection.log.choiceOf(detail);
     return { ...detail, selection };
   }
 

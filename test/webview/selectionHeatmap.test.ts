@@ -4,7 +4,7 @@
 // colour of a cell, the legend, a line appended while the run trains, and a run without the file.
 
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import { DEFAULT_DASHBOARD_STATE, type DashboardInit, type DashboardSnapshot, ty
 import { jsonForScript } from '../../src/webviews/shared/html';
 import { countScale } from '../../src/common/colorScale';
 import { HEIGHT, MARGIN } from '../../webview/dashboard/selectionHeatmap';
-import { openApp, serveRequests } from './harness';
+import { RESULTS_DIR, openApp, serveRequests } from './harness';
 
 const STEPS = [1, 2, 3, 4];
 /** Prompts chosen per step by bin (bin → count), by construction; estimates sit inside their bin. */
@@ -125,6 +125,8 @@ describe('selection heatmap', () => {
       await app.page.keyboard.press('ArrowUp'); // stays in the top bin
       await app.page.keyboard.press('End');
       assert.equal(await hover.textContent(), text(4, 9));
+      mkdirSync(RESULTS_DIR, { recursive: true });
+      await card.screenshot({ path: join(RESULTS_DIR, 'selection-heatmap.png') });
       assert.deepEqual(app.errors, []);
       assert.deepEqual(await app.cspViolations(), []);
     } finally {

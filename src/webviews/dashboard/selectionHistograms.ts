@@ -14,7 +14,7 @@ export class SelectionHistograms {
   constructor(private readonly store: RunStore) {}
 
   /** The run's difficulty histogram, or null when it has no selection.jsonl (selection off). */
-  histogram(runId: string): Promise<DifficultyHistogram | null> {
+  async histogram(runId: string): Promise<DifficultyHistogram | null> {
     const run = this.store.get(runId);
     if (!run) throw new Error(`No run '${runId}' is known (was its folder removed?).`);
     const file = runPaths(run.dir).selection;

@@ -13,13 +13,12 @@ export class SelectionLog {
   private readonly tail: JsonlTail;
   /** step → dataset_index → choice; the last line of a step wins. */
   private readonly steps = new Map<number, Map<number, SelectionChoice>>();
+  /** Complete lines that are not JSON: "selection.jsonl line 5: …" (a rewritten file starts again). */
+  private readonly bad: string[] = [];
 
   constructor(readonly file: string) {
     this.tail = new JsonlTail(file);
   }
-
-  /** Complete lines that are not JSON: "selection.jsonl line 5: …" (a rewritten file starts again). */
-  private readonly bad: string[] = [];
 
   /** Why `datasetIndex`'s prompt was chosen at `step`, or null (selection off, or not in the file). */
   async choice(step: number, datasetIndex: number): Promise<SelectionChoice | null> {

@@ -125,6 +125,8 @@ describe('selection heatmap', () => {
       await app.page.keyboard.press('ArrowUp'); // stays in the top bin
       await app.page.keyboard.press('End');
       assert.equal(await hover.textContent(), text(4, 9));
+      await canvas.blur();
+      assert.equal(await hover.textContent(), '', 'leaving the canvas clears the readout');
       mkdirSync(RESULTS_DIR, { recursive: true });
       await card.screenshot({ path: join(RESULTS_DIR, 'selection-heatmap.png') });
       assert.deepEqual(app.errors, []);

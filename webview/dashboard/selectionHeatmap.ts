@@ -1,7 +1,8 @@
 // The Selection section's difficulty heatmap: per run with difficulty-targeted selection, x = step,
 // y = estimated difficulty in bins of 0.1, colour = number of chosen prompts (selection.jsonl, built by
 // the host). Beside the p10/p50/p90 charts. One canvas per run; a legend; hovering a cell, or moving
-// over the cells with the arrow keys once the canvas has focus, shows "step 7 · difficulty 0.4–0.5 · 3 prompts".
+// over the cells with the arrow keys (Home/End: first/last step) while the canvas has focus, shows
+// "step 7 · difficulty 0.4–0.5 · 3 prompts".
 
 import type { DifficultyHistogram } from '../../src/webviews/dashboard/protocol';
 import { countScale, binOf, type BinnedScale } from '../../src/common/colorScale';
@@ -39,6 +40,7 @@ export class DifficultyHeatmap {
     this.canvas.addEventListener('mouseleave', () => this.setActive(null));
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     this.canvas.addEventListener('focus', () => this.setActive(this.active ?? this.firstCell()));
+    this.canvas.addEventListener('blur', () => this.setActive(null));
     new ResizeObserver(() => this.draw()).observe(this.canvas.parentElement!);
   }
 
@@ -149,11 +151,12 @@ export class DifficultyHeatmap {
     this.setActive(next);
   }
 
-  /** Where the keyboard starts: the first step's fullest bin. */
+  /** Where the keyboard starts: the fullest bin of the first step with an estimate (early rounds have none). */
   private firstCell(): { index: number; bin: number } | null {
     if (!this.data || this.data.steps.length === 0) return null;
-    const counts = this.data.counts[0];
-    return { index: 0, bin: counts.indexOf(Math.max(...counts)) };
+    const index = Math.max(0, this.data.counts.findIndex((counts) => counts.some((c) => c > 0)));
+    const counts = this.data.counts[index];
+    return { index, bin: counts.indexOf(Math.max(...counts)) };
   }
 
   private setActive(cell: { index: number; bin: number } | null): void {

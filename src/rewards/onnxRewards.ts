@@ -6,7 +6,7 @@
 // Python function's. No `vscode` import.
 
 import * as path from 'node:path';
-import type { ErrorTriple, FunctionScores, RewardSample } from '../worker/protocol';
+import type { ErrorTriple, FunctionScores, RewardSample, RunRewardSpec } from '../worker/protocol';
 
 /** Marks an ONNX reward's `ref` in the Lab (the function list shows it): `onnx:<export folder>`. */
 export const ONNX_REF = 'onnx:';
@@ -24,6 +24,32 @@ export type RewardModelRequest = (params: { exportDir: string; texts: string[] }
 /** The absolute export folder of a run config's `onnx:` value (relative to the config's folder, as the trainer resolves it). */
 export function onnxExportDir(onnx: string, baseDir: string | undefined): string {
   return path.resolve(baseDir ?? '.', onnx);
+}
+
+/** A Lab function made from a run config's `rewards:` entry. */
+export interface RunRewardFunction {
+  name: string;
+  ref: string;
+  onnx?: string;
+  weight: number;
+  origin: 'run';
+  enabled: true;
+}
+
+/**
+ * The Lab's functions for a run config's rewards (those named in `listed` stay as they are): a
+ * function by its `ref`, an ONNX reward model by its export folder (`ref` then `onnx:<folder>`).
+ */
+export function runRewardFunctions(rewards: readonly RunRewardSpec[], baseDir: string | undefined, listed: ReadonlySet<string>): RunRewardFunction[] {
+  return rewards.flatMap((reward): RunRewardFunction[] => {
+    if (listed.has(reward.name)) return [];
+    const base = { name: reward.name, weight: reward.weight ?? 1, origin: 'run' as const, enabled: true as const };
+    if (reward.onnx) {
+      const onnx = onnxExportDir(reward.onnx, baseDir);
+      return [{ ...base, ref: `${ONNX_REF}${onnx}`, onnx }];
+    }
+    return reward.ref ? [{ ...base, ref: reward.ref }] : [];
+  });
 }
 
 /** The text a reward model scores for a sample: prompt + completion. */

@@ -9,7 +9,7 @@ import type { Log } from '../../log';
 import { buildResult, mergeRuns, type RecordedRewards } from '../../rewards/labResult';
 import { functionDefinition, functionsForRun, missingFileMessage, missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
 import { latestRunWithRollouts, type PendingRun } from '../../rewards/latestRun';
-import { ONNX_REF, onnxExportDir, scoreOnnxRewards, type RewardModelRequest } from '../../rewards/onnxRewards';
+import { runRewardFunctions, scoreOnnxRewards, type RewardModelRequest } from '../../rewards/onnxRewards';
 import type { Run, RunStore } from '../../runs/model';
 import type { WorkerHost } from '../../worker/workerHost';
 import type { FunctionScores, RewardSample, RewardsRunResult } from '../../worker/protocol';
@@ -210,16 +210,7 @@ export class RewardLabPanel implements vscode.Disposable {
       this.state.warnings = loaded.warnings;
       // The functions another run brought go; the user's own stay.
       this.state.functions = functionsForRun(this.state.functions, loaded.rewards);
-      for (const reward of loaded.rewards) {
-        if (this.state.functions.some((f) => f.name === reward.name)) continue;
-        const weight = reward.weight ?? 1;
-        if (reward.onnx) {
-          const onnx = onnxExportDir(reward.onnx, loaded.baseDir);
-          this.state.functions.push({ name: reward.name, ref: `${ONNX_REF}${onnx}`, onnx, weight, origin: 'run', enabled: true });
-        } else if (reward.ref) {
-          this.state.functions.push({ name: reward.name, ref: reward.ref, weight, origin: 'run', enabled: true });
-        }
-      }
+      this.state.functions.push(...runRewardFunctions(loaded.rewards, loaded.baseDir, new Set(this.state.functions.map((f) => f.name))));
       const names = loaded.rewards.map((r) => r.name);
       const recorded: RecordedRewards = {
         total: loaded.samples.map((s) => s.recorded.reward),
@@ -285,7 +276,7 @@ export class RewardLabPanel implements vscode.Disposable {
       return;
     }
     this.state.running = true;
-    this.state.progress = 'starting the worker…';
+    this.state.progress = enabled.some((f) => !f.onnx) ? 'starting the worker…' : 'scoring…';
     this.publish();
     this.cancel = new vscode.CancellationTokenSource();
     await this.guard(async () => {

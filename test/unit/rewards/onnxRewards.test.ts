@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mergeRuns } from '../../../src/rewards/labResult';
-import { ONNX_REF, onnxExportDir, scoreOnnxRewards } from '../../../src/rewards/onnxRewards';
+import { ONNX_REF, onnxExportDir, runRewardFunctions, scoreOnnxRewards } from '../../../src/rewards/onnxRewards';
 import { ScoringClient } from '../../../src/onnx/scoringClient';
 import { runPaths } from '../../../src/runs/runFormat';
 import { WorkerClient } from '../../../src/worker/workerClient';
@@ -61,6 +61,12 @@ test('a run config’s onnx: reward reaches the Lab as an ONNX reward, its folde
   assert.deepEqual(rm && { ref: rm.ref, onnx: rm.onnx, weight: rm.weight }, { ref: null, onnx: 'rm', weight: 2 });
   assert.equal(onnxExportDir(rm!.onnx!, loaded.baseDir), join(loaded.baseDir, 'rm'));
   assert.equal(loaded.rewards.find((r) => r.name === 'exact')?.onnx, null);
+  // The Lab's list: the ONNX reward by its folder, the function by its ref; names already listed stay as they are.
+  assert.deepEqual(runRewardFunctions(loaded.rewards, loaded.baseDir, new Set()), [
+    { name: 'rm', weight: 2, origin: 'run', enabled: true, ref: `${ONNX_REF}${join(loaded.baseDir, 'rm')}`, onnx: join(loaded.baseDir, 'rm') },
+    { name: 'exact', weight: 1, origin: 'run', enabled: true, ref: 'exact_answer' },
+  ]);
+  assert.deepEqual(runRewardFunctions(loaded.rewards, loaded.baseDir, new Set(['rm'])).map((f) => f.name), ['exact']);
 });
 
 test('ONNX rewards are scored in the scoring process with the trainer’s numbers, and add to the total like a function', async () => {

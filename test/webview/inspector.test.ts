@@ -425,6 +425,8 @@ describe('rollout inspector', () => {
       assert.equal(await app.page.locator('.rollout-list').getByRole('option', { name: /replayed, age 2 steps/ }).count(), 4);
       assert.deepEqual(await app.page.$$eval('.rollout-row', (els) => els.filter((e) => e.querySelector('.replay')!.textContent).map((e) => Number((e as HTMLElement).dataset.row))), replayedRows);
       assert.equal(await app.page.locator(`.rollout-row[data-row="${replayedRows[0]}"] .replay [aria-hidden]`).textContent(), '↻ 2');
+      // Its group's row too (replay takes whole groups), and no other group's.
+      assert.deepEqual(await app.page.$$eval('.group-row', (els) => els.map((e) => e.querySelector('.replay')!.textContent)), ['', '↻ 2replayed, age 2 steps', '']);
       // Filter, then with the advantage filter and the reward sort.
       await app.page.selectOption('select[aria-label="Replay"]', 'replayed');
       assert.deepEqual(await rows(), replayedRows);

@@ -124,6 +124,8 @@ class EvalWriter:
             finally:
                 self._lock.release()
 
+    signal_event = event  # Control's path from a signal handler (RunWriter's name); `event` never waits already
+
     def _drain(self) -> None:
         """Write the queued events (with the lock held)."""
         while self._pending:

@@ -88,7 +88,27 @@ def finite_or_none(value: Any) -> float | int | None:
     return None if isinstance(stored, str) else stored
 
 
-class RunWriter:
+class QueuedEvents:
+    """The event path a signal handler may take (RunWriter, EvalWriter): the writer has `_lock`, a
+    `_pending` deque of events.jsonl lines and `_drain()`, which writes them with the lock held."""
+
+    _lock: threading.Lock
+    _pending: deque[str]
+
+    def _drain(self) -> None:
+        raise NotImplementedError
+
+    def signal_event(self, type: str, **fields: Any) -> None:
+        """An event queued, written now only if the lock is free (never waits: see RunWriter)."""
+        self._pending.append(json.dumps({"t": time.time(), "type": type, **fields}, default=str, allow_nan=False))
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drain()
+            finally:
+                self._lock.release()
+
+
+class RunWriter(QueuedEvents):
     """Writes run.json, events.jsonl and metrics.jsonl of one run directory (thread-safe).
 
     `signal_event` is the one path for a signal handler: the handler runs in the main thread between two
@@ -181,14 +201,6 @@ class RunWriter:
     def event(self, type: str, **fields: Any) -> None:
         self._append(self._events, {"t": time.time(), "type": type, **fields})
 
-    def signal_event(self, type: str, **fields: Any) -> None:
-        """`event` for a signal handler: queued, written now only if the lock is free (never waits)."""
-        self._pending.append(json.dumps({"t": time.time(), "type": type, **fields}, default=str, allow_nan=False))
-        if self._lock.acquire(blocking=False):
-            try:
-                self._drain()
-            finally:
-                self._lock.release()
 
     def metrics(self, step: int, values: dict[str, Any]) -> None:
         clean = {key: runformat.metric_value(value) for key, value in values.items()}

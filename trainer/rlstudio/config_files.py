@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import json
 import os
 import string
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rlstudio.config_builder import did_you_mean
-from rlstudio.runformat import EXPORT_MANIFEST, PAIRS_HEADER, PREFERENCE_ROLES
+from rlstudio.jsonl_rows import first_problem
+from rlstudio.runformat import EXPORT_MANIFEST, PREFERENCE_ROLES
 
 if TYPE_CHECKING:
     from rlstudio.config import RunConfig
@@ -50,7 +50,7 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
             found.append(("data.path", f"unsupported dataset file {data_path.name}: use .jsonl, .parquet or a "
                                        "datasets folder"))
         elif data_path.suffix == ".jsonl":
-            problem, columns = jsonl_problem(data_path)
+            problem, columns = first_problem(data_path)
             if problem:
                 found.append(("data.path", problem))
             elif columns is not None:
@@ -95,32 +95,6 @@ def _in_hf_cache(repo_id: str) -> bool:
         return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
     except Exception:  # an invalid repo id is simply not cached
         return False
-
-
-def jsonl_problem(path: Path) -> tuple[str | None, set[str] | None]:
-    """(the first malformed line of a JSONL file, named with file, line and the JSON error, or None;
-    the columns of its first row)."""
-    columns = None
-    try:
-        with open(path, encoding="utf-8") as f:
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    return f"{path} line {number}: not JSON ({exc.msg} at column {exc.colno})", None
-                if not isinstance(row, dict):
-                    return f"{path} line {number}: each line must be a JSON object, not {type(row).__name__}", None
-                if number == 1 and PAIRS_HEADER in row:  # `rlstudio pairs` provenance, not a row
-                    continue
-                if columns is None:
-                    columns = set(row)
-    except UnicodeDecodeError as exc:
-        return f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", None
-    except OSError as exc:
-        return f"{path}: cannot read ({exc.strerror})", None
-    return None, columns
 
 
 def _column_problems(config: RunConfig, path: Path, columns: set[str]) -> list[tuple[str, str]]:
@@ -192,14 +166,10 @@ def _reasoning_gym_columns(config: RunConfig) -> list[tuple[str, str]]:
 
 def _data_columns(path: Path) -> list[str] | None:
     """Column names of a .jsonl file's first row or a Parquet file; None when not cheaply known."""
+    if path.suffix == ".jsonl" and path.is_file():
+        _, columns = first_problem(path)  # a problem is reported by the data checks with its own message
+        return sorted(columns) if columns is not None else None
     try:
-        if path.suffix == ".jsonl" and path.is_file():
-            with path.open(encoding="utf-8") as f:
-                for line in f:
-                    if line.strip():
-                        row = json.loads(line)
-                        return list(row) if isinstance(row, dict) else None
-            return None
         if path.suffix == ".parquet" and path.is_file():
             import pyarrow.parquet as pq
 

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 def check_references(config: RunConfig) -> list[tuple[str, str]]:
     """Files, modules and models the config names must exist (checked without loading them)."""
-    from rlstudio.rewards import BUILTINS  # light: no torch
 
     found = []
     name = config.model.name
@@ -58,29 +57,40 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
     if config.data.reasoning_gym is not None and importlib.util.find_spec("reasoning_gym") is None:
         found.append(("data.reasoning_gym", "the reasoning-gym package is not installed"))
     found.extend(_reasoning_gym_columns(config))
-    for i, reward in enumerate(config.rewards):
+    found.extend(_reward_problems(config, config.rewards, "rewards"))
+    if config.eval is not None and config.eval.rewards:
+        found.extend(_reward_problems(config, config.eval.rewards, "eval.rewards"))
+    return found
+
+
+def _reward_problems(config: RunConfig, rewards: list, key: str) -> list[tuple[str, str]]:
+    """Reward entries' files, functions, modules and ONNX exports must exist (no user code runs)."""
+    from rlstudio.rewards import BUILTINS  # light: no torch
+
+    found = []
+    for i, reward in enumerate(rewards):
         if reward.onnx is not None:
             manifest = config.resolve(reward.onnx) / EXPORT_MANIFEST
             if not manifest.is_file():
-                found.append((f"rewards[{i}].onnx", f"{manifest} not found: export the reward model with "
+                found.append((f"{key}[{i}].onnx", f"{manifest} not found: export the reward model with "
                                                     "`rlstudio export-onnx MODEL_DIR --out DIR`"))
             continue
         if reward.ref is None or reward.ref in BUILTINS:
             continue
         target, sep, func = reward.ref.rpartition(":")
         if not sep or not target or not func:
-            found.append((f"rewards[{i}].ref", f"{reward.ref!r} is not a built-in "
+            found.append((f"{key}[{i}].ref", f"{reward.ref!r} is not a built-in "
                           f"({', '.join(BUILTINS)}){did_you_mean(reward.ref, BUILTINS)} nor `file.py:function`"))
         elif target.endswith(".py"):
             file = config.resolve(target)
             if not file.is_file():
-                found.append((f"rewards[{i}].ref", f"reward file not found: {file}"))
+                found.append((f"{key}[{i}].ref", f"reward file not found: {file}"))
             else:
                 problem = _reward_file_problem(file, func)
                 if problem:
-                    found.append((f"rewards[{i}].ref", problem))
+                    found.append((f"{key}[{i}].ref", problem))
         elif importlib.util.find_spec(target.split(".")[0]) is None:
-            found.append((f"rewards[{i}].ref", f"module {target!r} not found"))
+            found.append((f"{key}[{i}].ref", f"module {target!r} not found"))
     return found
 
 

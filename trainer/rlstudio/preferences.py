@@ -82,7 +82,8 @@ def load_preferences(config: RunConfig):
     dataset = datasets.Dataset.from_list(rows)
     if data.shuffle_seed is not None:
         dataset = dataset.shuffle(seed=data.shuffle_seed)
-    if data.eval_fraction > 0:
-        split = dataset.train_test_split(test_size=data.eval_fraction, seed=config.seed)
+    held_out = data.eval_fraction or (config.eval.split if config.eval is not None else None) or 0.0
+    if held_out > 0:  # `eval.split` holds pairs out of training like `data.eval_fraction` (as rlstudio.data does)
+        split = dataset.train_test_split(test_size=held_out, seed=config.seed)
         return split["train"], split["test"]
     return dataset, None

@@ -34,7 +34,8 @@ def test_first_problem_columns_and_unreadable_files(tmp_path):
     latin = tmp_path / "latin.jsonl"
     latin.write_bytes(b'{"q": "caf\xe9"}\n')
     assert jsonl_rows.first_problem(latin)[0] == f"{latin}: not UTF-8 text (invalid continuation byte at byte 10)"
-    assert jsonl_rows.first_problem(tmp_path / "none.jsonl")[0].endswith("none.jsonl: cannot read (No such file or directory)")
+    missing = tmp_path / "none.jsonl"
+    assert jsonl_rows.first_problem(missing)[0] == f"{missing}: cannot read (No such file or directory)"
 
 
 def test_a_preference_file_that_is_not_utf8_names_the_file(tmp_path):

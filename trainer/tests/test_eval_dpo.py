@@ -8,7 +8,7 @@ import re
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import load, make_workspace
+from conftest import DPO_CONFIG, load, make_workspace
 
 from rlstudio.cli import main as cli
 from rlstudio.config import ConfigError
@@ -22,14 +22,6 @@ pytestmark = pytest.mark.slow
 # Two pairs share each of the first two prompts: the eval samples each distinct prompt once.
 PAIRS = [{"prompt": f"What is {a} + {b}?", "chosen": str(a + b), "rejected": f"{a + b + 1}, I think"}
          for a, b in [(1, 2), (1, 2), (3, 4), (3, 4), (5, 6), (7, 8)]]
-DPO_CONFIG = """\
-name: d
-seed: 0
-model: {name: ./model}
-data: {path: prefs.jsonl}
-algorithm: {name: dpo, beta: 0.1, max_steps: 2, per_device_train_batch_size: 2, learning_rate: 0.001}
-checkpoints: {every_n_steps: 1, keep_last: null}
-"""
 # `chosen_is_the_sum` checks that each sample's `chosen` column belongs to its own prompt;
 # `short` scores the completion itself.
 EVAL_REWARDS = '''

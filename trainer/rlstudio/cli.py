@@ -156,11 +156,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return pairs_main(args.run_dir, args.steps, args.reward, args.out, args.min_margin)
     if args.command == "resume":
+        from rlstudio.config import ConfigError
         from rlstudio.train import resume
 
         try:
             return resume(args.run_dir, args.overrides)
-        except (FileNotFoundError, ValueError) as exc:
+        except (FileNotFoundError, ValueError, ConfigError) as exc:  # a bad --set too: run.json is left as it was
             print(f"rlstudio resume: {exc}", file=sys.stderr)
             return 2
     _parser().print_help()

@@ -37,7 +37,7 @@ from rlstudio.evals.files import (
     write_summary,
 )
 from rlstudio.evals.passk import default_k, split_k
-from rlstudio.runformat import EVALS, EvalPaths, is_eval_id, read_eval_manifest
+from rlstudio.runformat import EVALS, EvalPaths, RunPaths, is_eval_id, read_eval_manifest
 
 # eval.json `params` key ← EvalConfig field; these must match when an eval is resumed.
 PARAMS = {"samples": "samples", "temperature": "temperature", "maxNewTokens": "max_new_tokens", "seed": "seed",
@@ -69,7 +69,7 @@ def load_target(path: str, overrides: list[str] | None = None) -> Target:
     p = Path(path).resolve()
     try:
         if p.is_dir():
-            return Target(config_from_manifest(read_manifest(p), overrides), p, p / EVALS)
+            return Target(config_from_manifest(read_manifest(p), overrides, RunPaths(p).manifest), p, p / EVALS)
         return Target(load_config(p, overrides), None, p.parent / ".rlstudio" / EVALS)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         raise EvalInputError(str(exc)) from None

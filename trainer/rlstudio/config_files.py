@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 def check_references(config: RunConfig) -> list[tuple[str, str]]:
     """Files, modules and models the config names must exist (checked without loading them)."""
-
     found = []
     name = config.model.name
     if name.startswith("embedded:"):

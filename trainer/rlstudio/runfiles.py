@@ -201,7 +201,6 @@ class RunWriter(QueuedEvents):
     def event(self, type: str, **fields: Any) -> None:
         self._append(self._events, {"t": time.time(), "type": type, **fields})
 
-
     def metrics(self, step: int, values: dict[str, Any]) -> None:
         clean = {key: runformat.metric_value(value) for key, value in values.items()}
         self._append(self._metrics, {"step": step, "t": time.time(), "values": clean})

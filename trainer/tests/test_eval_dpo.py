@@ -114,3 +114,19 @@ def test_eval_rewards_are_validated_like_rewards(tmp_path, tiny_model):
     messages = {p.path: p.message for p in info.value.problems}
     assert "list at least one reward function" in messages["eval.rewards"]
     assert "no reward entry named 'x'" in messages["eval.pass_when.reward"]
+    with pytest.raises(ConfigError, match="eval.rewards: a DPO run has no reward functions to score its periodic"):
+        load(ws, "eval={every_n_steps: 1}")
+
+
+def test_periodic_eval_of_a_dpo_run_with_eval_rewards(tmp_path, tiny_model):
+    from rlstudio.runformat import RunPaths, read_jsonl
+
+    ws = _dpo_workspace(tmp_path, tiny_model)
+    rewards = REWARDS_SET.split("=", 1)[1]
+    config = load(ws, f"eval={{every_n_steps: 1, prompts: 2, samples: 2, max_new_tokens: 4, rewards: {rewards}}}")
+    assert run(config, ws / "run") == 0
+    metrics = {m["step"]: m["values"] for m in read_jsonl(RunPaths(ws / "run").metrics)}
+    assert [metrics[step]["eval/mean_reward"] for step in (1, 2)] == [2.0, 2.0]  # aligned 1 + short 1 (weights 1)
+    (eval_dir,) = (ws / "run" / "evals").iterdir()
+    assert sorted(p.name for p in eval_dir.glob("policy-step-*.parquet")) == ["policy-step-1.parquet",
+                                                                              "policy-step-2.parquet"]

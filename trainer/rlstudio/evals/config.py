@@ -94,6 +94,9 @@ class EvalConfig:
             if not self.rewards:
                 found.append(("eval.rewards", "list at least one reward function, or remove `eval.rewards` to "
                                               "score with the run's `rewards`"))
+        if self.every_n_steps is not None and not self.scoring_rewards(config):
+            found.append(("eval.rewards", "a DPO run has no reward functions to score its periodic evals with: list "
+                                          "them here, e.g. [{name: exact, ref: exact_answer}]"))
         names = [r.name for r in self.scoring_rewards(config)]
         if self.pass_when is not None and self.pass_when.reward not in names:
             where = "eval.rewards" if self.rewards else "rewards"

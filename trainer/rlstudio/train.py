@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from rlstudio import FORMAT, __version__
-from rlstudio.config import DPOAlgorithmConfig, RLOOAlgorithmConfig, RunConfig, parse_config
+from rlstudio.config import (
+    ConfigError,
+    DPOAlgorithmConfig,
+    Problem,
+    RLOOAlgorithmConfig,
+    RunConfig,
+    check_references,
+    parse_config,
+)
 from rlstudio.control import Control, StopDuringReward
 from rlstudio.diskfull import as_disk_full, remove_incomplete_checkpoints
 from rlstudio.rewards import RewardAbort, error_triple
@@ -152,8 +160,8 @@ def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> 
 def resume(run_dir: str | os.PathLike, overrides: list[str] | None = None) -> int:
     """Continue a run from its last checkpoint, same config, appending to the same directory.
 
-    Refused (RunDirError / FileNotFoundError, run.json untouched) while the run's trainer lives or
-    when there is no checkpoint to resume from.
+    Refused (RunDirError / FileNotFoundError / ConfigError, run.json untouched) while the run's trainer
+    lives, when there is no checkpoint to resume from, or when a file the config names is gone.
     """
     run_dir = Path(run_dir).resolve()
     manifest = read_manifest(run_dir)
@@ -165,6 +173,10 @@ def resume(run_dir: str | os.PathLike, overrides: list[str] | None = None) -> in
         raise FileNotFoundError(f"{RunPaths(run_dir).checkpoints}: no checkpoint to resume from{was} "
                                 "(run.json is left as it was); start a new run with `rlstudio train`")
     config = config_from_manifest(manifest, overrides, RunPaths(run_dir).manifest)
+    missing = check_references(config)  # e.g. a reward file moved since: refused before run.json is touched
+    if missing:
+        raise ConfigError(f"{RunPaths(run_dir).manifest} config", [Problem(key, None, None, message)
+                                                                   for key, message in missing])
     return run(config, run_dir, resume=True)
 
 

@@ -72,3 +72,13 @@ def test_resume_with_a_bad_override_is_refused_and_run_json_kept(workspace):
     _refused(cli("resume", run_dir, "--set", "algorithm.learning_rate=fast"), "algorithm.learning_rate",
              "expected a number")
     assert RunPaths(run_dir).manifest.read_bytes() == before
+
+
+def test_resume_when_a_reward_file_is_gone_is_refused_and_run_json_kept(workspace):
+    """Was: resume started, failed at the reward import and rewrote a stopped run.json as `failed` with a bare
+    FileNotFoundError."""
+    run_dir = _run_with_a_checkpoint(workspace)
+    before = RunPaths(run_dir).manifest.read_bytes()
+    (workspace / "rewards.py").unlink()
+    _refused(cli("resume", run_dir), "rewards[1].ref: reward file not found:", str(workspace / "rewards.py"))
+    assert RunPaths(run_dir).manifest.read_bytes() == before

@@ -82,3 +82,14 @@ def test_resume_when_a_reward_file_is_gone_is_refused_and_run_json_kept(workspac
     (workspace / "rewards.py").unlink()
     _refused(cli("resume", run_dir), "rewards[1].ref: reward file not found:", str(workspace / "rewards.py"))
     assert RunPaths(run_dir).manifest.read_bytes() == before
+
+
+@pytest.mark.parametrize("manifest", ['{"id": "e"}', '{"id": "e", "params": {}, "checkpoints": [{"x": 1}]}', "[]"])
+def test_continuing_an_eval_whose_eval_json_is_broken(workspace, manifest):
+    """Was KeyError: 'params' (exit 1 with a traceback) for an eval.json without params."""
+    run_dir = _run_with_a_checkpoint(workspace)
+    eval_json = run_dir / "evals" / "e" / "eval.json"
+    eval_json.parent.mkdir(parents=True)
+    eval_json.write_text(manifest)
+    _refused(cli("eval", run_dir, "--eval-id", "e"), str(eval_json))
+    assert eval_json.read_text() == manifest

@@ -97,6 +97,19 @@ def settings_for(target: Target, overrides: dict[str, Any], previous: dict[str, 
     return settings
 
 
+def _previous_eval(eval_dir: Path) -> dict[str, Any] | None:
+    """The eval.json of an eval being continued (--eval-id of an existing one), checked for what resuming reads."""
+    if not EvalPaths(eval_dir).manifest.exists():
+        return None
+    previous = read_eval_manifest(eval_dir)
+    checkpoints = previous.get("checkpoints")
+    if not isinstance(previous.get("params"), dict) or not isinstance(checkpoints, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) and "status" in c for c in checkpoints):
+        raise EvalInputError(f"{EvalPaths(eval_dir).manifest}: no `params` object or no `checkpoints` list of "
+                             "{name, status}, so this eval cannot be continued; use another --eval-id")
+    return previous
+
+
 def run_eval(target_path: str, checkpoints: list[str] | None, overrides: dict[str, Any], name: str | None,
              eval_id: str | None, config_overrides: list[str] | None = None) -> int:
     try:
@@ -104,7 +117,7 @@ def run_eval(target_path: str, checkpoints: list[str] | None, overrides: dict[st
         if eval_id is not None and not is_eval_id(eval_id):
             raise EvalInputError(f"--eval-id {eval_id!r}: use letters, digits, '-', '_' and '.' only")
         eval_dir = target.evals_root / (eval_id or new_eval_id(name or "eval"))
-        previous = read_eval_manifest(eval_dir) if EvalPaths(eval_dir).manifest.exists() else None
+        previous = _previous_eval(eval_dir)
         settings = settings_for(target, overrides, previous)
         if not settings.scoring_rewards(target.config):
             raise EvalInputError(NO_REWARDS.format(target=target_path, kind=target.config.algorithm.name.upper()))

@@ -25,6 +25,8 @@ export class RunsFeature implements vscode.Disposable {
   readonly manager: RunManager;
   /** The Runs view's tree (the inline feature lets its step items expand to prompts and samples). */
   readonly tree: RunTreeProvider;
+  /** Settles when the first scan of the run folders has ended (found runs or not). */
+  readonly scanned: Promise<void>;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -43,7 +45,7 @@ export class RunsFeature implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.updateRoots()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('rlstudio.runDirectories') && void this.updateRoots()),
     );
-    void this.updateRoots();
+    this.scanned = this.updateRoots();
   }
 
   /** Run folders: `.rlstudio/runs` in every workspace folder plus `rlstudio.runDirectories`. */
@@ -137,7 +139,7 @@ export class RunsFeature implements vscode.Disposable {
 async function pickSubsetChoice(): Promise<SubsetChoice | undefined> {
   const methods = [
     { label: 'LIMR: the N best prompts', description: 'learning-impact score, --size N', id: 'size' },
-    { label: 'LIMR: prompts scoring at least T', description: 'the paper keeps 0.6, --threshold T', id: 'threshold' },
+    { label: 'LIMR: prompts scoring above T', description: 'the paper keeps 0.6, --threshold T', id: 'threshold' },
     { label: 'Baseline: drop always-solved and never-solved prompts', id: 'baseline' },
   ] as const;
   const method = await vscode.window.showQuickPick(methods, { title: 'Select Training Subset (LIMR)' });

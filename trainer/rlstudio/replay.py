@@ -60,7 +60,7 @@ from rlstudio.config_algorithms import ReplayConfig
 
 logger = logging.getLogger("rlstudio")
 
-# Per-row tensors of TRL's GRPO generation output that the buffer carries, and their padding.
+# Per-row tensors of TRL's GRPO / RLOO generation output that the buffer carries, and their padding.
 PROMPT_KEYS = ("prompt_ids", "prompt_mask")  # left-padded
 COMPLETION_KEYS = ("completion_ids", "completion_mask", "old_per_token_logps", "ref_per_token_logps", "tool_mask")
 ROW_KEYS = ("advantages", "old_logps")  # old_logps: RLOO's sequence log-prob under the generating policy
@@ -71,7 +71,7 @@ MASK_KEYS = {"prompt_mask", "completion_mask", "tool_mask"}  # kept as bool in t
 
 @dataclass(eq=False)  # compared by identity (tensors have no truth value)
 class ReplayGroup:
-    """One GRPO group as generated: per-row CPU tensors and what the recording needs to write it again."""
+    """One group as generated: per-row CPU tensors and what the recording needs to write it again."""
 
     tensors: dict[str, torch.Tensor]
     born: int  # the optimizer step (1-based) whose generation produced it

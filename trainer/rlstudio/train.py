@@ -249,7 +249,7 @@ def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_con
         from rlstudio.sampler import with_selection
 
         trainer_class = with_selection(trainer_class)
-    replay = getattr(config.algorithm, "replay", None)  # GRPO only (config_algorithms)
+    replay = getattr(config.algorithm, "replay", None)  # GRPO and RLOO (config_algorithms); DPO has none
     if replay is not None:
         from rlstudio.replay import with_replay
 

@@ -1,0 +1,3 @@
+// Page decompressors for reading rollout shards.
+
+export { compressors } from 'hyparquet-compressors';

@@ -23,9 +23,12 @@ from rlstudio.runfiles import atomic_write_bytes
 
 
 def write_shard(rollouts_dir: Path, step: int, rows: list[dict[str, Any]], reward_names: list[str],
-                kind: str = runformat.ROLLOUTS_KIND) -> Path:
-    """Write one step's rows, then its line of the prompt index; return the shard path."""
-    data = runformat.rollout_shard_bytes(runformat.shard_table(rows, reward_names, kind))
+                kind: str = runformat.ROLLOUTS_KIND, *, layout: str = "paged") -> Path:
+    """Write one step's rows, then its line of the prompt index; return the shard path. `layout`
+    "groups" writes the row groups of 16 that shards had before pages (to measure or test runs
+    recorded then)."""
+    table = runformat.shard_table(rows, reward_names, kind)
+    data = runformat.shard_bytes(table) if layout == "groups" else runformat.rollout_shard_bytes(table)
     path = Path(rollouts_dir) / runformat.shard_name(step)
     atomic_write_bytes(path, data)
     # After the rename: a line never names a shard that is not there yet.

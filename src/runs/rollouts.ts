@@ -60,6 +60,8 @@ interface OpenShard {
   metadata: FileMetaData;
   /** The page index (and footer) of a shard written with one: a rollout's pages are found in memory. */
   tail: FileTail | undefined;
+  /** Parses the footer's row groups of these rows, for a footer parsed a row group at a time. */
+  parseRows: ((rowStart: number, rowEnd: number) => void) | undefined;
   columns: Set<string>;
   size: number;
 }
@@ -268,6 +270,7 @@ export class RolloutReader {
     rowEnd?: number,
   ): Promise<Record<string, unknown>[]> {
     try {
+      shard.parseRows?.(rowStart ?? 0, rowEnd ?? Number.POSITIVE_INFINITY);
       return await withFile(
         path,
         shard.size,
@@ -310,7 +313,7 @@ export class RolloutReader {
     } catch (error) {
       throw new RolloutShardError(path, `not a readable Parquet file: ${errorMessage(error)}`);
     }
-    const { metadata, tail } = footer;
+    const { metadata, tail, parseRows } = footer;
     const format = metadata.key_value_metadata?.find((kv) => kv.key === SHARD_FORMAT_KEY)?.value;
     if (format !== undefined && format !== RUN_FORMAT) {
       throw new RolloutShardError(path, `format '${format}' is not supported (expected '${RUN_FORMAT}')`);
@@ -320,7 +323,7 @@ export class RolloutReader {
     if (missing.length > 0) {
       throw new RolloutShardError(path, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     }
-    return { metadata, tail, columns, size: stamp.size };
+    return { metadata, tail, parseRows, columns, size: stamp.size };
   }
 }
 

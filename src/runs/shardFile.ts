@@ -2,13 +2,14 @@
 // file's end, and the page index kept from that read. Shards written with pages of 16 rows and a page
 // index (runformat.rollout_shard_bytes) have a footer of a few kB with the page index just before it,
 // so a rollout's pages are located from memory and only those pages are read from disk. Shards in
-// row groups of 16 (written before) have no page index and a footer of ~125 kB; nothing is kept for
-// them but the parsed footer. No `vscode` import.
+// row groups of 16 (written before) have no page index and a footer of ~125 kB, parsed a row group
+// at a time as reads need them (lazyFooter.ts). No `vscode` import.
 
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { parquetMetadata } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
+import { lazyFooter } from './lazyFooter';
 
 /** Bytes read from a file's end at first: an old shard's whole footer, or a new one's page index and footer. */
 const TAIL_READ = 1 << 17;
@@ -25,6 +26,11 @@ export interface Footer {
   metadata: FileMetaData;
   /** The page index with the footer, when the file has one (and it is not too large to keep). */
   tail: FileTail | undefined;
+  /**
+   * For a footer of many row groups (shards in row groups of 16), parsed a group at a time: parses
+   * those holding rows [rowStart, rowEnd); `metadata` has the others' row counts only until then.
+   */
+  parseRows?: (rowStart: number, rowEnd: number) => void;
 }
 
 /** What a reader counts: preads that reached the disk (or the page cache), and their bytes. */
@@ -49,7 +55,12 @@ export async function readFooter(path: string, size: number, counter?: ReadCount
       throw new Error(`its footer length exceeds the file (${size} bytes)`);
     }
     tail = await extended(file, tail, footerStart);
-    const metadata = parquetMetadata(tail.bytes.slice(footerStart - tail.start).buffer);
+    const footer = tail.bytes.slice(footerStart - tail.start);
+    const lazy = lazyFooter(footer);
+    if (lazy) {
+      return { metadata: lazy.metadata, tail: undefined, parseRows: lazy.parseRows };
+    }
+    const metadata = parquetMetadata(footer.buffer);
     const indexStart = pageIndexStart(metadata, footerStart);
     if (indexStart === undefined || size - indexStart > MAX_TAIL) {
       return { metadata, tail: undefined };

@@ -32,9 +32,10 @@ describe('shard layouts', () => {
   let paged: string;
   before(() => {
     dir = tempDir('rlstudio-layouts-');
-    // 9 prompts × 4 = 36 rows: three row groups, or three pages, of 16, 16 and 4 rows.
-    groups = makeShard(join(dir, 'groups.parquet'), 'groups', 9, 4, 6);
-    paged = makeShard(join(dir, 'paged.parquet'), 'paged', 9, 4, 6);
+    // 9 prompts × 8 = 72 rows: five row groups, or five pages, of 16, …, 16 and 8 rows (enough
+    // groups for the reader to parse the footer a group at a time).
+    groups = makeShard(join(dir, 'groups.parquet'), 'groups', 9, 8, 6);
+    paged = makeShard(join(dir, 'paged.parquet'), 'paged', 9, 8, 6);
   });
 
   it('writes one row group in pages of 16 rows, located by a page index', () => {
@@ -46,18 +47,19 @@ describe('shard layouts', () => {
       const index = readOffsetIndex({ view: new DataView(bytes.buffer, bytes.byteOffset + start, chunk.offset_index_length), offset: 0 });
       assert.deepEqual(
         index.page_locations.map((p) => Number(p.first_row_index)),
-        [0, 16, 32],
+        [0, 16, 32, 48, 64],
         chunk.meta_data?.path_in_schema.join('.'),
       );
     }
     const old = readFileSync(groups);
-    assert.equal(parquetMetadata(old.buffer.slice(old.byteOffset, old.byteOffset + old.length)).row_groups.length, 3);
+    assert.equal(parquetMetadata(old.buffer.slice(old.byteOffset, old.byteOffset + old.length)).row_groups.length, 5);
   });
 
   it('reads the same rows from both layouts, through every read a view makes', async () => {
-    const reader = new RolloutReader();
+    const reader = new RolloutReader(8);
     assert.deepEqual(sameBut(await reader.readStep(paged)), sameBut(await reader.readStep(groups)));
-    for (let row = 0; row < 36; row++) {
+    // rows in an order that parses the old footer's groups out of order, one at a time
+    for (const row of [40, 3, 71, 17, 16, 64, 0, 35, 52]) {
       assert.deepEqual(await reader.readRollout(paged, row), await reader.readRollout(groups, row), `row ${row}`);
     }
     assert.deepEqual(await reader.readScores(paged), await reader.readScores(groups));
@@ -65,7 +67,7 @@ describe('shard layouts', () => {
     assert.deepEqual(await reader.readCompletions(paged, 12, 20), await reader.readCompletions(groups, 12, 20)); // across a page
     assert.deepEqual(await reader.readStepTokens(paged), await reader.readStepTokens(groups));
     assert.deepEqual(await reader.search(paged, 'question 3'), await reader.search(groups, 'question 3'));
-    assert.deepEqual(await reader.search(paged, 'question 3'), [12, 13, 14, 15]);
+    assert.deepEqual(await reader.search(paged, 'question 3'), [24, 25, 26, 27, 28, 29, 30, 31]);
   });
 
   it('opens a rollout of a paged shard with one read of the footer and one read per column of its pages', async () => {

@@ -1,6 +1,6 @@
-// Where the time of a cold rollout open goes, per step of the reader's open path (src/runs/rollouts.ts):
-// stat, footer bytes read, footer (Thrift) parse, column bytes read, page decompression, and the rest
-// of decoding (levels, values, assembly into rows). Opens one random rollout in each of --shards
+// Where the time of a cold rollout open goes, per step of the reader's open path (src/runs/rollouts.ts,
+// shardFile.ts, lazyFooter.ts): stat, footer read and parse, column bytes read, page decompression,
+// and the rest of decoding (levels, values, assembly into rows). Opens one random rollout in each of --shards
 // shards never read before in this process, with the same calls RolloutReader makes.
 //
 //   node --import tsx bench/rollout_open_profile.ts --run /tmp/rlstudio-big-run [--shards 60]
@@ -55,20 +55,23 @@ async function main(): Promise<void> {
     // the footer as the reader loads it (one read of the file's end, the parse, the page index kept) ...
     const counter = { reads: 0, bytes: 0 };
     const f0 = performance.now();
-    const { metadata, tail } = await readFooter(file, info.size, counter);
-    add('footer: read + parse', performance.now() - f0);
+    const { metadata, tail, parseRows } = await readFooter(file, info.size, counter);
+    add('footer: read + parse (as the reader does)', performance.now() - f0);
     add('footer: bytes read (KB)', counter.bytes / 1024);
     add('footer: page index + footer kept (KB)', (tail?.bytes.length ?? 0) / 1024);
-    // ... and its Thrift parse alone, again on the same bytes
+    // ... and, for comparison, hyparquet's parse of the whole footer (all row groups), on the same bytes
     const footerLength = Number(new DataView((await readTail(file, info.size)).buffer).getUint32(0, true));
     const footerBytes = (await readTail(file, info.size, footerLength + 8)).buffer;
     const p0 = performance.now();
     parquetMetadata(footerBytes);
-    add('  of which Thrift parse (again, same bytes)', performance.now() - p0);
+    add('footer: whole Thrift parse (for comparison)', performance.now() - p0);
     // the rollout's columns, as the reader reads them
     const summaries: readonly string[] = SUMMARY_COLUMNS;
     const columns = parquetSchema(metadata).children.map((c) => c.element.name).filter((c) => !summaries.includes(c));
     const row = Math.floor(random() * Number(metadata.num_rows));
+    const g0 = performance.now();
+    parseRows?.(row, row + 1);
+    add("footer: the row's group parsed (old layout)", performance.now() - g0);
     let inFlight = 0;
     let since = 0;
     let ioMs = 0;

@@ -13,10 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, Compressors } from 'hyparquet';
+import { compressors as readerCompressors } from 'hyparquet-compressors';
 import { mulberry32 } from '../src/common/pairedStats';
 import { readFooter, withFile } from '../src/runs/shardFile';
 import { SUMMARY_COLUMNS } from '../src/runs/runFormat';
-import { compressors as readerCompressors } from '../src/runs/shardCodecs';
 
 const { values: options } = parseArgs({
   options: {

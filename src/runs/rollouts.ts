@@ -8,16 +8,15 @@ import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parquetReadObjects, parquetSchema } from 'hyparquet';
 import type { FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { PromptIndex } from './promptIndex';
 import { PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
 import type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
 import { COLUMNS, REPLAY_COLUMNS, REQUIRED_COLUMNS, RUN_FILES, RUN_FORMAT, SHARD_FORMAT_KEY, SUMMARY_COLUMNS, previewOf, stepOfShard, toRow, type Column } from './runFormat';
 import { baseName, mean } from './rolloutValues';
-import { compressors } from './shardCodecs';
-import { readFooter, withFile, type FileTail, type ReadCounter } from './shardFile';
+import { readFooter, withFile, type FileTail, type Footer, type ReadCounter } from './shardFile';
 
 export type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens };
-export { withFile };
 
 export class RolloutShardError extends Error {
   constructor(
@@ -77,8 +76,8 @@ const SIDECARS = 2;
 
 /**
  * Reads shards. What it keeps is bounded: the parsed footers of the `maxFooters` most recently used
- * shards (with their page index, ~30 kB for 1,000 rows in pages of 16; ~1 MB parsed for a shard
- * written in row groups of 16, whose parse was most of a first read's cost),
+ * shards (with their page index: ~30 kB for 1,000 rows in pages of 16; for a shard written in row
+ * groups of 16, the footer's ~125 kB and the row groups parsed from it so far, up to ~1 MB),
  * the prompts.jsonl of the last two runs followed (8 bytes per prompt of a step, at most
  * `maxSidecarPrompts` per run), and the prompt index of shards that file does not cover (8 bytes
  * per distinct prompt of a shard, at most `maxIndexedPrompts` in all).
@@ -308,7 +307,7 @@ export class RolloutReader {
   }
 
   private async load(path: string, stamp: Stamp): Promise<OpenShard> {
-    let footer: Awaited<ReturnType<typeof readFooter>>;
+    let footer: Footer;
     this.parsed++;
     try {
       footer = await readFooter(path, stamp.size, this.counter);

@@ -27,6 +27,8 @@ def write_shard(rollouts_dir: Path, step: int, rows: list[dict[str, Any]], rewar
     """Write one step's rows, then its line of the prompt index; return the shard path. `layout`
     "groups" writes the row groups of 16 that shards had before pages (to measure or test runs
     recorded then)."""
+    if layout not in ("paged", "groups"):
+        raise ValueError(f"layout must be 'paged' or 'groups', not {layout!r}")
     table = runformat.shard_table(rows, reward_names, kind)
     data = runformat.shard_bytes(table) if layout == "groups" else runformat.rollout_shard_bytes(table)
     path = Path(rollouts_dir) / runformat.shard_name(step)

@@ -46,6 +46,17 @@ def test_one_row_group_paged_with_a_page_index_and_statistics_only_for_the_scala
     assert metadata.serialized_size < 8_000
 
 
+def test_the_layout_of_shards_written_before_pages_on_request(tmp_path):
+    # What benchmarks and tests of runs recorded before pages write: row groups of 16, no page index.
+    path = write_shard(tmp_path, 3, rows(3, PROMPTS * 4), ["f"], layout="groups")  # 36 rows
+    metadata = pq.ParquetFile(path).metadata
+    assert metadata.num_row_groups == 3
+    assert not metadata.row_group(0).column(0).has_offset_index
+    (tmp_path / "paged").mkdir()
+    paged = write_shard(tmp_path / "paged", 3, rows(3, PROMPTS * 4), ["f"])
+    assert pq.read_table(path).to_pylist() == pq.read_table(paged).to_pylist()
+
+
 def test_the_footer_does_not_grow_with_the_rows(tmp_path):
     small = write_shard(tmp_path, 1, rows(1, PROMPTS), ["f"])
     large = write_shard(tmp_path, 2, rows(2, PROMPTS * 100, group=4), ["f"])  # 1,200 rows

@@ -1,3 +1,0 @@
-// Page decompressors for reading rollout shards.
-
-export { compressors } from 'hyparquet-compressors';

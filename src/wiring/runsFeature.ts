@@ -139,7 +139,7 @@ export class RunsFeature implements vscode.Disposable {
 async function pickSubsetChoice(): Promise<SubsetChoice | undefined> {
   const methods = [
     { label: 'LIMR: the N best prompts', description: 'learning-impact score, --size N', id: 'size' },
-    { label: 'LIMR: prompts scoring at least T', description: 'the paper keeps 0.6, --threshold T', id: 'threshold' },
+    { label: 'LIMR: prompts scoring above T', description: 'the paper keeps 0.6, --threshold T', id: 'threshold' },
     { label: 'Baseline: drop always-solved and never-solved prompts', id: 'baseline' },
   ] as const;
   const method = await vscode.window.showQuickPick(methods, { title: 'Select Training Subset (LIMR)' });

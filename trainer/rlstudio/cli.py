@@ -5,7 +5,7 @@
     rlstudio validate CONFIG.yaml [--json] [--set key=value ...]     exit 2 on problems
     rlstudio schema                                                  JSON Schema of the config
     rlstudio select-subset RUN_DIR --method limr --size N|--threshold T   a training subset (LIMR)
-    rlstudio eval RUN_DIR|CONFIG [--checkpoints base,latest] [...]   pass@k of checkpoints (evals/<id>/)
+    rlstudio eval RUN_DIR|CONFIG [--checkpoints base,latest] [--set k=v] [...]  pass@k of checkpoints (evals/<id>/)
     rlstudio score RUN_DIR --eval ID --checkpoint A --by B           A's samples teacher-forced under B
     rlstudio demo [...]                                              the embedded default run
     rlstudio export-onnx SOURCE [--out DIR] [--quantize int8]        a checkpoint as an ONNX scoring model
@@ -84,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch-size", type=int, help="sequences per generate call (default eval.batch_size, 64)")
     evaluate.add_argument("--name", help="eval name (part of the eval id)")
     evaluate.add_argument("--eval-id", help="eval folder name under evals/; an existing one is resumed")
+    evaluate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                          help="change the run's config for this eval, e.g. eval.rewards=[{name: e, ref: f.py:e}]")
 
     score = sub.add_parser("score", help="teacher-forced log-probs of an eval's samples under another checkpoint")
     score.add_argument("run_dir")
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides = {"prompts": args.prompts, "samples": args.samples, "temperature": args.temperature,
                      "max_new_tokens": args.max_new_tokens, "seed": args.seed, "k": args.k,
                      "batch_size": args.batch_size}
-        return run_eval(args.target, args.checkpoints, overrides, args.name, args.eval_id)
+        return run_eval(args.target, args.checkpoints, overrides, args.name, args.eval_id, args.overrides)
     if args.command == "score":
         from rlstudio.evals.score import score_command
 
@@ -154,11 +156,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return pairs_main(args.run_dir, args.steps, args.reward, args.out, args.min_margin)
     if args.command == "resume":
+        from rlstudio.config import ConfigError
         from rlstudio.train import resume
 
         try:
             return resume(args.run_dir, args.overrides)
-        except (FileNotFoundError, ValueError) as exc:
+        except (FileNotFoundError, ValueError, ConfigError) as exc:  # a bad --set too: run.json is left as it was
             print(f"rlstudio resume: {exc}", file=sys.stderr)
             return 2
     _parser().print_help()

@@ -33,6 +33,7 @@ from rlstudio.config_algorithms import (
 )
 from rlstudio.config_builder import Builder, ConfigError, Problem, check_nested
 from rlstudio.config_files import check_references
+from rlstudio.config_rewards import RewardConfig, reward_list_problems
 from rlstudio.config_schema import schema_for
 from rlstudio.config_yaml import apply_override, compose, yaml_problem
 from rlstudio.evals.config import EvalConfig
@@ -142,45 +143,6 @@ class DataConfig:
 
 
 @dataclass
-class RewardConfig:
-    name: str = field(metadata={"help": "Name of this reward (metric `rewards/<name>/mean`, column `rewards.<name>`)."})
-    ref: str | None = field(
-        default=None,
-        metadata={
-            "help": "A built-in (exact_answer, format, length_penalty, reasoning_gym), "
-            "`path/to/file.py:function` relative to the config file, or `package.module:function`. "
-            "Set either `ref` or `onnx`."
-        },
-    )
-    onnx: str | None = field(
-        default=None,
-        metadata={
-            "help": "Instead of `ref`: a reward model exported by `rlstudio export-onnx` (a sequence-classification "
-            "export folder, relative to the config file), scored with onnxruntime on prompt + completion."
-        },
-    )
-    weight: float = field(default=1.0, metadata={"help": "Weight in the total reward."})
-    args: dict[str, Any] = field(default_factory=dict, metadata={"help": "Keyword arguments bound to the function."})
-    on_error: Literal["skip", "zero", "abort"] = field(
-        default="skip",
-        metadata={
-            "help": "When the function raises or returns bad values: skip (reward null for the affected "
-            "rows, ignored by TRL), zero (reward 0.0) or abort (the run fails)."
-        },
-    )
-    timeout_s: float = field(
-        default=120.0,
-        metadata={
-            "help": "Seconds one call (one batch) may take in training; a call that runs longer is interrupted "
-            "and handled by `on_error` like an exception."
-        },
-    )
-
-    def problems(self) -> list[tuple[str, str]]:
-        return [("timeout_s", "must be > 0, e.g. 120")] if self.timeout_s <= 0 else []
-
-
-@dataclass
 class RecordingConfig:
     enabled: bool = field(default=True, metadata={"help": "Write rollout shards (rollouts/step-*.parquet)."})
     every_n_steps: int = field(default=1, metadata={"help": "Record every N-th step."})
@@ -252,14 +214,7 @@ class RunConfig:
         found = []
         if not self.rewards:
             found.append(("rewards", "list at least one reward function"))
-        names = [r.name for r in self.rewards]
-        for i, name in enumerate(names):
-            if names.index(name) != i:
-                found.append((f"rewards[{i}].name", f"duplicate reward name {name!r}"))
-        for i, reward in enumerate(self.rewards):
-            if (reward.ref is None) == (reward.onnx is None):
-                found.append((f"rewards[{i}]", "set either `ref` (a reward function) or `onnx` (an exported reward "
-                                              "model folder), not both or neither"))
+        found.extend(reward_list_problems(self.rewards, "rewards"))
         if self.eval is not None:
             found.extend(self.eval.problems_in(self))
         return found
@@ -277,6 +232,8 @@ class RunConfig:
                 found.append((f"data.{key}", "not used by DPO (it reads prompt, chosen and rejected); remove it"))
         if self.hints is not None:
             found.append(("hints", "hints are injected into sampled prompts (grpo, rloo), not into DPO pairs"))
+        if self.eval is not None:
+            found.extend(self.eval.problems_in(self))
         return found
 
     def resolve(self, path: str) -> Path:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import json
 import os
 import string
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rlstudio.config_builder import did_you_mean
-from rlstudio.runformat import EXPORT_MANIFEST, PAIRS_HEADER, PREFERENCE_ROLES
+from rlstudio.jsonl_rows import first_problem
+from rlstudio.runformat import EXPORT_MANIFEST, PREFERENCE_ROLES
 
 if TYPE_CHECKING:
     from rlstudio.config import RunConfig
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 def check_references(config: RunConfig) -> list[tuple[str, str]]:
     """Files, modules and models the config names must exist (checked without loading them)."""
-    from rlstudio.rewards import BUILTINS  # light: no torch
-
     found = []
     name = config.model.name
     if name.startswith("embedded:"):
@@ -50,7 +48,7 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
             found.append(("data.path", f"unsupported dataset file {data_path.name}: use .jsonl, .parquet or a "
                                        "datasets folder"))
         elif data_path.suffix == ".jsonl":
-            problem, columns = jsonl_problem(data_path)
+            problem, columns = first_problem(data_path)
             if problem:
                 found.append(("data.path", problem))
             elif columns is not None:
@@ -58,29 +56,40 @@ def check_references(config: RunConfig) -> list[tuple[str, str]]:
     if config.data.reasoning_gym is not None and importlib.util.find_spec("reasoning_gym") is None:
         found.append(("data.reasoning_gym", "the reasoning-gym package is not installed"))
     found.extend(_reasoning_gym_columns(config))
-    for i, reward in enumerate(config.rewards):
+    found.extend(_reward_problems(config, config.rewards, "rewards"))
+    if config.eval is not None and config.eval.rewards:
+        found.extend(_reward_problems(config, config.eval.rewards, "eval.rewards"))
+    return found
+
+
+def _reward_problems(config: RunConfig, rewards: list, key: str) -> list[tuple[str, str]]:
+    """Reward entries' files, functions, modules and ONNX exports must exist (no user code runs)."""
+    from rlstudio.rewards import BUILTINS  # light: no torch
+
+    found = []
+    for i, reward in enumerate(rewards):
         if reward.onnx is not None:
             manifest = config.resolve(reward.onnx) / EXPORT_MANIFEST
             if not manifest.is_file():
-                found.append((f"rewards[{i}].onnx", f"{manifest} not found: export the reward model with "
+                found.append((f"{key}[{i}].onnx", f"{manifest} not found: export the reward model with "
                                                     "`rlstudio export-onnx MODEL_DIR --out DIR`"))
             continue
         if reward.ref is None or reward.ref in BUILTINS:
             continue
         target, sep, func = reward.ref.rpartition(":")
         if not sep or not target or not func:
-            found.append((f"rewards[{i}].ref", f"{reward.ref!r} is not a built-in "
+            found.append((f"{key}[{i}].ref", f"{reward.ref!r} is not a built-in "
                           f"({', '.join(BUILTINS)}){did_you_mean(reward.ref, BUILTINS)} nor `file.py:function`"))
         elif target.endswith(".py"):
             file = config.resolve(target)
             if not file.is_file():
-                found.append((f"rewards[{i}].ref", f"reward file not found: {file}"))
+                found.append((f"{key}[{i}].ref", f"reward file not found: {file}"))
             else:
                 problem = _reward_file_problem(file, func)
                 if problem:
-                    found.append((f"rewards[{i}].ref", problem))
+                    found.append((f"{key}[{i}].ref", problem))
         elif importlib.util.find_spec(target.split(".")[0]) is None:
-            found.append((f"rewards[{i}].ref", f"module {target!r} not found"))
+            found.append((f"{key}[{i}].ref", f"module {target!r} not found"))
     return found
 
 
@@ -95,32 +104,6 @@ def _in_hf_cache(repo_id: str) -> bool:
         return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
     except Exception:  # an invalid repo id is simply not cached
         return False
-
-
-def jsonl_problem(path: Path) -> tuple[str | None, set[str] | None]:
-    """(the first malformed line of a JSONL file, named with file, line and the JSON error, or None;
-    the columns of its first row)."""
-    columns = None
-    try:
-        with open(path, encoding="utf-8") as f:
-            for number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    return f"{path} line {number}: not JSON ({exc.msg} at column {exc.colno})", None
-                if not isinstance(row, dict):
-                    return f"{path} line {number}: each line must be a JSON object, not {type(row).__name__}", None
-                if number == 1 and PAIRS_HEADER in row:  # `rlstudio pairs` provenance, not a row
-                    continue
-                if columns is None:
-                    columns = set(row)
-    except UnicodeDecodeError as exc:
-        return f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", None
-    except OSError as exc:
-        return f"{path}: cannot read ({exc.strerror})", None
-    return None, columns
 
 
 def _column_problems(config: RunConfig, path: Path, columns: set[str]) -> list[tuple[str, str]]:
@@ -192,14 +175,10 @@ def _reasoning_gym_columns(config: RunConfig) -> list[tuple[str, str]]:
 
 def _data_columns(path: Path) -> list[str] | None:
     """Column names of a .jsonl file's first row or a Parquet file; None when not cheaply known."""
+    if path.suffix == ".jsonl" and path.is_file():
+        _, columns = first_problem(path)  # a problem is reported by the data checks with its own message
+        return sorted(columns) if columns is not None else None
     try:
-        if path.suffix == ".jsonl" and path.is_file():
-            with path.open(encoding="utf-8") as f:
-                for line in f:
-                    if line.strip():
-                        row = json.loads(line)
-                        return list(row) if isinstance(row, dict) else None
-            return None
         if path.suffix == ".parquet" and path.is_file():
             import pyarrow.parquet as pq
 

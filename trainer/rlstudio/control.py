@@ -63,7 +63,7 @@ class Control:
         if not self.stop_requested:
             self.stop_requested = True
             if self.writer is not None:
-                self.writer.event("control", request="stop", source="signal", signal=signal.Signals(signum).name)
+                self.writer.signal_event("control", request="stop", source="signal", signal=signal.Signals(signum).name)
 
     @contextlib.contextmanager
     def reward_deadline(self, name: str, timeout_s: float):

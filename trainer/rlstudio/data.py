@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import string
+from pathlib import Path
 from typing import Any
 
 from rlstudio.config import ConfigError, Problem, RunConfig
-from rlstudio.config_files import jsonl_problem
+from rlstudio.jsonl_rows import first_problem
 
 INDEX_COLUMN = "rlstudio_index"
 
@@ -33,19 +34,13 @@ def load_raw(config: RunConfig):
         raw = _reasoning_gym(data.reasoning_gym)
     else:
         path = config.resolve(data.path)
-        if path.is_dir():
-            raw = datasets.load_from_disk(str(path))
-            if isinstance(raw, datasets.DatasetDict):
-                if "train" not in raw:
-                    raise DataError("path", f"{path} holds splits {list(raw)}; a `train` split is required")
-                raw = raw["train"]
-        elif path.suffix == ".parquet":
-            raw = datasets.Dataset.from_parquet(str(path))
+        if path.is_dir() or path.suffix == ".parquet":
+            raw = load_table(path)
         else:
             try:
                 raw = datasets.Dataset.from_json(str(path))
             except Exception:  # datasets names neither the file nor the line: find them
-                problem, _ = jsonl_problem(path)
+                problem, _ = first_problem(path)
                 if problem is None:
                     raise
                 raise DataError("path", problem) from None
@@ -53,6 +48,20 @@ def load_raw(config: RunConfig):
         raise DataError("path", "the dataset has no rows")
     if INDEX_COLUMN in raw.column_names:
         raise DataError("path", f"the dataset has a column named {INDEX_COLUMN!r}, which rlstudio reserves; rename it")
+    return raw
+
+
+def load_table(path: Path):
+    """A `datasets` folder (its `train` split when it holds several) or a .parquet file, as a Dataset."""
+    import datasets
+
+    if not path.is_dir():
+        return datasets.Dataset.from_parquet(str(path))
+    raw = datasets.load_from_disk(str(path))
+    if isinstance(raw, datasets.DatasetDict):
+        if "train" not in raw:
+            raise DataError("path", f"{path} holds splits {list(raw)}; a `train` split is required")
+        raw = raw["train"]
     return raw
 
 

@@ -5,9 +5,10 @@
     rlstudio select-subset RUN_DIR --method drop-solved-unsolved
 
 Methods (docs/data-efficiency.md has the formulas):
-- `limr`: LIMR's learning-impact score (Li et al., 2025, "LIMR: Less is More for RL Scaling"): how
-  closely a prompt's reward trajectory over its recorded visits follows the run's average
-  trajectory. Keeps the N best (`--size`) or those scoring at least T (`--threshold`).
+- `limr`: LIMR's learning-impact score (Li et al., 2025, "LIMR: Less is More for RL Scaling",
+  arXiv 2502.11886, §2.2.1): how closely a prompt's reward trajectory over its recorded visits
+  follows the run's average trajectory. Keeps the N best (`--size`) or, as the paper's §2.2.2
+  does, those scoring above T (`--threshold`, s_i > θ; the paper's θ is 0.6).
 - `drop-solved-unsolved`: the simple baseline: drop prompts that every completion solved at every
   recorded visit, and prompts that no completion ever solved.
 
@@ -61,9 +62,11 @@ def average_trajectory(trajectories: dict[int, list[float]]) -> list[float]:
 
 
 def lim_scores(trajectories: dict[int, list[float]]) -> dict[int, float]:
-    """LIMR's score s_i = 1 − Σ_k (r_i^k − r̄^k)² / Σ_k (1 − r̄^k)², k over prompt i's visits.
+    """LIMR's score (§2.2.1): s_i = 1 − Σ_k (r_i^k − r̄^k)² / Σ_k (1 − r̄^k)², k over prompt i's visits.
 
-    Rewards are normalised to [0, 1]. NaN where the denominator is 0 (the average is at the
+    Rewards are normalised to [0, 1] with the reward's maximum at 1: the score does not change under
+    r → (r − MIN) / (MAX − MIN), so this is the paper's formula on its raw rewards (1 / −0.5 / −1, whose
+    maximum is the 1 of the denominator). NaN where the denominator is 0 (the average is at the
     maximum at every visit of the prompt: nothing left to learn, the score is undefined).
     """
     average = average_trajectory(trajectories)
@@ -164,10 +167,10 @@ def select(data: RunTrajectories, method: str, size: int | None = None, threshol
             for i in ranked[size:]:
                 excluded[i] = f"score {scores[i]:.3f} below the {size} best"
         else:
-            chosen = [i for i in ranked if scores[i] >= threshold]
+            chosen = [i for i in ranked if scores[i] > threshold]  # the paper's s_i > θ (§2.2.2)
             for i in ranked:
-                if scores[i] < threshold:
-                    excluded[i] = f"score {scores[i]:.3f} < threshold {threshold}"
+                if scores[i] <= threshold:
+                    excluded[i] = f"score {scores[i]:.3f} <= threshold {threshold}"
         return Selection(method, sorted(chosen), scores, excluded)
     if method == "drop-solved-unsolved":
         scores = {i: sum(t) / len(t) for i, t in eligible.items()}  # mean normalised reward, for the report
@@ -241,8 +244,8 @@ def _reason_kind(reason: str) -> str:
     """The reason without its numbers, to count alike reasons together."""
     if reason.startswith("score ") and "below the" in reason:
         return "score below the " + reason.rsplit("below the ", 1)[1]
-    if reason.startswith("score ") and "< threshold" in reason:
-        return "score < threshold " + reason.rsplit("threshold ", 1)[1]
+    if reason.startswith("score ") and "<= threshold" in reason:
+        return "score <= threshold " + reason.rsplit("threshold ", 1)[1]
     if "recorded visit(s), fewer than" in reason:
         return "fewer recorded visits than " + reason.rsplit("fewer than ", 1)[1]
     if reason.startswith(("always solved", "never solved")):
@@ -259,7 +262,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", choices=["limr", "drop-solved-unsolved"], default="limr")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--size", type=int, help="limr: keep the N highest-scoring prompts")
-    size.add_argument("--threshold", type=float, help="limr: keep prompts scoring at least T (the paper: 0.6)")
+    size.add_argument("--threshold", type=float, help="limr: keep prompts scoring above T (the paper: 0.6)")
     parser.add_argument("--min-visits", type=int, default=LIMR_MIN_VISITS,
                         help=f"prompts recorded fewer times are excluded (limr needs at least {LIMR_MIN_VISITS})")
     parser.add_argument("--reward-range", type=float, nargs=2, metavar=("MIN", "MAX"),

@@ -12,12 +12,12 @@ are used as they are (pairs made from recorded rollouts already hold the templat
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from rlstudio import jsonl_rows
 from rlstudio.config import RunConfig
-from rlstudio.data import DataError
+from rlstudio.data import DataError, load_table
 from rlstudio.runformat import PAIRS_HEADER, PREFERENCE_ROLES
 
 FIELDS = ("prompt", *PREFERENCE_ROLES)
@@ -29,33 +29,16 @@ def read_rows(path: Path, prompt_column: str = "prompt") -> list[dict[str, Any]]
     located: list[tuple[str, dict[str, Any]]] = []  # ("file:line" or "file row n", row)
     problems: list[str] = []
     if path.is_dir() or path.suffix == ".parquet":
-        import datasets
-
-        if path.is_dir():
-            raw = datasets.load_from_disk(str(path))
-            if isinstance(raw, datasets.DatasetDict):
-                if "train" not in raw:
-                    raise DataError("path", f"{path} holds splits {list(raw)}; a `train` split is required")
-                raw = raw["train"]
-        else:
-            raw = datasets.Dataset.from_parquet(str(path))
-        located = [(f"{path} row {n}", row) for n, row in enumerate(raw, start=1)]
+        located = [(f"{path} row {n}", row) for n, row in enumerate(load_table(path), start=1)]
     else:
-        with path.open(encoding="utf-8") as lines:
-            for n, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    problems.append(f"{path}:{n}: not JSON ({exc.msg})")
-                    continue
-                if not isinstance(row, dict):
-                    problems.append(f"{path}:{n}: expected a JSON object with {', '.join(FIELDS)}")
-                    continue
-                if n == 1 and PAIRS_HEADER in row:
-                    continue
-                located.append((f"{path}:{n}", row))
+        try:
+            for line in jsonl_rows.rows(path, header=PAIRS_HEADER, expected=f"a JSON object with {', '.join(FIELDS)}"):
+                if line.problem is not None:
+                    problems.append(f"{path}:{line.number}: {line.problem}")
+                else:
+                    located.append((f"{path}:{line.number}", line.row))
+        except jsonl_rows.JsonlFileError as exc:
+            raise DataError("path", str(exc)) from None
     rows = []
     for where, row in located:
         wanted = {"prompt": prompt_column, "chosen": "chosen", "rejected": "rejected"}
@@ -99,7 +82,8 @@ def load_preferences(config: RunConfig):
     dataset = datasets.Dataset.from_list(rows)
     if data.shuffle_seed is not None:
         dataset = dataset.shuffle(seed=data.shuffle_seed)
-    if data.eval_fraction > 0:
-        split = dataset.train_test_split(test_size=data.eval_fraction, seed=config.seed)
+    held_out = data.eval_fraction or (config.eval.split if config.eval is not None else None) or 0.0
+    if held_out > 0:  # `eval.split` holds pairs out of training like `data.eval_fraction` (as rlstudio.data does)
+        split = dataset.train_test_split(test_size=held_out, seed=config.seed)
         return split["train"], split["test"]
     return dataset, None

@@ -22,6 +22,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,34 @@ def finite_or_none(value: Any) -> float | int | None:
     return None if isinstance(stored, str) else stored
 
 
-class RunWriter:
-    """Writes run.json, events.jsonl and metrics.jsonl of one run directory (thread-safe)."""
+class QueuedEvents:
+    """The event path a signal handler may take (RunWriter, EvalWriter): the writer has `_lock`, a
+    `_pending` deque of events.jsonl lines and `_drain()`, which writes them with the lock held."""
+
+    _lock: threading.Lock
+    _pending: deque[str]
+
+    def _drain(self) -> None:
+        raise NotImplementedError
+
+    def signal_event(self, type: str, **fields: Any) -> None:
+        """An event queued, written now only if the lock is free (never waits: see RunWriter)."""
+        self._pending.append(json.dumps({"t": time.time(), "type": type, **fields}, default=str, allow_nan=False))
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drain()
+            finally:
+                self._lock.release()
+
+
+class RunWriter(QueuedEvents):
+    """Writes run.json, events.jsonl and metrics.jsonl of one run directory (thread-safe).
+
+    `signal_event` is the one path for a signal handler: the handler runs in the main thread between two
+    bytecodes, possibly while that thread holds the (non-reentrant) lock in the middle of a write, so it
+    queues its event and never waits for the lock; whoever holds the lock next writes the queue first
+    (the next event, metrics line, manifest write, heartbeat or close).
+    """
 
     def __init__(self, run_dir: Path, manifest: dict[str, Any] | None = None):
         self.dir = Path(run_dir)
@@ -96,6 +123,7 @@ class RunWriter:
         for sub in runformat.SUBFOLDERS:
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._pending: deque[str] = deque()  # events.jsonl lines queued by `signal_event`
         self.manifest: dict[str, Any] = manifest if manifest is not None else {}
         self._events = open(self.paths.events, "a", encoding="utf-8")  # noqa: SIM115 (lives with the run)
         self._metrics = open(self.paths.metrics, "a", encoding="utf-8")  # noqa: SIM115
@@ -141,6 +169,7 @@ class RunWriter:
             self.manifest["updatedAt"] = utc_now()
             data = json.dumps(self.manifest, indent=2, default=str).encode("utf-8")
             atomic_write_bytes(self.paths.manifest, data)
+            self._drain()
 
     def _reserve_space(self) -> None:
         """Hold a little disk space (a temp file readers ignore) so that a run that fills the disk can
@@ -179,13 +208,23 @@ class RunWriter:
     def _append(self, stream, record: dict[str, Any]) -> None:
         line = json.dumps(record, default=str, allow_nan=False) + "\n"
         with self._lock:
-            try:
-                stream.write(line)
-                stream.flush()
-            except OSError as exc:
-                if exc.errno == errno.ENOSPC:
-                    raise DiskFullError(stream.name) from exc
-                raise
+            self._drain()
+            self._write(stream, line)
+
+    def _drain(self) -> None:
+        """Write the events queued by `signal_event` (with the lock held)."""
+        if self._pending and not self._events.closed:
+            self._write(self._events, "".join(self._pending.popleft() + "\n" for _ in range(len(self._pending))))
+
+    @staticmethod
+    def _write(stream, text: str) -> None:
+        try:
+            stream.write(text)
+            stream.flush()
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise DiskFullError(stream.name) from exc
+            raise
 
     def truncate_after(self, step: int) -> None:
         """On resume: drop metrics and rollout shards of steps after `step` (they will be redone)."""
@@ -205,6 +244,10 @@ class RunWriter:
     def close(self) -> None:
         """Close the files; a flush that fails here (a full disk) was already reported."""
         with self._lock:
+            try:
+                self._drain()
+            except OSError:
+                pass
             for stream in (self._events, self._metrics):
                 try:
                     stream.close()

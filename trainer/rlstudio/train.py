@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from rlstudio import FORMAT, __version__
-from rlstudio.config import DPOAlgorithmConfig, RLOOAlgorithmConfig, RunConfig, parse_config
+from rlstudio.config import (
+    ConfigError,
+    DPOAlgorithmConfig,
+    Problem,
+    RLOOAlgorithmConfig,
+    RunConfig,
+    check_references,
+    parse_config,
+)
 from rlstudio.control import Control, StopDuringReward
 from rlstudio.diskfull import as_disk_full, remove_incomplete_checkpoints
 from rlstudio.rewards import RewardAbort, error_triple
@@ -152,25 +160,34 @@ def run(config: RunConfig, run_dir: str | os.PathLike, resume: bool = False) -> 
 def resume(run_dir: str | os.PathLike, overrides: list[str] | None = None) -> int:
     """Continue a run from its last checkpoint, same config, appending to the same directory.
 
-    Refused (RunDirError / FileNotFoundError, run.json untouched) while the run's trainer lives or
-    when there is no checkpoint to resume from.
+    Refused (RunDirError / FileNotFoundError / ConfigError, run.json untouched) while the run's trainer
+    lives, when there is no checkpoint to resume from, or when a file the config names is gone.
     """
     run_dir = Path(run_dir).resolve()
     manifest = read_manifest(run_dir)
     ensure_no_live_trainer(run_dir)
     if last_checkpoint(run_dir) is None:
-        error = manifest.get("error") or {}
-        was = f"; it {manifest.get('status')}" + (f" with {error.get('type')}: {error.get('message')}" if error else "")
+        error, status = manifest.get("error"), manifest.get("status")
+        was = (f"; it {status}" if isinstance(status, str) else "") + (
+            f" with {error.get('type')}: {error.get('message')}" if isinstance(error, dict) else "")
         raise FileNotFoundError(f"{RunPaths(run_dir).checkpoints}: no checkpoint to resume from{was} "
                                 "(run.json is left as it was); start a new run with `rlstudio train`")
-    config = config_from_manifest(manifest, overrides)
+    config = config_from_manifest(manifest, overrides, RunPaths(run_dir).manifest)
+    missing = check_references(config)  # e.g. a reward file moved since: refused before run.json is touched
+    if missing:
+        raise ConfigError(f"{RunPaths(run_dir).manifest} config", [Problem(key, None, None, message)
+                                                                   for key, message in missing])
     return run(config, run_dir, resume=True)
 
 
-def config_from_manifest(manifest: dict[str, Any], overrides: list[str] | None = None) -> RunConfig:
+def config_from_manifest(manifest: dict[str, Any], overrides: list[str] | None = None,
+                         source: str | os.PathLike = "run.json") -> RunConfig:
+    """The run's config from its run.json (`source` names the file in errors)."""
     import yaml
 
-    config_path = manifest.get("configPath")
+    if not isinstance(manifest.get("config"), dict):
+        raise ValueError(f"{source}: no `config` object (the run's settings), so the run cannot be rebuilt from it")
+    config_path = manifest.get("configPath") if isinstance(manifest.get("configPath"), str) else None
     base_dir = str(Path(config_path).parent) if config_path else "."
     config = parse_config(yaml.safe_dump(manifest["config"]), "run.json config", overrides, base_dir=base_dir)
     config.config_path = config_path

@@ -58,6 +58,15 @@ algorithm:
 checkpoints:
   every_n_steps: 3
 """
+# A 2-step DPO run on `prefs.jsonl` (test_algorithms.PAIRS or the like), a checkpoint per step.
+DPO_CONFIG = """\
+name: d
+seed: 0
+model: {name: ./model}
+data: {path: prefs.jsonl}
+algorithm: {name: dpo, beta: 0.1, max_steps: 2, per_device_train_batch_size: 2, learning_rate: 0.001}
+checkpoints: {every_n_steps: 1, keep_last: null}
+"""
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import load
+from conftest import DPO_CONFIG, load
 
 from rlstudio.config import ConfigError, parse_config
 from rlstudio.runformat import RunPaths, read_jsonl, read_manifest, read_shard, shards
@@ -18,14 +18,6 @@ from rlstudio.train import resume, run
 
 PAIRS = [{"prompt": f"What is {a} + {b}?", "chosen": str(a + b), "rejected": f"{a + b + 1}, I think"}
          for a, b in [(1, 2), (3, 4), (5, 6), (7, 8), (2, 9), (4, 4)]]
-DPO_CONFIG = """\
-name: d
-seed: 0
-model: {name: ./model}
-data: {path: prefs.jsonl}
-algorithm: {name: dpo, beta: 0.1, max_steps: 2, per_device_train_batch_size: 2, learning_rate: 0.001}
-checkpoints: {every_n_steps: 1, keep_last: null}
-"""
 VALID = "model: {name: m}\ndata: {path: d.jsonl}\n"
 
 

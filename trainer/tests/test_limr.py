@@ -23,6 +23,24 @@ def test_lim_score_on_a_hand_computed_table():
     assert scores[2] == pytest.approx(1 - 0.05 / 1.55)  # 0.04 + 0.01 + 0
 
 
+def test_lim_score_is_the_papers_formula_on_its_raw_rewards():
+    """LIMR §2.2.1 on the paper's rewards (1 correct, −0.5 wrong, −1 badly formatted; §2.4), by hand:
+    r_avg^k = mean_i r_i^k; s_i = 1 − Σ_k (r_i^k − r_avg^k)² / Σ_k (1 − r_avg^k)². Our trajectories are
+    normalised with (r + 1) / 2; the score must not change."""
+    raw = {0: [-1.0, 0.25, 1.0], 1: [-1.0, -1.0, -0.5], 2: [-0.5, 0.25, 1.0]}
+    # r_avg = (−5/6, −1/6, 1/2); Σ (1 − r_avg)² = 121/36 + 49/36 + 9/36 = 179/36
+    expected = {
+        0: 1 - (1 / 36 + 25 / 144 + 1 / 4) / (179 / 36),  # (−1/6)², (5/12)², (1/2)²
+        1: 1 - (1 / 36 + (5 / 6) ** 2 + 1) / (179 / 36),  # (−1/6)², (−5/6)², (−1)²
+        2: 1 - (1 / 9 + 25 / 144 + 1 / 4) / (179 / 36),  # (1/3)², (5/12)², (1/2)²
+    }
+    normalised = {i: [(r + 1) / 2 for r in t] for i, t in raw.items()}
+    scores = lim_scores(normalised)
+    for i, value in expected.items():
+        assert scores[i] == pytest.approx(value, abs=1e-12)
+    assert scores[0] == pytest.approx(651 / 716)  # the one that follows the average most closely
+
+
 def test_lim_score_with_uneven_trajectories():
     # prompt 1 has a 4th visit: r̄⁴ = 0.6 is its own value; prompt 0 is scored over k = 1..3 only.
     # r̄ = (0.5, 0.5, 0.75, 0.6)
@@ -48,8 +66,11 @@ def test_select_size_threshold_and_baseline_give_reasons():
     assert best.selected == sorted(sorted(scores, key=lambda i: -scores[i])[:2])
     assert best.excluded[4] == "2 recorded visit(s), fewer than 3"
     by_threshold = select(data, "limr", threshold=0.8)
-    assert by_threshold.selected == sorted(i for i, s in scores.items() if s >= 0.8)
-    assert all("< threshold 0.8" in by_threshold.excluded[i] for i in scores if scores[i] < 0.8)
+    assert by_threshold.selected == sorted(i for i, s in scores.items() if s > 0.8)
+    assert all("<= threshold 0.8" in by_threshold.excluded[i] for i in scores if scores[i] <= 0.8)
+    # the paper keeps s_i > θ (§2.2.2): a score equal to the threshold is out
+    at = select(data, "limr", threshold=scores[2])
+    assert 2 not in at.selected and at.excluded[2] == f"score {scores[2]:.3f} <= threshold {scores[2]}"
     baseline = select(data, "drop-solved-unsolved")
     assert baseline.selected == [0, 2]
     assert baseline.excluded[1].startswith("never solved") and baseline.excluded[3].startswith("always solved")

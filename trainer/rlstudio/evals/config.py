@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rlstudio.config_rewards import RewardConfig, reward_list_problems
+
+# Samples' length when neither eval.max_new_tokens nor algorithm.max_completion_length says (DPO has no sampling).
+DEFAULT_MAX_NEW_TOKENS = 256
+
 # Built-in rewards that decide correctness; the first reward entry using one is the default `pass_when`.
 CORRECTNESS_REWARDS = ("exact_answer", "reasoning_gym")
 
@@ -37,11 +42,14 @@ class EvalConfig:
     samples: int = field(default=16, metadata={"help": "Samples per prompt (n of pass@k), up to 256 or more."})
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature (top_p 1, no top_k)."})
     max_new_tokens: int | None = field(default=None, metadata={
-        "help": "Maximum generated tokens per sample (default: algorithm.max_completion_length)."})
+        "help": "Maximum generated tokens per sample (default: algorithm.max_completion_length; DPO: 256)."})
     seed: int = field(default=0, metadata={"help": "Sampling seed (the same for every checkpoint)."})
     k: list[int] | None = field(default=None, metadata={"help": "k values of pass@k (default 1, 2, 4, ... n)."})
     batch_size: int = field(default=64, metadata={
         "help": "Sequences per generate call (prompts x samples are chunked; bounds memory)."})
+    rewards: list[RewardConfig] | None = field(default=None, metadata={
+        "help": "Reward functions that score the eval samples instead of the run's `rewards` (same form). A DPO "
+                "run trains without reward functions: its evals need these, e.g. [{name: exact, ref: exact_answer}]."})
     pass_when: PassWhenConfig | None = field(default=None, metadata={
         "help": "Which reward decides `solved` (default: the first exact_answer or reasoning_gym reward)."})
     every_n_steps: int | None = field(default=None, metadata={
@@ -70,13 +78,30 @@ class EvalConfig:
             found.append(("reasoning_gym.size", "must be a positive integer or null"))
         return found
 
+    def max_new_tokens_in(self, config) -> int:
+        """eval.max_new_tokens, else the training samples' limit (DPO samples nothing in training: 256)."""
+        return self.max_new_tokens or getattr(config.algorithm, "max_completion_length", None) or DEFAULT_MAX_NEW_TOKENS
+
+    def scoring_rewards(self, config) -> list[RewardConfig]:
+        """The reward entries that score eval samples: `eval.rewards` when set, else the run's `rewards`."""
+        return self.rewards if self.rewards is not None else config.rewards
+
     def problems_in(self, config) -> list[tuple[str, str]]:
         """Checks against the rest of the run config (key paths from the root)."""
         found = []
-        names = [r.name for r in config.rewards]
+        if self.rewards is not None:
+            found.extend(reward_list_problems(self.rewards, "eval.rewards"))
+            if not self.rewards:
+                found.append(("eval.rewards", "list at least one reward function, or remove `eval.rewards` to "
+                                              "score with the run's `rewards`"))
+        if self.every_n_steps is not None and not self.scoring_rewards(config):
+            found.append(("eval.rewards", "a DPO run has no reward functions to score its periodic evals with: list "
+                                          "them here, e.g. [{name: exact, ref: exact_answer}]"))
+        names = [r.name for r in self.scoring_rewards(config)]
         if self.pass_when is not None and self.pass_when.reward not in names:
+            where = "eval.rewards" if self.rewards else "rewards"
             found.append(("eval.pass_when.reward", f"no reward entry named {self.pass_when.reward!r} "
-                                                   f"(rewards: {', '.join(names)})"))
+                                                   f"({where}: {', '.join(names) or 'none'})"))
         rg, train_rg = self.reasoning_gym, config.data.reasoning_gym
         if rg is not None:
             if rg.task is None and train_rg is None:

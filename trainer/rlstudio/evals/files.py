@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from rlstudio import runformat
 from rlstudio.evals.passk import mean_pass_at_k
-from rlstudio.runfiles import TERMINAL_STATUSES, atomic_write_bytes, utc_now
+from rlstudio.runfiles import TERMINAL_STATUSES, QueuedEvents, atomic_write_bytes, utc_now
 from rlstudio.runformat import EvalPaths, read_jsonl
 
 
@@ -61,7 +61,7 @@ def read_prompts(eval_dir: Path) -> list[dict[str, Any]]:
     return read_jsonl(EvalPaths(eval_dir).prompts)
 
 
-class EvalWriter:
+class EvalWriter(QueuedEvents):
     """eval.json and events.jsonl of one eval directory (duck-types RunWriter for Control).
 
     Events may come from a signal handler, which runs in the main thread between two bytecodes,
@@ -117,13 +117,7 @@ class EvalWriter:
         entries = [dict(c, **fields) if c["name"] == name else c for c in self.manifest["checkpoints"]]
         self.write_manifest(checkpoints=entries)
 
-    def event(self, type: str, **fields: Any) -> None:
-        self._pending.append(json.dumps({"t": time.time(), "type": type, **fields}, default=str, allow_nan=False))
-        if self._lock.acquire(blocking=False):
-            try:
-                self._drain()
-            finally:
-                self._lock.release()
+    event = QueuedEvents.signal_event  # every event is queued: none waits for the lock
 
     def _drain(self) -> None:
         """Write the queued events (with the lock held)."""

@@ -1,6 +1,7 @@
 """Scoring eval samples with every reward function of the run, and deciding which are correct.
 
-Rewards are called as TRL calls them (`_calculate_rewards`): prompts, completions (assistant
+The rewards are eval.rewards when set, else the run's (a DPO run has only eval.rewards). They are
+called as TRL calls them (`_calculate_rewards`): prompts, completions (assistant
 messages for chat prompts, text decoded without special tokens otherwise), completion_ids and the
 dataset columns as lists, plus trainer_state=None and no-op log_extra / log_metric. One call per
 prompt (its n samples), so a failure touches that prompt's samples only. Whatever a function's
@@ -34,14 +35,17 @@ class PassWhen:
 
 
 def resolve_pass_when(config: RunConfig, settings: EvalConfig) -> tuple[PassWhen, str | None]:
-    """(rule, warning or None). Default: the first reward whose ref is exact_answer or reasoning_gym."""
+    """(rule, warning or None). Default: the first reward (of eval.rewards when set, else of the run) whose ref
+    is exact_answer or reasoning_gym. The caller has made sure there is a reward."""
     if settings.pass_when is not None:
         return PassWhen(settings.pass_when.reward, settings.pass_when.at_least, "config"), None
-    for entry in config.rewards:
+    rewards = settings.scoring_rewards(config)
+    for entry in rewards:
         if entry.ref in CORRECTNESS_REWARDS:
             return PassWhen(entry.name, 1.0, "default"), None
-    first = config.rewards[0].name
-    warning = (f"no correctness reward ({', '.join(CORRECTNESS_REWARDS)}) in the run: solved = rewards.{first} >= 1 "
+    first = rewards[0].name
+    where = "eval.rewards" if settings.rewards else "the run"
+    warning = (f"no correctness reward ({', '.join(CORRECTNESS_REWARDS)}) in {where}: solved = rewards.{first} >= 1 "
                "(set eval.pass_when to choose)")
     return PassWhen(first, 1.0, "default"), warning
 
@@ -51,13 +55,15 @@ def _no_op(*args, **kwargs) -> None:
 
 
 class Judge:
-    def __init__(self, config: RunConfig, pass_when: PassWhen):
+    def __init__(self, config: RunConfig, pass_when: PassWhen, settings: EvalConfig | None = None):
+        """Scores with `settings.scoring_rewards(config)`: eval.rewards when set, else the run's rewards."""
+        rewards = (settings or EvalConfig()).scoring_rewards(config)
         self.pass_when = pass_when
-        self.names = [entry.name for entry in config.rewards]
-        self.weights = [entry.weight for entry in config.rewards]
+        self.names = [entry.name for entry in rewards]
+        self.weights = [entry.weight for entry in rewards]
         self._errors: list[RewardError] = []
         self.funcs = [wrap_reward(entry_function(entry, config), entry.name, entry.args, "skip",
-                                  self._errors.append) for entry in config.rewards]
+                                  self._errors.append) for entry in rewards]
 
     def score(self, row: dict[str, Any], texts: list[str], completion_ids: list[list[int]]) -> list[dict[str, Any]]:
         """Per sample of one prompt: rewards {name: value|None}, reward, reward_error, correct."""

@@ -56,7 +56,7 @@ class EvalCallback(TrainerCallback):
         settings = self.settings
         self.k, _ = split_k(settings.k or default_k(settings.samples), settings.samples)
         pass_when, _ = resolve_pass_when(self.config, settings)
-        self.judge = Judge(self.config, pass_when)
+        self.judge = Judge(self.config, pass_when, settings)
         self.prompts = load_eval_prompts(self.config, settings, self.trainer.processing_class, settings.prompts)
         existing = sorted((self.run_dir / EVALS).glob(f"*-{TRAINING_EVAL_NAME}/{EVAL_MANIFEST}"))
         if existing:  # a resumed run continues its periodic eval
@@ -66,7 +66,7 @@ class EvalCallback(TrainerCallback):
             return
         eval_dir = self.run_dir / EVALS / new_eval_id(TRAINING_EVAL_NAME)
         eval_dir.mkdir(parents=True)
-        max_new_tokens = settings.max_new_tokens or self.config.algorithm.max_completion_length
+        max_new_tokens = settings.max_new_tokens_in(self.config)
         write_prompts(eval_dir, [{"prompt_id": i, "prompt": text, "answer": self.prompts.answer(i), "token_ids": ids}
                                  for i, (text, ids) in enumerate(zip(self.prompts.texts, self.prompts.token_ids,
                                                                      strict=True))])
@@ -115,7 +115,7 @@ class EvalCallback(TrainerCallback):
         try:
             rows = generate_samples(model, self.trainer.processing_class, self.prompts.token_ids, settings.samples,
                                     settings.temperature,
-                                    settings.max_new_tokens or self.config.algorithm.max_completion_length,
+                                    settings.max_new_tokens_in(self.config),
                                     settings.batch_size, settings.seed)
         finally:
             model.train(was_training)

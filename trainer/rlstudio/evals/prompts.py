@@ -1,11 +1,13 @@
 """Eval prompts: a held-out file, reasoning-gym with another seed, the held-out split, or (when the
-run has none of these) the training prompts — always built by the trainer's own data code
-(rlstudio.data: same template, system prompt, chat template) and tokenized as TRL does for training.
+run has none of these) the training prompts (a DPO run: the distinct prompts of its pairs) — always
+built by the trainer's own data code (rlstudio.data, rlstudio.preferences: same template, system
+prompt, chat template) and tokenized as TRL does for training.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +48,8 @@ def load_eval_prompts(config: RunConfig, settings: EvalConfig, tokenizer, count:
         source = {"kind": "reasoning_gym", "task": task, "seed": rg.seed,
                   "detail": f"reasoning-gym {task}, seed {rg.seed} (training: "
                             f"{'seed ' + str(train_rg.seed) if train_rg is not None else 'other data'})"}
+    elif config.algorithm.name == "dpo":
+        dataset, source = _preference_prompts(plain, settings)
     elif settings.split is not None or config.data.eval_fraction > 0:
         fraction = settings.split or config.data.eval_fraction
         _, dataset = load_dataset(plain)
@@ -59,6 +63,34 @@ def load_eval_prompts(config: RunConfig, settings: EvalConfig, tokenizer, count:
     token_ids = [prompt_token_ids(tokenizer, row["prompt"]) for row in rows]
     texts = [tokenizer.decode(ids, skip_special_tokens=False) for ids in token_ids]
     return EvalPrompts(source=source, rows=rows, token_ids=token_ids, texts=texts)
+
+
+def _preference_prompts(config: RunConfig, settings: EvalConfig) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A DPO run's eval prompts: the distinct prompts of its preference pairs (held-out pairs when the run
+    holds some out), formatted as training formats them; each row also carries the text of the first
+    pair's `chosen` and `rejected` answers, which reward functions receive as columns."""
+    from rlstudio.preferences import load_preferences
+
+    train, held_out = load_preferences(config)
+    seen: set[str] = set()
+    rows = []
+    for row in held_out if held_out is not None else train:
+        key = json.dumps(row["prompt"], sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            rows.append({"prompt": row["prompt"], "chosen": _text(row["chosen"]), "rejected": _text(row["rejected"])})
+    if held_out is not None:
+        fraction = settings.split or config.data.eval_fraction
+        return rows, {"kind": "split", "fraction": fraction,
+                      "detail": f"the prompts of {fraction:.0%} of the preference pairs, held out from training "
+                                f"(seed {config.seed})"}
+    return rows, {"kind": "train", "detail": "the prompts of the training preference pairs (the run holds no pairs "
+                                             "out: set eval.data or eval.split for an unbiased eval)"}
+
+
+def _text(answer: Any) -> str:
+    """An answer of a preference pair as text (with a chat template it is one assistant message)."""
+    return answer if isinstance(answer, str) else "".join(str(m.get("content", "")) for m in answer)
 
 
 def prompt_token_ids(tokenizer, prompt: Any) -> list[int]:

@@ -1,8 +1,13 @@
-"""`rlstudio eval`: sample every checkpoint on the same prompts, score with the run's rewards, pass@k.
+"""`rlstudio eval`: sample every checkpoint on the same prompts, score with the run's rewards (or
+`eval.rewards`), pass@k.
 
     rlstudio eval RUN_DIR|CONFIG [--checkpoints base,latest,checkpoint-40] [--prompts N] [--samples n]
                   [--temperature T] [--max-new-tokens L] [--seed S] [--k 1,4,16] [--batch-size B]
-                  [--name NAME] [--eval-id ID]
+                  [--name NAME] [--eval-id ID] [--set KEY=VALUE ...]
+
+`--set` changes the run's config for this eval (e.g. `eval.rewards=[...]`). A DPO run has no reward
+functions: its evals score with `eval.rewards` and are refused (exit 2, saying so) without them; their
+prompts are the distinct prompts of the preference pairs (rlstudio.evals.prompts).
 
 A detached process like training: eval.json carries status, pid and progress, events.jsonl a
 heartbeat; `<eval>/control/stop` or SIGTERM/SIGINT end it as `stopped` between two generate calls;
@@ -32,11 +37,17 @@ from rlstudio.evals.files import (
     write_summary,
 )
 from rlstudio.evals.passk import default_k, split_k
-from rlstudio.runformat import EVALS, EvalPaths, is_eval_id, read_eval_manifest
+from rlstudio.runformat import EVALS, EvalPaths, RunPaths, is_eval_id, read_eval_manifest
 
 # eval.json `params` key ← EvalConfig field; these must match when an eval is resumed.
 PARAMS = {"samples": "samples", "temperature": "temperature", "maxNewTokens": "max_new_tokens", "seed": "seed",
           "prompts": "prompts"}
+
+
+NO_REWARDS = ("{target} is a {kind} run: it trains on preference pairs, without reward functions, so nothing "
+              "would score the eval's samples. List the reward functions that should in `eval.rewards` (same form "
+              "as `rewards`): in the config's `eval:` section, or for this eval with "
+              "rlstudio eval {target} --set 'eval.rewards=[{{name: exact, ref: exact_answer}}]'")
 
 
 class EvalInputError(ValueError):
@@ -50,15 +61,16 @@ class Target:
     evals_root: Path
 
 
-def load_target(path: str) -> Target:
+def load_target(path: str, overrides: list[str] | None = None) -> Target:
+    """The run (a run directory: its config from run.json) or a config file, with `--set` overrides."""
     from rlstudio.runformat import read_manifest
     from rlstudio.train import config_from_manifest
 
     p = Path(path).resolve()
     try:
         if p.is_dir():
-            return Target(config_from_manifest(read_manifest(p)), p, p / EVALS)
-        return Target(load_config(p), None, p.parent / ".rlstudio" / EVALS)
+            return Target(config_from_manifest(read_manifest(p), overrides, RunPaths(p).manifest), p, p / EVALS)
+        return Target(load_config(p, overrides), None, p.parent / ".rlstudio" / EVALS)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         raise EvalInputError(str(exc)) from None
 
@@ -85,15 +97,30 @@ def settings_for(target: Target, overrides: dict[str, Any], previous: dict[str, 
     return settings
 
 
+def _previous_eval(eval_dir: Path) -> dict[str, Any] | None:
+    """The eval.json of an eval being continued (--eval-id of an existing one), checked for what resuming reads."""
+    if not EvalPaths(eval_dir).manifest.exists():
+        return None
+    previous = read_eval_manifest(eval_dir)
+    checkpoints = previous.get("checkpoints")
+    if not isinstance(previous.get("params"), dict) or not isinstance(checkpoints, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) and "status" in c for c in checkpoints):
+        raise EvalInputError(f"{EvalPaths(eval_dir).manifest}: no `params` object or no `checkpoints` list of "
+                             "{name, status}, so this eval cannot be continued; use another --eval-id")
+    return previous
+
+
 def run_eval(target_path: str, checkpoints: list[str] | None, overrides: dict[str, Any], name: str | None,
-             eval_id: str | None) -> int:
+             eval_id: str | None, config_overrides: list[str] | None = None) -> int:
     try:
-        target = load_target(target_path)
+        target = load_target(target_path, config_overrides)
         if eval_id is not None and not is_eval_id(eval_id):
             raise EvalInputError(f"--eval-id {eval_id!r}: use letters, digits, '-', '_' and '.' only")
         eval_dir = target.evals_root / (eval_id or new_eval_id(name or "eval"))
-        previous = read_eval_manifest(eval_dir) if EvalPaths(eval_dir).manifest.exists() else None
+        previous = _previous_eval(eval_dir)
         settings = settings_for(target, overrides, previous)
+        if not settings.scoring_rewards(target.config):
+            raise EvalInputError(NO_REWARDS.format(target=target_path, kind=target.config.algorithm.name.upper()))
         known = [c["name"] for c in previous["checkpoints"]] if previous else []
         requested = checkpoints or known or [ckpts.BASE, ckpts.LATEST if target.run_dir else ckpts.BASE]
         names = ckpts.resolve(target.run_dir, [*known, *requested])
@@ -117,7 +144,7 @@ def _evaluate(target: Target, settings: EvalConfig, eval_dir: Path, names: list[
     k, too_large = split_k(settings.k or default_k(n), n)
     k = k or default_k(n)  # none of the requested k can be computed: the defaults
     pass_when, pass_warning = resolve_pass_when(config, settings)
-    max_new_tokens = settings.max_new_tokens or config.algorithm.max_completion_length
+    max_new_tokens = settings.max_new_tokens_in(config)
     settings = dataclasses.replace(settings, max_new_tokens=max_new_tokens)
     notes = [pass_when.describe()]
     if too_large:
@@ -134,7 +161,7 @@ def _evaluate(target: Target, settings: EvalConfig, eval_dir: Path, names: list[
 
         _, tokenizer, _ = load_model(config)
         prompts = load_eval_prompts(config, settings, tokenizer, settings.prompts)
-        judge = Judge(config, pass_when)
+        judge = Judge(config, pass_when, settings)
     except (ConfigError, DataError, FileNotFoundError, ImportError) as exc:
         print(f"rlstudio eval: {exc}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rlstudio import runformat
+from rlstudio import jsonl_rows, runformat
 
 MAX_DATASET_ROWS = 5000
 SAMPLE_COLUMNS = ("prompt_index", "group_index", "prompt", "completion", "reward", "rewards", "hint_ids")
@@ -90,24 +90,17 @@ def _read_rows(path: Path, limit: int) -> list[dict[str, Any]]:
         import pyarrow.parquet as pq
 
         return pq.read_table(path).slice(0, limit).to_pylist()
-    rows = []
+    found = []
     try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise SamplesError(f"{path}:{number}: not JSON ({exc.msg})") from None
-                if not isinstance(row, dict):
-                    raise SamplesError(f"{path}:{number}: each line must be a JSON object")
-                rows.append(row)
-                if len(rows) >= limit:
-                    break
-    except OSError as exc:
-        raise SamplesError(f"{path}: {exc.strerror}") from None
-    return rows
+        for line in jsonl_rows.rows(path):
+            if line.problem is not None:
+                raise SamplesError(f"{path}:{line.number}: {line.problem}")
+            found.append(line.row)
+            if len(found) >= limit:
+                break
+    except jsonl_rows.JsonlFileError as exc:
+        raise SamplesError(str(exc)) from None
+    return found
 
 
 def _read_manifest(run_dir: Path) -> dict[str, Any]:

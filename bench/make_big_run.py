@@ -4,8 +4,10 @@
 
 Defaults: 1,000 steps × 125 prompts × 8 completions = 1,000,000 rollouts (OUT defaults to a new
 folder under the system temp folder; the path is printed last). Shards are written by
-`rlstudio.rollouts.write_shard` (what RecordingGRPOTrainer calls: its schema, zstd, row groups of
-16, statistics of the scalar columns, a line of rollouts/prompts.jsonl per shard) and run.json / events.jsonl / metrics.jsonl by `rlstudio.runfiles.RunWriter`, so the files
+`rlstudio.rollouts.write_shard` (what RecordingGRPOTrainer calls: its schema, zstd, one row group
+in pages of 16 rows with a page index, statistics of the scalar columns, a line of
+rollouts/prompts.jsonl per shard; `--layout groups` writes the row groups of 16 that shards had
+before, to measure runs recorded then) and run.json / events.jsonl / metrics.jsonl by `rlstudio.runfiles.RunWriter`, so the files
 have the layout training gives them; only the values are made up:
 
 - prompts: 7,473 GSM8K-sized math problems in a Qwen chat template, drawn epoch by epoch without
@@ -14,7 +16,7 @@ have the layout training gives them; only the values are made up:
   max_completion_length 8,192 (those reaching it are truncated): ~205 tokens on average, 205 M in
   all, 3.6 GB of shards. Per-token log-probabilities and entropies are float32 values that hardly
   compress (~19 bytes per token in all), so a median of 300 tokens would take ~7 GB; 150 keeps
-  the run within a few GB with the same shard structure (1,000 rows, 63 row groups per shard);
+  the run within a few GB with the same shard structure (1,000 rows, 63 pages per column);
 - tokens: Zipf-distributed ids over a 151,646-id vocabulary with made-up pieces; entropies mostly
   near 0 with a heavy tail, log-probabilities that follow them, the forking mask of
   top_entropy_quantile 0.2 per micro-batch of 8 rows; two reward functions whose accuracy rises.
@@ -122,9 +124,9 @@ def _init_worker() -> None:
     _ranked = np.random.default_rng(3).permutation(VOCAB - 1)  # token id of the k-th most frequent piece
 
 
-def make_step(job: tuple[Path, int, int, int, list[int]]) -> tuple[dict[str, float], int]:
+def make_step(job: tuple[Path, int, int, int, list[int], str]) -> tuple[dict[str, float], int]:
     """Write one step's shard; return the numbers its metrics line reports and its token count."""
-    rollouts_dir, step, steps, group, problems = job
+    rollouts_dir, step, steps, group, problems, layout = job
     rng = np.random.default_rng(1_000_000 + step)
     progress = step / steps
     rows, lengths, rewards, accuracies, formats, truncated, entropy_sums = [], [], [], [], [], [], []
@@ -182,7 +184,7 @@ def make_step(job: tuple[Path, int, int, int, list[int]]) -> tuple[dict[str, flo
             r["loss_mask"] = selected.astype(np.int8).tolist()
             r["entropy_threshold"] = float(r["entropies"][selected].min()) if selected.any() else None
             r["entropies"] = r["entropies"].tolist()
-    write_shard(rollouts_dir, step, rows, REWARDS)
+    write_shard(rollouts_dir, step, rows, REWARDS, layout=layout)
     lengths_arr = np.array(lengths)
     return {
         "entropy": sum(entropy_sums) / int(lengths_arr.sum()),
@@ -207,6 +209,8 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=125, help="prompts per step (GRPO groups)")
     parser.add_argument("--group", type=int, default=8, help="completions per prompt (num_generations)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--layout", choices=["paged", "groups"], default="paged",
+                        help="paged: as the trainer writes shards; groups: row groups of 16 (shards written before)")
     args = parser.parse_args()
     run_dir = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="rlstudio-big-run-")) / "big-run"
     if run_dir.exists() and any(run_dir.iterdir()):
@@ -222,7 +226,7 @@ def main() -> None:
                               {"rlstudio": "bench", "format": "rlstudio.run/1"}, args.steps, config.model.name)
     writer.set_status("running")
     order = prompt_order(args.steps, args.prompts)
-    jobs = [(writer.paths.rollouts, step, args.steps, args.group, order[step - 1].tolist())
+    jobs = [(writer.paths.rollouts, step, args.steps, args.group, order[step - 1].tolist(), args.layout)
             for step in range(1, args.steps + 1)]
     started = time.perf_counter()
     num_tokens = 0

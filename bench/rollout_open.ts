@@ -1,7 +1,8 @@
 // Rollout browsing benchmark: what the inspector's host does on a run of 1,000,000 rollouts, in a plain
 // Node process with the real run reader (src/runs/runReader.ts) and shard reader (src/runs/rollouts.ts).
 //
-//   .venv/bin/python bench/make_big_run.py /tmp/rlstudio-big-run     # once: ~4 GB, ~7 min on 2 cores
+//   .venv/bin/python bench/make_big_run.py /tmp/rlstudio-big-run     # once: ~3 GB, ~7 min on 2 cores
+//   (--layout groups: shards in row groups of 16, as runs recorded before pages and a page index have)
 //   node --expose-gc --import tsx bench/rollout_open.ts --run /tmp/rlstudio-big-run [--seed 1]
 //   rm -rf /tmp/rlstudio-big-run
 //
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
   sampleMemory();
   printTable(steps.length, gcThenHeap());
   console.log(`shard footers parsed to follow prompts: ${followParsed} (of ${steps.length} shards)`);
+  const { reads, bytes } = reader.fileReads;
+  console.log(`read from shard files while browsing: ${mb(bytes)} in ${reads} reads (${reader.footersParsed} footers parsed)`);
 }
 
 // --- output -----------------------------------------------------------------------------------

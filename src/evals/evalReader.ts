@@ -10,7 +10,7 @@ import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparqu
 import type { FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { JsonlTail } from '../runs/jsonlTail';
-import { withFile } from '../runs/rollouts';
+import { withFile } from '../runs/shardFile';
 import { toNumber } from '../runs/rolloutValues';
 import {
   CROSS_SCORE_COLUMNS,

@@ -1,18 +1,20 @@
 // Reader for rollout shards, <run>/rollouts/step-XXXXXXXX.parquet (run format v1).
 // Reads only what a view shows: per-rollout summary columns by projection for lists, and one
-// rollout's token arrays by row range (shards are written in row groups of 16, so that touches one
-// small group instead of decompressing the whole token column). No `vscode` import.
+// rollout's token arrays by row range (shards are written in pages of 16 rows with a page index, or
+// before that in row groups of 16, so that touches one small page or group instead of
+// decompressing the whole token column). No `vscode` import.
 
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import type { AsyncBuffer, FileMetaData } from 'hyparquet';
+import { parquetReadObjects, parquetSchema } from 'hyparquet';
+import type { FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { PromptIndex } from './promptIndex';
 import { PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
 import type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
 import { COLUMNS, REPLAY_COLUMNS, REQUIRED_COLUMNS, RUN_FILES, RUN_FORMAT, SHARD_FORMAT_KEY, SUMMARY_COLUMNS, previewOf, stepOfShard, toRow, type Column } from './runFormat';
 import { baseName, mean } from './rolloutValues';
+import { readFooter, withFile, type FileTail, type Footer, type ReadCounter } from './shardFile';
 
 export type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens };
 
@@ -55,6 +57,10 @@ export function nearestStep(steps: readonly number[], step: number): number | un
 
 interface OpenShard {
   metadata: FileMetaData;
+  /** The page index (and footer) of a shard written with one: a rollout's pages are found in memory. */
+  tail: FileTail | undefined;
+  /** Parses the footer's row groups of these rows, for a footer parsed a row group at a time. */
+  parseRows: ((rowStart: number, rowEnd: number) => void) | undefined;
   columns: Set<string>;
   size: number;
 }
@@ -70,7 +76,8 @@ const SIDECARS = 2;
 
 /**
  * Reads shards. What it keeps is bounded: the parsed footers of the `maxFooters` most recently used
- * shards (~1 MB each for 1,000 rows in groups of 16; parsing one is most of a first read's cost),
+ * shards (with their page index: ~30 kB for 1,000 rows in pages of 16; for a shard written in row
+ * groups of 16, the footer's ~125 kB and the row groups parsed from it so far, up to ~1 MB),
  * the prompts.jsonl of the last two runs followed (8 bytes per prompt of a step, at most
  * `maxSidecarPrompts` per run), and the prompt index of shards that file does not cover (8 bytes
  * per distinct prompt of a shard, at most `maxIndexedPrompts` in all).
@@ -81,6 +88,7 @@ export class RolloutReader {
   private readonly indexing = new Map<string, Promise<Float64Array>>();
   private readonly sidecars = new Map<string, PromptSidecar>();
   private parsed = 0;
+  private readonly counter: ReadCounter = { reads: 0, bytes: 0 };
 
   constructor(
     private readonly maxFooters = 4,
@@ -93,6 +101,11 @@ export class RolloutReader {
   /** Shard footers parsed so far (cache misses). */
   get footersParsed(): number {
     return this.parsed;
+  }
+
+  /** Reads from shard files so far, and their bytes (those of page indexes kept in memory not counted again). */
+  get fileReads(): Readonly<ReadCounter> {
+    return { ...this.counter };
   }
 
   async rowCount(path: string): Promise<number> {
@@ -258,10 +271,16 @@ export class RolloutReader {
     rowEnd?: number,
   ): Promise<Record<string, unknown>[]> {
     try {
-      return await withFile(path, shard.size, async (file) => {
-        const rows = await parquetReadObjects({ file, metadata: shard.metadata, columns: [...columns], rowStart, rowEnd, compressors });
-        return rows as Record<string, unknown>[];
-      });
+      shard.parseRows?.(rowStart ?? 0, rowEnd ?? Number.POSITIVE_INFINITY);
+      return await withFile(
+        path,
+        shard.size,
+        async (file) => {
+          const options = { file, metadata: shard.metadata, columns: [...columns], rowStart, rowEnd, compressors, useOffsetIndex: true };
+          return (await parquetReadObjects(options)) as Record<string, unknown>[];
+        },
+        { tail: shard.tail, counter: this.counter },
+      );
     } catch (error) {
       throw new RolloutShardError(path, `cannot read columns ${columns.join(', ')}: ${errorMessage(error)}`);
     }
@@ -288,13 +307,14 @@ export class RolloutReader {
   }
 
   private async load(path: string, stamp: Stamp): Promise<OpenShard> {
-    let metadata: FileMetaData;
+    let footer: Footer;
     this.parsed++;
     try {
-      metadata = await withFile(path, stamp.size, (file) => parquetMetadataAsync(file));
+      footer = await readFooter(path, stamp.size, this.counter);
     } catch (error) {
       throw new RolloutShardError(path, `not a readable Parquet file: ${errorMessage(error)}`);
     }
+    const { metadata, tail, parseRows } = footer;
     const format = metadata.key_value_metadata?.find((kv) => kv.key === SHARD_FORMAT_KEY)?.value;
     if (format !== undefined && format !== RUN_FORMAT) {
       throw new RolloutShardError(path, `format '${format}' is not supported (expected '${RUN_FORMAT}')`);
@@ -304,7 +324,7 @@ export class RolloutReader {
     if (missing.length > 0) {
       throw new RolloutShardError(path, `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     }
-    return { metadata, columns, size: stamp.size };
+    return { metadata, tail, parseRows, columns, size: stamp.size };
   }
 }
 
@@ -314,32 +334,6 @@ async function stampOf(path: string): Promise<Stamp> {
     return { key: `${info.mtimeMs}:${info.size}`, size: info.size };
   } catch (error) {
     throw new RolloutShardError(path, `cannot open: ${errorMessage(error)}`);
-  }
-}
-
-/**
- * Byte ranges of a file through one handle, open while `use` runs. (hyparquet's file buffer opens,
- * streams and closes the file for each range: tens of ranges for one column across 63 row groups.)
- */
-export async function withFile<T>(path: string, size: number, use: (file: AsyncBuffer) => Promise<T>): Promise<T> {
-  const handle = await open(path, 'r');
-  try {
-    return await use({
-      byteLength: size,
-      async slice(start: number, end = size): Promise<ArrayBuffer> {
-        const bytes = new Uint8Array(end - start);
-        for (let done = 0; done < bytes.length; ) {
-          const { bytesRead } = await handle.read(bytes, done, bytes.length - done, start + done);
-          if (bytesRead === 0) {
-            throw new Error(`the file ends before byte ${start + done} (it had ${size} bytes)`);
-          }
-          done += bytesRead;
-        }
-        return bytes.buffer;
-      },
-    });
-  } finally {
-    await handle.close();
   }
 }
 

@@ -27,18 +27,41 @@ def sha256_prefix(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def test_statistics_only_for_the_scalar_columns(tmp_path):
-    path = write_shard(tmp_path, 3, rows(3, PROMPTS * 4), ["f"])  # 36 rows: 3 row groups
+def test_one_row_group_paged_with_a_page_index_and_statistics_only_for_the_scalar_columns(tmp_path):
+    path = write_shard(tmp_path, 3, rows(3, PROMPTS * 12), ["f"])  # 108 rows: 7 pages of 16
     metadata = pq.ParquetFile(path).metadata
-    assert metadata.num_row_groups == 3
+    assert metadata.num_row_groups == 1
+    group = metadata.row_group(0)
+    chunks = [group.column(c) for c in range(group.num_columns)]
+    # Every column chunk locates its pages (the reader fetches one rollout's pages by it), and none
+    # has a dictionary page (which every read of a page would fetch too).
+    assert all(chunk.has_offset_index for chunk in chunks)
+    assert not any(chunk.has_dictionary_page for chunk in chunks)
     scalar = {"step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold",
               "dataset_index", "replayed", "age"}
-    for g in range(metadata.num_row_groups):
-        group = metadata.row_group(g)
-        with_stats = {group.column(c).path_in_schema for c in range(group.num_columns) if group.column(c).is_stats_set}
-        assert with_stats == scalar
-    first = metadata.row_group(0).column(1).statistics  # prompt_index, which readers use
-    assert (first.min, first.max) == (0, 5)  # 16 rows of groups of 3
+    assert {chunk.path_in_schema for chunk in chunks if chunk.is_stats_set} == scalar
+    first = group.column(1).statistics  # prompt_index
+    assert (first.min, first.max) == (0, 35)
+    # One column chunk per column: a footer of a few kB, whatever the row count.
+    assert metadata.serialized_size < 8_000
+
+
+def test_the_layout_of_shards_written_before_pages_on_request(tmp_path):
+    # What benchmarks and tests of runs recorded before pages write: row groups of 16, no page index.
+    path = write_shard(tmp_path, 3, rows(3, PROMPTS * 4), ["f"], layout="groups")  # 36 rows
+    metadata = pq.ParquetFile(path).metadata
+    assert metadata.num_row_groups == 3
+    assert not metadata.row_group(0).column(0).has_offset_index
+    (tmp_path / "paged").mkdir()
+    paged = write_shard(tmp_path / "paged", 3, rows(3, PROMPTS * 4), ["f"])
+    assert pq.read_table(path).to_pylist() == pq.read_table(paged).to_pylist()
+
+
+def test_the_footer_does_not_grow_with_the_rows(tmp_path):
+    small = write_shard(tmp_path, 1, rows(1, PROMPTS), ["f"])
+    large = write_shard(tmp_path, 2, rows(2, PROMPTS * 100, group=4), ["f"])  # 1,200 rows
+    sizes = [pq.ParquetFile(p).metadata.serialized_size for p in (small, large)]
+    assert sizes[1] - sizes[0] < 400  # only the offsets, sizes and statistics take more bytes
 
 
 def test_each_shard_appends_its_distinct_prompts_to_prompts_jsonl(tmp_path):

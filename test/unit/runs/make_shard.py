@@ -105,12 +105,17 @@ def main() -> None:
         help="negative: none (top_entropy_quantile == 1)",
     )
     parser.add_argument("--summaries", choices=["computed", "absent", "marked"], default="computed")
+    parser.add_argument("--layout", choices=["groups", "paged"], default="groups",
+                        help="groups: row groups of 16 (shards written before pages); paged: as the trainer writes now")
     args = parser.parse_args()
     threshold = None if args.threshold < 0 else args.threshold
     table = with_summaries(build(args.step, args.prompts, args.group, args.tokens, threshold), args.summaries)
-    # Statistics of every column, as shards written before STATISTICS_COLUMNS had: the reader's
-    # tests of its footer path (test/unit/runs/rolloutCaches.test.ts) read the prompt's min/max.
-    atomic_write_bytes(Path(args.out), runformat.shard_bytes(table, statistics=True))
+    if args.layout == "paged":
+        atomic_write_bytes(Path(args.out), runformat.rollout_shard_bytes(table))
+    else:
+        # Statistics of every column, as shards written before STATISTICS_COLUMNS had: the reader's
+        # tests of its footer path (test/unit/runs/rolloutCaches.test.ts) read the prompt's min/max.
+        atomic_write_bytes(Path(args.out), runformat.shard_bytes(table, statistics=True))
 
 
 if __name__ == "__main__":

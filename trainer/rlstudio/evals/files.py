@@ -2,7 +2,8 @@
 
 Names, columns and schemas come from rlstudio.runformat (EvalPaths, eval_schema, ...); this module
 writes them: eval.json and events.jsonl (EvalWriter), prompts.jsonl, the sample and score files
-(atomic, with the rollout shards' row groups and compression), and summary.json (summarize).
+(atomic, zstd, in row groups of 16 as runformat.shard_bytes writes them: the eval reader finds a
+prompt's rows by the row groups' statistics), and summary.json (summarize).
 """
 
 from __future__ import annotations

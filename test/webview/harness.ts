@@ -25,6 +25,7 @@ import type { InspectorProtocol } from "../../src/webviews/inspector/protocol";
 import type { KpEditorProtocol } from "../../src/webviews/kpEditor/protocol";
 import type { RewardLabProtocol } from "../../src/webviews/rewardLab/protocol";
 import type { NotificationMethod, Protocol, WireMessage } from "../../src/webviews/shared/protocol";
+import { contentSecurityPolicy } from "../../src/webviews/shared/html";
 
 const ROOT = resolve(__dirname, "..", "..");
 const DIST = join(ROOT, "dist", "webview");
@@ -232,13 +233,8 @@ function renderPage(script: { dir: string; file: string; css?: string }, options
   return (origin) => {
     const nonce = randomBytes(16).toString("base64");
     const base = `${origin}/${script.dir}`;
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${origin} 'nonce-${nonce}'`,
-      `img-src ${origin} data:`,
-      `font-src ${origin}`,
-    ].join("; ");
+    // The extension's own policy (src/webviews/shared/html.ts), with this server as the resource origin.
+    const csp = contentSecurityPolicy(origin, nonce);
     return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -2,8 +2,7 @@
 // stroked straight from their points (the charts have no chart.js datasets), and the overlay of the
 // shared crosshair and the drag-to-zoom selection. Per canvas, in `paints`, set before a chart's first draw.
 
-import type { Plugin } from 'chart.js';
-import type { Point } from './series';
+import type { Plugin, Scale } from 'chart.js';
 
 export interface Theme {
   grid: string;
@@ -17,10 +16,10 @@ export interface Overlay {
   dragTo: number | null;
 }
 
-/** What a chart shows, in drawing order: ±std bands, then lines (raw faint, smoothed on top). */
+/** What a chart shows, in drawing order: ±std bands, then lines (raw faint, smoothed on top); points as [x0, y0, x1, y1, …]. */
 export interface Drawing {
-  bands: { lower: Point[]; upper: Point[]; color: string }[];
-  lines: { points: Point[]; color: string; width: number }[];
+  bands: { lower: Float64Array; upper: Float64Array; color: string }[];
+  lines: { xy: Float64Array; color: string; width: number }[];
 }
 
 /** What the plugins paint on a chart, by its canvas: known before chart.js's first draw. */
@@ -73,13 +72,11 @@ export const linesPlugin: Plugin<'line'> = {
     ctx.beginPath();
     ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
     ctx.clip();
-    const px = (p: Point) => scales.x.getPixelForValue(p.x);
-    const py = (p: Point) => scales.y.getPixelForValue(p.y);
     for (const band of drawing.bands) {
       // Upper edge left to right, lower edge back: one polygon.
       ctx.beginPath();
-      tracePath(ctx, band.upper, px, py, false);
-      tracePath(ctx, [...band.lower].reverse(), px, py, true);
+      tracePath(ctx, band.upper, scales.x, scales.y, false, false);
+      tracePath(ctx, band.lower, scales.x, scales.y, true, true);
       ctx.closePath();
       ctx.fillStyle = band.color;
       ctx.fill();
@@ -87,7 +84,7 @@ export const linesPlugin: Plugin<'line'> = {
     ctx.lineJoin = 'bevel';
     for (const line of drawing.lines) {
       ctx.beginPath();
-      tracePath(ctx, line.points, px, py, false);
+      tracePath(ctx, line.xy, scales.x, scales.y, false, false);
       ctx.strokeStyle = line.color;
       ctx.lineWidth = line.width;
       ctx.stroke();
@@ -96,12 +93,14 @@ export const linesPlugin: Plugin<'line'> = {
   },
 };
 
-/** Adds the points to the current path; a point without a pixel (≤ 0 on a log scale) breaks the line. */
-function tracePath(ctx: CanvasRenderingContext2D, points: Point[], px: (p: Point) => number, py: (p: Point) => number, connect: boolean): void {
+/** Adds the points (backwards when `reverse`) to the current path; a point without a pixel (≤ 0 on a log scale) breaks the line. */
+function tracePath(ctx: CanvasRenderingContext2D, xy: Float64Array, xScale: Scale, yScale: Scale, connect: boolean, reverse: boolean): void {
   let pen = connect;
-  for (const p of points) {
-    const x = px(p);
-    const y = py(p);
+  const n = xy.length / 2;
+  for (let k = 0; k < n; k++) {
+    const i = reverse ? n - 1 - k : k;
+    const x = xScale.getPixelForValue(xy[2 * i]);
+    const y = yScale.getPixelForValue(xy[2 * i + 1]);
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
       pen = false;
       continue;

@@ -5,14 +5,18 @@
 // chart.js lays out and draws the axes, ticks and grid; the decimated lines are stroked by a plugin
 // straight from their points (the chart has no datasets). chart.js's datasets would make a point
 // element, with resolved options, per drawn point on every update: that was most of the time of a
-// dashboard of 20 charts, and of each live append.
+// dashboard of 20 charts, and of each live append. The lines are decimated and smoothed in the
+// dashboard's Web Worker (linePipeline.ts): a chart is laid out while the worker computes, and its
+// lines drawn when they arrive (the card then gets `data-drawn`: "worker", or "main" without one).
 
 import { Chart, LineController, LinearScale, LogarithmicScale } from 'chart.js';
 import { el } from '../shared/dom';
-import { linesPlugin, overlayPlugin, paints, type Drawing, type Overlay, type Theme } from './chartPlugins';
+import { linesPlugin, overlayPlugin, paints, type Drawing, type Overlay, type Paint, type Theme } from './chartPlugins';
 import type { Column } from './column';
 import { alpha, formatValue, tickLabel } from './format';
-import { Decimator, bucketsFor, decimate, nearestIndex, type Point } from './series';
+import type { Extent, PackedDrawing, SeriesRef } from './lines';
+import { linePipeline, type DrawnBy } from './linePipeline';
+import { bucketsFor, nearestIndex } from './series';
 
 Chart.register(LineController, LinearScale, LogarithmicScale);
 
@@ -26,6 +30,8 @@ export interface ChartSeries {
   /** Made (or brought up to date) when called: only charts on screen smooth their series. */
   smoothed: () => Column;
   band?: { lower: Column; upper: Column };
+  /** The same series in the chart worker's copy of the runs (without it, drawn on the main thread). */
+  ref?: SeriesRef;
 }
 
 export interface ChartView {
@@ -65,19 +71,28 @@ const nearViewport = new IntersectionObserver(
   { rootMargin: '200px 0px' },
 );
 
+let chartIds = 0;
+const NOTHING: PackedDrawing = { bands: [], lines: [], extent: { xMin: Infinity, xMax: -Infinity, yMin: Infinity, yMax: -Infinity } };
+
 export class MetricChart {
   readonly element: HTMLElement;
+  /** Names this chart's requests and kept decimations in the line pipeline. */
+  private readonly id = ++chartIds;
+  /** The latest draw request's number; an older answer is dropped. */
+  private seq = 0;
+  /** The next request starts the decimations again (new series, smoothing, axis or zoom). */
+  private reset = true;
+  /** The lines last computed for this chart (before the first answer: none). */
+  private packed: PackedDrawing = NOTHING;
   private readonly readout = el('div', { class: 'readout muted', 'aria-live': 'off' });
   private readonly canvas = el('canvas', { role: 'img' });
   /** Created lazily (show()): a card off-screen, or in a collapsed section, costs no canvas work. */
-  private chart: Chart<'line', Point[]> | null = null;
+  private chart: Chart<'line'> | null = null;
   private series: ChartSeries[] = [];
   private view: ChartView;
   private readonly overlay: Overlay = { crosshairX: null, dragFrom: null, dragTo: null };
   /** Points per dataset drawn as given; beyond that the series is decimated. */
   private buckets = 600;
-  /** Per dataset key: the whole-series decimation, extended as its arrays grow (live appends). */
-  private decimators = new Map<string, Decimator>();
 
   /**
    * The card is appended to `parent`; the chart itself is created when the card nears the
@@ -120,9 +135,11 @@ export class MetricChart {
     this.canvas.width = container.clientWidth;
     this.canvas.height = container.clientHeight;
     this.buckets = bucketsFor(this.canvas.width);
-    const drawing = this.drawing();
-    paints.set(this.canvas, { drawing, overlay: this.overlay, theme: this.view.theme });
-    const chart = new Chart<'line', Point[]>(this.canvas, {
+    // Asked first: the worker computes the lines while chart.js lays the chart out (on the main
+    // thread, the lines are computed now and drawn with the chart's first frame).
+    this.request();
+    paints.set(this.canvas, this.paint());
+    const chart = new Chart<'line'>(this.canvas, {
       type: 'line',
       data: { datasets: [] },
       options: {
@@ -131,11 +148,12 @@ export class MetricChart {
         maintainAspectRatio: false,
         events: [],
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
-        scales: this.scales(drawing),
+        scales: this.scales(),
       },
       plugins: [linesPlugin, overlayPlugin],
     });
     this.chart = chart;
+    if (this.packed !== NOTHING && this.seq === this.appliedSeq) this.markDrawn();
     sized.set(container, this);
     containerResize.observe(container);
   }
@@ -152,7 +170,7 @@ export class MetricChart {
   setSeries(series: ChartSeries[], view: ChartView): void {
     this.series = series;
     this.view = view;
-    this.decimators.clear();
+    this.reset = true;
     if (!this.chart) return;
     this.redraw();
   }
@@ -179,71 +197,73 @@ export class MetricChart {
     }
     this.chart?.destroy();
     this.chart = null;
-  }
-
-  /** A dataset's points: the whole series through its kept decimation, a zoomed range afresh. */
-  private decimated(key: string, xs: Column, ys: Column): Point[] {
-    const zoom = this.view.zoom;
-    if (zoom) return decimate(xs.values, ys.values, this.buckets, zoom.min, zoom.max);
-    let decimator = this.decimators.get(key);
-    if (!decimator?.follows(xs, ys, this.buckets)) {
-      decimator = new Decimator(xs, ys, this.buckets);
-      this.decimators.set(key, decimator);
-    }
-    return decimator.points();
+    linePipeline().forget(this.id);
   }
 
   private redraw(): void {
+    if (!this.chart) return;
+    this.buckets = bucketsFor(this.chart.width);
+    this.request();
+  }
+
+  /** Asks the line pipeline for this chart's lines; applied when they come (at once on the main thread). */
+  private request(): void {
+    const seq = ++this.seq;
+    const { showRaw, zoom, logScale } = this.view;
+    const reset = this.reset;
+    this.reset = false;
+    linePipeline().draw({
+      chart: this.id,
+      seq,
+      series: this.series,
+      options: { showRaw, zoom, logScale, buckets: this.buckets },
+      reset,
+      apply: (packed, by) => this.apply(seq, packed, by),
+    });
+  }
+
+  private appliedSeq = 0;
+  private drawnBy: DrawnBy = 'main';
+  private draws = 0;
+
+  /** Lines arrived: the axes follow their extent, and the chart is drawn with them. */
+  private apply(seq: number, packed: PackedDrawing, by: DrawnBy): void {
+    if (seq !== this.seq) return;
+    this.packed = packed;
+    this.appliedSeq = seq;
+    this.drawnBy = by;
     const chart = this.chart;
-    if (!chart) return;
-    this.buckets = bucketsFor(chart.width);
-    const drawing = this.drawing();
-    paints.set(this.canvas, { drawing, overlay: this.overlay, theme: this.view.theme });
-    const scales = this.scales(drawing);
+    if (!chart) return; // the chart is being created: it draws these lines in its first frame
+    paints.set(this.canvas, this.paint());
+    const scales = this.scales();
     Object.assign(chart.options.scales!.x!, scales.x);
     Object.assign(chart.options.scales!.y!, scales.y);
     chart.update('none');
+    this.markDrawn();
   }
 
-  /** Decimates every series (kept decimations extended, see `decimated`) into what the plugin draws. */
-  private drawing(): Drawing {
-    const drawing: Drawing = { bands: [], lines: [] };
-    for (const s of this.series) {
-      if (s.band) {
-        drawing.bands.push({ lower: this.decimated(`${s.runId}:lower`, s.xs, s.band.lower), upper: this.decimated(`${s.runId}:upper`, s.xs, s.band.upper), color: alpha(s.color, 0.15) });
-      }
-    }
-    if (this.view.showRaw) {
-      for (const s of this.series) drawing.lines.push({ points: this.decimated(`${s.runId}:raw`, s.xs, s.raw), color: alpha(s.color, 0.3), width: 1 });
-    }
-    for (const s of this.series) drawing.lines.push({ points: this.decimated(`${s.runId}:smoothed`, s.xs, s.smoothed()), color: s.color, width: 1.5 });
-    return drawing;
+  /** The card says its chart is drawn with its lines, by whom, and how often (read by tests and the benchmark). */
+  private markDrawn(): void {
+    this.element.dataset.drawn = this.drawnBy;
+    this.element.dataset.draws = String(++this.draws);
   }
 
-  /** The data's extent over what is drawn (positive values only on a log scale), for the axes. */
-  private extent(drawing: Drawing): { xMin: number; xMax: number; yMin: number; yMax: number } {
-    let xMin = Infinity;
-    let xMax = -Infinity;
-    let yMin = Infinity;
-    let yMax = -Infinity;
-    const log = this.view.logScale;
-    for (const points of [...drawing.bands.flatMap((b) => [b.lower, b.upper]), ...drawing.lines.map((l) => l.points)]) {
-      for (const p of points) {
-        if (log && p.y <= 0) continue;
-        if (p.x < xMin) xMin = p.x;
-        if (p.x > xMax) xMax = p.x;
-        if (p.y < yMin) yMin = p.y;
-        if (p.y > yMax) yMax = p.y;
-      }
-    }
-    return { xMin, xMax, yMin, yMax };
+  /** What the plugins paint: the packed lines in the runs' colours, the overlay, the theme. */
+  private paint(): Paint {
+    const colors = new Map(this.series.map((s) => [s.runId, s.color]));
+    const color = (runId: string) => colors.get(runId) ?? 'gray';
+    const drawing: Drawing = {
+      bands: this.packed.bands.map((b) => ({ lower: b.lower, upper: b.upper, color: alpha(color(b.runId), 0.15) })),
+      lines: this.packed.lines.map((l) => (l.smoothed ? { xy: l.xy, color: color(l.runId), width: 1.5 } : { xy: l.xy, color: alpha(color(l.runId), 0.3), width: 1 })),
+    };
+    return { drawing, overlay: this.overlay, theme: this.view.theme };
   }
 
   /** Axis options for what is drawn. */
-  private scales(drawing: Drawing) {
+  private scales() {
     const { zoom, logScale, theme } = this.view;
     // Suggested bounds: chart.js still rounds them out to nice ticks, as it did from datasets.
-    const { xMin, xMax, yMin, yMax } = this.extent(drawing);
+    const { xMin, xMax, yMin, yMax }: Extent = this.packed.extent;
     const finite = (v: number) => (Number.isFinite(v) ? v : undefined);
     return {
       x: {

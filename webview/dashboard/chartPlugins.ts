@@ -25,6 +25,8 @@ export interface Drawing {
 /** What the plugins paint on a chart, by its canvas: known before chart.js's first draw. */
 export interface Paint {
   drawing: Drawing;
+  /** The lines are still being computed: the chart is laid out but not drawn yet. */
+  pending?: boolean;
   overlay: Overlay;
   theme: Theme;
 }
@@ -64,6 +66,10 @@ export const overlayPlugin: Plugin<'line'> = {
 
 export const linesPlugin: Plugin<'line'> = {
   id: 'rlstudioLines',
+  beforeDraw(chart) {
+    // A chart whose lines are on their way is drawn once, with them (chart.draw() when they arrive).
+    if (paints.get(chart.canvas)?.pending) return false;
+  },
   beforeDatasetsDraw(chart) {
     const drawing = paints.get(chart.canvas)?.drawing;
     if (!drawing) return;

@@ -44,7 +44,6 @@ export interface Extent {
 export interface PackedDrawing {
   bands: { runId: string; lower: Float64Array; upper: Float64Array }[];
   lines: { runId: string; smoothed: boolean; xy: Float64Array }[];
-  extent: Extent;
 }
 
 /**
@@ -61,13 +60,12 @@ export function computeDrawing(series: SeriesColumns[], options: LineOptions, de
     }
     return pack(decimator.points());
   };
-  const drawing: PackedDrawing = { bands: [], lines: [], extent: { xMin: Infinity, xMax: -Infinity, yMin: Infinity, yMax: -Infinity } };
+  const drawing: PackedDrawing = { bands: [], lines: [] };
   for (const s of series) {
     if (s.band) drawing.bands.push({ runId: s.runId, lower: decimated(`${s.runId}:lower`, s.xs, s.band.lower), upper: decimated(`${s.runId}:upper`, s.xs, s.band.upper) });
   }
   if (options.showRaw) for (const s of series) drawing.lines.push({ runId: s.runId, smoothed: false, xy: decimated(`${s.runId}:raw`, s.xs, s.raw) });
   for (const s of series) drawing.lines.push({ runId: s.runId, smoothed: true, xy: decimated(`${s.runId}:smoothed`, s.xs, s.smoothed()) });
-  for (const xy of [...drawing.bands.flatMap((b) => [b.lower, b.upper]), ...drawing.lines.map((l) => l.xy)]) widen(drawing.extent, xy, options.logScale);
   return drawing;
 }
 
@@ -80,17 +78,91 @@ function pack(points: Point[]): Float64Array {
   return xy;
 }
 
-/** The extent over what is drawn (positive values only on a log scale). */
-function widen(extent: Extent, xy: Float64Array, log: boolean): void {
-  for (let i = 0; i < xy.length; i += 2) {
-    const x = xy[i];
-    const y = xy[i + 1];
-    if (log && y <= 0) continue;
-    if (x < extent.xMin) extent.xMin = x;
-    if (x > extent.xMax) extent.xMax = x;
-    if (y < extent.yMin) extent.yMin = y;
-    if (y > extent.yMax) extent.yMax = y;
+/**
+ * The extent of what `computeDrawing` draws, from the columns (no decimation or smoothing needed, so
+ * the main thread lays a chart out while the worker computes its lines): decimation keeps every
+ * bucket's minimum and maximum and the first and last points (and, zoomed, one point beyond each
+ * edge), so the drawn points span the same range as the finite values; the smoothed line stays within
+ * the raw values' range (a weighted mean of them), and is the raw line itself without smoothing.
+ * On a log scale, positive values only.
+ */
+export function extentOf(series: SeriesColumns[], options: Pick<LineOptions, 'zoom' | 'logScale'>): Extent {
+  const extent = emptyExtent();
+  for (const s of series) {
+    const columns = s.band ? [s.raw, s.band.lower, s.band.upper] : [s.raw];
+    if (options.zoom) {
+      const xs = s.xs.values;
+      const [lo, hi] = zoomRange(xs, options.zoom.min, options.zoom.max);
+      for (const ys of columns) widen(extent, xs, ys.values, lo, hi, options.logScale);
+    } else {
+      for (const ys of columns) union(extent, wholeExtent(s.xs, ys, options.logScale));
+    }
   }
+  return extent;
+}
+
+const emptyExtent = (): Extent => ({ xMin: Infinity, xMax: -Infinity, yMin: Infinity, yMax: -Infinity });
+
+function union(into: Extent, other: Extent): void {
+  into.xMin = Math.min(into.xMin, other.xMin);
+  into.xMax = Math.max(into.xMax, other.xMax);
+  into.yMin = Math.min(into.yMin, other.yMin);
+  into.yMax = Math.max(into.yMax, other.yMax);
+}
+
+/** Per y column, its whole extent so far: columns only grow, so a live append reads its new rows only. */
+const wholeExtents = new WeakMap<Column, { xs: Column; log: boolean; rows: number; extent: Extent }>();
+
+function wholeExtent(xs: Column, ys: Column, log: boolean): Extent {
+  let known = wholeExtents.get(ys);
+  const rows = Math.min(xs.length, ys.length);
+  if (!known || known.xs !== xs || known.log !== log || known.rows > rows) wholeExtents.set(ys, (known = { xs, log, rows: 0, extent: emptyExtent() }));
+  if (rows > known.rows) {
+    widen(known.extent, xs.values, ys.values, known.rows, rows, log);
+    known.rows = rows;
+  }
+  return known.extent;
+}
+
+/** The rows `decimate` draws for a zoomed range: those within it, and one on each side. */
+function zoomRange(xs: Float64Array, min: number, max: number): [number, number] {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < min) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = xs.length;
+  let a = lo;
+  while (a < end) {
+    const mid = (a + end) >> 1;
+    if (xs[mid] > max) end = mid;
+    else a = mid + 1;
+  }
+  return [Math.max(0, lo - 1), Math.min(xs.length, end + 1)];
+}
+
+function widen(extent: Extent, xs: Float64Array, ys: Float64Array, lo: number, hi: number, log: boolean): void {
+  let xMin = extent.xMin;
+  let xMax = extent.xMax;
+  let yMin = extent.yMin;
+  let yMax = extent.yMax;
+  const end = Math.min(hi, xs.length, ys.length);
+  for (let i = lo; i < end; i++) {
+    const y = ys[i];
+    // Finite (y − y is NaN for NaN and ±Infinity), as decimation draws, and > 0 on a log scale.
+    if (y - y !== 0 || (log && y <= 0)) continue;
+    const x = xs[i];
+    if (x < xMin) xMin = x;
+    if (x > xMax) xMax = x;
+    if (y < yMin) yMin = y;
+    if (y > yMax) yMax = y;
+  }
+  extent.xMin = xMin;
+  extent.xMax = xMax;
+  extent.yMin = yMin;
+  extent.yMax = yMax;
 }
 
 /** Every buffer a drawing holds (posted as transferables). */

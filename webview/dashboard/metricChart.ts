@@ -14,7 +14,7 @@ import { el } from '../shared/dom';
 import { linesPlugin, overlayPlugin, paints, type Drawing, type Overlay, type Paint, type Theme } from './chartPlugins';
 import type { Column } from './column';
 import { alpha, formatValue, tickLabel } from './format';
-import type { Extent, PackedDrawing, SeriesRef } from './lines';
+import { extentOf, type Extent, type PackedDrawing, type SeriesRef } from './lines';
 import { linePipeline, type DrawnBy } from './linePipeline';
 import { bucketsFor, nearestIndex } from './series';
 
@@ -72,7 +72,7 @@ const nearViewport = new IntersectionObserver(
 );
 
 let chartIds = 0;
-const NOTHING: PackedDrawing = { bands: [], lines: [], extent: { xMin: Infinity, xMax: -Infinity, yMin: Infinity, yMax: -Infinity } };
+const NOTHING: PackedDrawing = { bands: [], lines: [] };
 
 export class MetricChart {
   readonly element: HTMLElement;
@@ -138,7 +138,10 @@ export class MetricChart {
     // Asked first: the worker computes the lines while chart.js lays the chart out (on the main
     // thread, the lines are computed now and drawn with the chart's first frame).
     this.request();
-    paints.set(this.canvas, this.paint());
+    // Laid out now, for the extent of the lines asked for; drawn (axes and lines) once they are here.
+    const pending = this.appliedSeq !== this.seq;
+    this.laidOutFor = this.seq;
+    paints.set(this.canvas, { ...this.paint(), pending });
     const chart = new Chart<'line'>(this.canvas, {
       type: 'line',
       data: { datasets: [] },
@@ -210,6 +213,7 @@ export class MetricChart {
   private request(): void {
     const seq = ++this.seq;
     const { showRaw, zoom, logScale } = this.view;
+    this.extent = extentOf(this.series, { zoom, logScale });
     const reset = this.reset;
     this.reset = false;
     linePipeline().draw({
@@ -223,6 +227,9 @@ export class MetricChart {
   }
 
   private appliedSeq = 0;
+  /** The request whose extent the chart was laid out for (at creation): its lines need a draw only. */
+  private laidOutFor = 0;
+  private extent: Extent = { xMin: Infinity, xMax: -Infinity, yMin: Infinity, yMax: -Infinity };
   private drawnBy: DrawnBy = 'main';
   private draws = 0;
 
@@ -235,10 +242,14 @@ export class MetricChart {
     const chart = this.chart;
     if (!chart) return; // the chart is being created: it draws these lines in its first frame
     paints.set(this.canvas, this.paint());
-    const scales = this.scales();
-    Object.assign(chart.options.scales!.x!, scales.x);
-    Object.assign(chart.options.scales!.y!, scales.y);
-    chart.update('none');
+    if (seq === this.laidOutFor) {
+      chart.draw();
+    } else {
+      const scales = this.scales();
+      Object.assign(chart.options.scales!.x!, scales.x);
+      Object.assign(chart.options.scales!.y!, scales.y);
+      chart.update('none');
+    }
     this.markDrawn();
   }
 
@@ -263,7 +274,7 @@ export class MetricChart {
   private scales() {
     const { zoom, logScale, theme } = this.view;
     // Suggested bounds: chart.js still rounds them out to nice ticks, as it did from datasets.
-    const { xMin, xMax, yMin, yMax }: Extent = this.packed.extent;
+    const { xMin, xMax, yMin, yMax } = this.extent;
     const finite = (v: number) => (Number.isFinite(v) ? v : undefined);
     return {
       x: {

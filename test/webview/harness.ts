@@ -46,6 +46,8 @@ export interface OpenOptions {
   /** The page body before the app runs (trusted test markup). Default: `<div id="app"></div>`. */
   bodyHtml?: string;
   viewport?: { width: number; height: number };
+  /** The page's Content-Security-Policy. Default: the extension's own (src/webviews/shared/html.ts). */
+  csp?: (origin: string, nonce: string) => string;
 }
 
 /** A posted message as the app sent it (structured-cloned, like VS Code does). */
@@ -234,7 +236,7 @@ function renderPage(script: { dir: string; file: string; css?: string }, options
     const nonce = randomBytes(16).toString("base64");
     const base = `${origin}/${script.dir}`;
     // The extension's own policy (src/webviews/shared/html.ts), with this server as the resource origin.
-    const csp = contentSecurityPolicy(origin, nonce);
+    const csp = (options.csp ?? contentSecurityPolicy)(origin, nonce);
     return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -84,18 +84,20 @@ function pack(points: Point[]): Float64Array {
  * bucket's minimum and maximum and the first and last points (and, zoomed, one point beyond each
  * edge), so the drawn points span the same range as the finite values; the smoothed line stays within
  * the raw values' range (a weighted mean of them), and is the raw line itself without smoothing.
- * On a log scale, positive values only.
+ * Not on a log scale (null): there the axes span the drawn points above 0 (drawnExtent), and a bucket's
+ * smallest positive value is not always one of them.
  */
-export function extentOf(series: SeriesColumns[], options: Pick<LineOptions, 'zoom' | 'logScale'>): Extent {
+export function extentOf(series: SeriesColumns[], options: Pick<LineOptions, 'zoom' | 'logScale'>): Extent | null {
+  if (options.logScale) return null;
   const extent = emptyExtent();
   for (const s of series) {
     const columns = s.band ? [s.raw, s.band.lower, s.band.upper] : [s.raw];
     if (options.zoom) {
       const xs = s.xs.values;
       const [lo, hi] = zoomRange(xs, options.zoom.min, options.zoom.max);
-      for (const ys of columns) widen(extent, xs, ys.values, lo, hi, options.logScale);
+      for (const ys of columns) widen(extent, xs, ys.values, lo, hi, false);
     } else {
-      for (const ys of columns) union(extent, wholeExtent(s.xs, ys, options.logScale));
+      for (const ys of columns) union(extent, wholeExtent(s.xs, ys));
     }
   }
   return extent;
@@ -111,14 +113,14 @@ function union(into: Extent, other: Extent): void {
 }
 
 /** Per y column, its whole extent so far: columns only grow, so a live append reads its new rows only. */
-const wholeExtents = new WeakMap<Column, { xs: Column; log: boolean; rows: number; extent: Extent }>();
+const wholeExtents = new WeakMap<Column, { xs: Column; rows: number; extent: Extent }>();
 
-function wholeExtent(xs: Column, ys: Column, log: boolean): Extent {
+function wholeExtent(xs: Column, ys: Column): Extent {
   let known = wholeExtents.get(ys);
   const rows = Math.min(xs.length, ys.length);
-  if (!known || known.xs !== xs || known.log !== log || known.rows > rows) wholeExtents.set(ys, (known = { xs, log, rows: 0, extent: emptyExtent() }));
+  if (!known || known.xs !== xs || known.rows > rows) wholeExtents.set(ys, (known = { xs, rows: 0, extent: emptyExtent() }));
   if (rows > known.rows) {
-    widen(known.extent, xs.values, ys.values, known.rows, rows, log);
+    widen(known.extent, xs.values, ys.values, known.rows, rows, false);
     known.rows = rows;
   }
   return known.extent;
@@ -163,6 +165,22 @@ function widen(extent: Extent, xs: Float64Array, ys: Float64Array, lo: number, h
   extent.xMax = xMax;
   extent.yMin = yMin;
   extent.yMax = yMax;
+}
+
+/** The extent of the points drawn (above 0 only on a log scale). */
+export function drawnExtent(drawing: PackedDrawing, log: boolean): Extent {
+  const extent = emptyExtent();
+  for (const xy of [...drawing.bands.flatMap((b) => [b.lower, b.upper]), ...drawing.lines.map((l) => l.xy)]) {
+    for (let i = 0; i < xy.length; i += 2) {
+      const y = xy[i + 1];
+      if (log && y <= 0) continue;
+      extent.xMin = Math.min(extent.xMin, xy[i]);
+      extent.xMax = Math.max(extent.xMax, xy[i]);
+      extent.yMin = Math.min(extent.yMin, y);
+      extent.yMax = Math.max(extent.yMax, y);
+    }
+  }
+  return extent;
 }
 
 /** Every buffer a drawing holds (posted as transferables). */

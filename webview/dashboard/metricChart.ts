@@ -14,7 +14,7 @@ import { el } from '../shared/dom';
 import { linesPlugin, overlayPlugin, paints, type Drawing, type Overlay, type Paint, type Theme } from './chartPlugins';
 import type { Column } from './column';
 import { alpha, formatValue, tickLabel } from './format';
-import { extentOf, type Extent, type PackedDrawing, type SeriesRef } from './lines';
+import { drawnExtent, extentOf, type Extent, type PackedDrawing, type SeriesRef } from './lines';
 import { linePipeline, type DrawnBy } from './linePipeline';
 import { bucketsFor, nearestIndex } from './series';
 
@@ -213,6 +213,7 @@ export class MetricChart {
   private request(): void {
     const seq = ++this.seq;
     const { showRaw, zoom, logScale } = this.view;
+    // Known now (the axes are laid out while the lines are computed), except on a log scale.
     this.extent = extentOf(this.series, { zoom, logScale });
     const reset = this.reset;
     this.reset = false;
@@ -229,7 +230,8 @@ export class MetricChart {
   private appliedSeq = 0;
   /** The request whose extent the chart was laid out for (at creation): its lines need a draw only. */
   private laidOutFor = 0;
-  private extent: Extent = { xMin: Infinity, xMax: -Infinity, yMin: Infinity, yMax: -Infinity };
+  /** The extent the axes are laid out for (null: not known before the lines). */
+  private extent: Extent | null = null;
   private drawnBy: DrawnBy = 'main';
   private draws = 0;
 
@@ -242,7 +244,7 @@ export class MetricChart {
     const chart = this.chart;
     if (!chart) return; // the chart is being created: it draws these lines in its first frame
     paints.set(this.canvas, this.paint());
-    if (seq === this.laidOutFor) {
+    if (seq === this.laidOutFor && this.extent) {
       chart.draw();
     } else {
       const scales = this.scales();
@@ -274,7 +276,7 @@ export class MetricChart {
   private scales() {
     const { zoom, logScale, theme } = this.view;
     // Suggested bounds: chart.js still rounds them out to nice ticks, as it did from datasets.
-    const { xMin, xMax, yMin, yMax } = this.extent;
+    const { xMin, xMax, yMin, yMax } = this.extent ?? drawnExtent(this.packed, logScale);
     const finite = (v: number) => (Number.isFinite(v) ? v : undefined);
     return {
       x: {

@@ -43,6 +43,8 @@ export async function openApp(
     width?: number;
     height?: number;
     savedState?: unknown;
+    /** The checkout whose dist/webview/ bundles are served (default: this one). */
+    root?: string;
   },
 ): Promise<AppPage> {
   const theme = options.theme ?? 'dark';
@@ -100,7 +102,7 @@ export async function openApp(
     } else if (path === '/theme.css') {
       await route.fulfill({ contentType: 'text/css', body: themeCss });
     } else if (path.startsWith('/dist/webview/')) {
-      const file = join(ROOT, path);
+      const file = join(options.root ?? ROOT, path);
       const type = path.endsWith('.js') ? 'text/javascript' : path.endsWith('.css') ? 'text/css' : 'application/octet-stream';
       await route.fulfill({ contentType: type, body: readFileSync(file) });
     } else {
@@ -179,17 +181,4 @@ export async function readPaintedCount(page: Page): Promise<number> {
 /** Milliseconds the last host message took to deserialise. */
 export async function lastDeserializeMs(page: Page): Promise<number> {
   return page.evaluate('window.__deserializeMs') as Promise<number>;
-}
-
-/**
- * Arms a probe for a message whose handling changes no element count (e.g. a live append): the
- * frame after the app's synchronous handler ran. Registered after the app's listener, so it runs after it.
- */
-export async function armHandledProbe(page: Page): Promise<void> {
-  await page.evaluate(`{
-    window.__paintedAt = undefined;
-    window.addEventListener('message', () => {
-      requestAnimationFrame(() => setTimeout(() => { window.__paintedAt = performance.now(); }, 0));
-    }, { once: true });
-  }`);
 }

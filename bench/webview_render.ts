@@ -13,11 +13,10 @@
 //              busy (a spinning thread per core, as a trainer's torch threads do) runs meanwhile.
 // Prints a table (median of RUNS runs). Not a pass/fail test.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
 import type { Browser } from 'playwright-core';
 import { armChartsDrawnProbe, armChartsRedrawnProbe, armPaintProbe, lastDeserializeMs, launch, openApp, readPaintProbe, readPaintedCount, type AppPage } from './webview_render.page';
 import { bigMetrics, bigStep, longRollout } from './webview_render.data';
+import { busyNeighbour } from './webview_render.neighbour';
 import { DEFAULT_INSPECTOR_STATE, type InspectorInit } from '../src/webviews/inspector/protocol';
 import { DEFAULT_DASHBOARD_STATE, type DashboardInit, type DashboardSnapshot } from '../src/webviews/dashboard/protocol';
 
@@ -138,13 +137,6 @@ async function renderSnapshot(browser: Browser, metrics: DashboardSnapshot, heig
   await armChartsDrawnProbe(app.page, 20);
   await app.send({ kind: 'notification', method: 'dashboard/snapshot/didChange', params: metrics });
   return { app, ms: await readPaintProbe(app.page), drawn: await readPaintedCount(app.page) };
-}
-
-/** One process spinning a thread per core until killed. */
-function busyNeighbour(): ChildProcess {
-  const spin = 'for (;;) {}';
-  const code = `const { Worker } = require('node:worker_threads'); for (let i = 1; i < ${cpus().length}; i++) new Worker(${JSON.stringify(spin)}, { eval: true }); ${spin}`;
-  return spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
 }
 
 async function waitForRequest(posted: { kind: string; method?: string; id?: number }[], method: string): Promise<number> {

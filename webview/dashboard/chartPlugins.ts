@@ -3,6 +3,8 @@
 // shared crosshair and the drag-to-zoom selection. Per canvas, in `paints`, set before a chart's first draw.
 
 import type { Plugin, Scale } from 'chart.js';
+import { alpha } from './format';
+import type { PackedDrawing } from './lines';
 
 export interface Theme {
   grid: string;
@@ -20,6 +22,15 @@ export interface Overlay {
 export interface Drawing {
   bands: { lower: Float64Array; upper: Float64Array; color: string }[];
   lines: { xy: Float64Array; color: string; width: number }[];
+}
+
+/** Lines as computed (lines.ts) in their runs' colours: ±std bands faint, raw lines faint and thin, smoothed lines on top. */
+export function drawingOf(packed: PackedDrawing, colors: Map<string, string>): Drawing {
+  const color = (runId: string) => colors.get(runId) ?? 'gray';
+  return {
+    bands: packed.bands.map((b) => ({ lower: b.lower, upper: b.upper, color: alpha(color(b.runId), 0.15) })),
+    lines: packed.lines.map((l) => (l.smoothed ? { xy: l.xy, color: color(l.runId), width: 1.5 } : { xy: l.xy, color: alpha(color(l.runId), 0.3), width: 1 })),
+  };
 }
 
 /** What the plugins paint on a chart, by its canvas: known before chart.js's first draw. */

@@ -3,7 +3,7 @@
 // extent the axes are laid out for. Pure (no DOM): run in the dashboard's Web Worker (lineWorker.ts),
 // and on the main thread where no worker runs (linePipeline.ts), with the same results.
 
-import { Column } from './column';
+import type { Column } from './column';
 import { band, elapsed, smoothRun, smoothedOf, toRunData, appendToRun, type RunData } from './runData';
 import { Decimator, decimate, type Point } from './series';
 import type { MetricsAppend } from '../../src/webviews/dashboard/protocol';

@@ -11,12 +11,13 @@
 
 import { Chart, LineController, LinearScale, LogarithmicScale } from 'chart.js';
 import { el } from '../shared/dom';
-import { linesPlugin, overlayPlugin, paints, type Drawing, type Overlay, type Paint, type Theme } from './chartPlugins';
+import { drawingOf, linesPlugin, overlayPlugin, paints, type Overlay, type Paint, type Theme } from './chartPlugins';
 import type { Column } from './column';
-import { alpha, formatValue, tickLabel } from './format';
+import { formatValue, tickLabel } from './format';
 import { drawnExtent, extentOf, type Extent, type PackedDrawing, type SeriesRef } from './lines';
 import { linePipeline, type DrawnBy } from './linePipeline';
 import { bucketsFor, nearestIndex } from './series';
+import { containerSize, nearViewport } from './watchers';
 
 Chart.register(LineController, LinearScale, LogarithmicScale);
 
@@ -52,25 +53,6 @@ export interface ChartEvents {
   zoom(range: { min: number; max: number } | null): void;
 }
 
-
-/**
- * Chart sizes follow their containers through one observer for all charts, instead of chart.js's
- * responsive mode (an observer and computed-style reads per chart, a tenth of creating 20 charts).
- */
-const sized = new WeakMap<Element, MetricChart>();
-const containerResize = new ResizeObserver((entries) => {
-  for (const entry of entries) sized.get(entry.target)?.resize(entry.contentRect.width, entry.contentRect.height);
-});
-
-/** Charts whose card has not come near the viewport yet: created when it does. */
-const waiting = new WeakMap<Element, MetricChart>();
-const nearViewport = new IntersectionObserver(
-  (entries) => {
-    for (const entry of entries) if (entry.isIntersecting) waiting.get(entry.target)?.show();
-  },
-  { rootMargin: '200px 0px' },
-);
-
 let chartIds = 0;
 const NOTHING: PackedDrawing = { bands: [], lines: [] };
 
@@ -82,8 +64,16 @@ export class MetricChart {
   private seq = 0;
   /** The next request starts the decimations again (new series, smoothing, axis or zoom). */
   private reset = true;
-  /** The lines last computed for this chart (before the first answer: none). */
+  /** The lines last computed for this chart (before the first answer: none), for request `appliedSeq`, by `drawnBy`. */
   private packed: PackedDrawing = NOTHING;
+  private appliedSeq = 0;
+  private drawnBy: DrawnBy = 'main';
+  /** Times drawn with lines (the card's data-draws). */
+  private draws = 0;
+  /** The request whose extent the chart was laid out for (at creation): its lines need a draw only. */
+  private laidOutFor = 0;
+  /** The extent the axes are laid out for (null: not known before the lines). */
+  private extent: Extent | null = null;
   private readonly readout = el('div', { class: 'readout muted', 'aria-live': 'off' });
   private readonly canvas = el('canvas', { role: 'img' });
   /** Created lazily (show()): a card off-screen, or in a collapsed section, costs no canvas work. */
@@ -114,8 +104,7 @@ export class MetricChart {
       this.readout,
     );
     parent.appendChild(this.element);
-    waiting.set(this.element, this);
-    nearViewport.observe(this.element);
+    nearViewport.watch(this.element, this);
     this.listen();
   }
 
@@ -128,8 +117,7 @@ export class MetricChart {
   /** Creates the chart (once), with the current series: it is laid out and drawn once. */
   show(): void {
     if (this.chart) return;
-    waiting.delete(this.element);
-    nearViewport.unobserve(this.element);
+    nearViewport.unwatch(this.element);
     // The canvas takes its container's size (CSS pixels; chart.js scales it for the pixel ratio).
     const container = this.canvas.parentElement!;
     this.canvas.width = container.clientWidth;
@@ -156,9 +144,8 @@ export class MetricChart {
       plugins: [linesPlugin, overlayPlugin],
     });
     this.chart = chart;
-    if (this.packed !== NOTHING && this.seq === this.appliedSeq) this.markDrawn();
-    sized.set(container, this);
-    containerResize.observe(container);
+    if (!pending) this.markDrawn();
+    containerSize.watch(container, this);
   }
 
   /** The container changed size: the chart follows (and is decimated again for its new width). */
@@ -191,13 +178,9 @@ export class MetricChart {
   }
 
   destroy(): void {
-    waiting.delete(this.element);
-    nearViewport.unobserve(this.element);
+    nearViewport.unwatch(this.element);
     const container = this.canvas.parentElement;
-    if (container) {
-      sized.delete(container);
-      containerResize.unobserve(container);
-    }
+    if (container) containerSize.unwatch(container);
     this.chart?.destroy();
     this.chart = null;
     linePipeline().forget(this.id);
@@ -226,14 +209,6 @@ export class MetricChart {
       apply: (packed, by) => this.apply(seq, packed, by),
     });
   }
-
-  private appliedSeq = 0;
-  /** The request whose extent the chart was laid out for (at creation): its lines need a draw only. */
-  private laidOutFor = 0;
-  /** The extent the axes are laid out for (null: not known before the lines). */
-  private extent: Extent | null = null;
-  private drawnBy: DrawnBy = 'main';
-  private draws = 0;
 
   /** Lines arrived: the axes follow their extent, and the chart is drawn with them. */
   private apply(seq: number, packed: PackedDrawing, by: DrawnBy): void {
@@ -264,12 +239,7 @@ export class MetricChart {
   /** What the plugins paint: the packed lines in the runs' colours, the overlay, the theme. */
   private paint(): Paint {
     const colors = new Map(this.series.map((s) => [s.runId, s.color]));
-    const color = (runId: string) => colors.get(runId) ?? 'gray';
-    const drawing: Drawing = {
-      bands: this.packed.bands.map((b) => ({ lower: b.lower, upper: b.upper, color: alpha(color(b.runId), 0.15) })),
-      lines: this.packed.lines.map((l) => (l.smoothed ? { xy: l.xy, color: color(l.runId), width: 1.5 } : { xy: l.xy, color: alpha(color(l.runId), 0.3), width: 1 })),
-    };
-    return { drawing, overlay: this.overlay, theme: this.view.theme };
+    return { drawing: drawingOf(this.packed, colors), overlay: this.overlay, theme: this.view.theme };
   }
 
   /** Axis options for what is drawn. */

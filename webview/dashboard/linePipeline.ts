@@ -2,7 +2,9 @@
 // else on the main thread with the same code (lines.ts). The worker keeps a copy of the overlaid runs'
 // columns — the main thread keeps its own for the hover readout, click-through and alerts — made once
 // per snapshot and transferred, then only appended rows; a chart's request is answered with its lines
-// as transferred buffers, applied when they arrive (a newer request of the same chart wins).
+// as transferred buffers, applied when they arrive (a newer request of the same chart wins). Requests
+// are posted at once (the worker computes while this thread lays charts out); the answers to one task's
+// requests come back together, after its 'flush': applied in one task, for one frame.
 
 import type { MetricsAppend, RunMetrics } from '../../src/webviews/dashboard/protocol';
 import { computeDrawing, type LineMessage, type LineOptions, type LineResult, type PackedDrawing, type RunColumns, type SeriesColumns, type SeriesRef } from './lines';
@@ -47,16 +49,20 @@ class InProcess implements Pipeline {
 class InWorker implements Pipeline {
   private readonly worker: Worker;
   private readonly pending = new Map<number, DrawRequest>();
+  /** Whether this task has posted requests, whose answers the worker sends when it ends ('flush'). */
+  private flushing = false;
 
   constructor(source: string) {
     const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     this.worker = new Worker(url, { name: 'dashboard-lines' });
-    this.worker.onmessage = (event: MessageEvent<LineResult>) => {
-      const { chart, seq, drawing } = event.data;
-      const request = this.pending.get(chart);
-      if (request?.seq !== seq) return; // superseded by a newer request of that chart
-      this.pending.delete(chart);
-      request.apply(drawing, 'worker');
+    this.worker.onmessage = (event: MessageEvent<LineResult[]>) => {
+      // One task's answers, together.
+      for (const { chart, seq, drawing } of event.data) {
+        const request = this.pending.get(chart);
+        if (request?.seq !== seq) continue; // superseded by a newer request of that chart
+        this.pending.delete(chart);
+        request.apply(drawing, 'worker');
+      }
     };
     this.worker.onerror = (event) => {
       event.preventDefault();
@@ -66,6 +72,12 @@ class InWorker implements Pipeline {
 
   post(message: LineMessage, transfer: Transferable[]): void {
     this.worker.postMessage(message, transfer);
+    if (message.kind !== 'draw' || this.flushing) return;
+    this.flushing = true;
+    queueMicrotask(() => {
+      this.flushing = false;
+      this.worker.postMessage({ kind: 'flush' } satisfies LineMessage);
+    });
   }
 
   draw(request: DrawRequest): void {

@@ -203,7 +203,9 @@ export type LineMessage =
   | { kind: 'append'; append: MetricsAppend }
   | { kind: 'smoothing'; smoothing: number }
   | { kind: 'draw'; chart: number; seq: number; refs: SeriesRef[]; options: LineOptions; reset: boolean }
-  | { kind: 'forget'; chart: number };
+  | { kind: 'forget'; chart: number }
+  /** The page's task that posted draw requests has ended: their answers go back together. */
+  | { kind: 'flush' };
 
 export interface LineResult {
   chart: number;
@@ -233,6 +235,8 @@ export class LineStore {
         return undefined;
       case 'forget':
         this.decimators.delete(message.chart);
+        return undefined;
+      case 'flush':
         return undefined;
       case 'draw': {
         let decimators = this.decimators.get(message.chart);

@@ -81,6 +81,8 @@ function longRollout(n: number): RolloutDetail {
     advantage: 0.7, reward: 1, rewards: { accuracy: 1 }, truncated: true, hintIds: [], rewardError: null, extras: {},
     entropyThreshold: 2,
     datasetIndex: null,
+    replayed: false,
+    age: 0,
   };
 }
 

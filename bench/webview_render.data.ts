@@ -30,6 +30,8 @@ export function longRollout(tokens: number): RolloutDetail {
     extras: {},
     entropyThreshold: 3,
     datasetIndex: null,
+    replayed: false,
+    age: 0,
   };
 }
 
@@ -54,6 +56,8 @@ export function bigStep(rollouts: number, group: number): StepRollouts {
       rewardError: null,
       hintIds: [],
       preview: `The answer is ${row}. Let me check that again carefully before I answer.`,
+      replayed: false,
+      age: 0,
     })),
   };
 }

@@ -142,9 +142,10 @@ export async function armProbe(page: Page, condition: string, alsoCount?: string
   }`);
 }
 
-const CREATED = `document.querySelectorAll('.chart-card canvas[style*="height"]').length`;
-const DRAWN = `document.querySelectorAll('.chart-card[data-drawn]').length`;
-const DRAWS = `[...document.querySelectorAll('.chart-card[data-draws]')].reduce((n, card) => n + Number(card.dataset.draws), 0)`;
+// Metric charts (cards with data-metric; the Selection section's heatmap cards are not timed here).
+const CREATED = `document.querySelectorAll('.chart-card[data-metric] canvas[style*="height"]').length`;
+const DRAWN = `document.querySelectorAll('.chart-card[data-metric][data-drawn]').length`;
+const DRAWS = `[...document.querySelectorAll('.chart-card[data-metric][data-draws]')].reduce((n, card) => n + Number(card.dataset.draws), 0)`;
 
 /**
  * Dashboard: the frame in which, with at least `cards` chart cards made, every chart created (those
@@ -152,7 +153,7 @@ const DRAWS = `[...document.querySelectorAll('.chart-card[data-draws]')].reduce(
  * drawn); counts the drawn charts in it.
  */
 export async function armChartsDrawnProbe(page: Page, cards: number): Promise<void> {
-  await armProbe(page, `document.querySelectorAll('.chart-card').length >= ${cards} && ${CREATED} > 0 && ${DRAWN} === ${CREATED}`, '.chart-card[data-drawn]');
+  await armProbe(page, `document.querySelectorAll('.chart-card[data-metric]').length >= ${cards} && ${CREATED} > 0 && ${DRAWN} === ${CREATED}`, '.chart-card[data-metric][data-drawn]');
 }
 
 /** Dashboard: the frame in which every chart drawn so far has been drawn again (data-draws grew by one each). */

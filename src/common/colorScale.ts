@@ -15,8 +15,9 @@ export interface ColorScale extends BinnedScale {
   measure: Measure;
 }
 
-function sequential(rgb: string, bins: number): string[] {
-  return Array.from({ length: bins }, (_, i) => `rgba(${rgb}, ${Number((0.08 + (0.72 * i) / (bins - 1)).toFixed(2))})`);
+/** `bins` shades of one colour, from alpha `from` to `to` (the last bin). */
+function sequential(rgb: string, bins: number, from = 0.08, to = 0.8): string[] {
+  return Array.from({ length: bins }, (_, i) => `rgba(${rgb}, ${Number((bins === 1 ? to : from + ((to - from) * i) / (bins - 1)).toFixed(2))})`);
 }
 
 const ENTROPY_EDGES = [0, 0.25, 0.5, 1, 1.5, 2, 3];
@@ -78,6 +79,22 @@ export const DELTA_LOGPROB_SCALE: BinnedScale = {
   colors: SCALES.advantage.colors,
   labels: ['< −2', '−2 … −1', '−1 … −0.25', '−0.25 … 0.25', '0.25 … 1', '1 … 2', '≥ 2'],
 };
+
+/**
+ * Counts from 1 to `max` in at most seven bins of whole numbers, darker for more (the dashboard's
+ * difficulty heatmap; a count of 0 is drawn as nothing). Opaquer than the token scales: a cell has
+ * no text over it, and its faintest shade must still show on the background.
+ */
+export function countScale(max: number): BinnedScale {
+  const top = Math.max(1, Math.floor(max));
+  const bins = Math.min(7, top);
+  const edges = Array.from({ length: bins }, (_, i) => 1 + Math.floor((i * top) / bins));
+  const labels = edges.map((e, i) => {
+    const last = i + 1 < bins ? edges[i + 1] - 1 : top;
+    return last === e ? String(e) : `${e}–${last}`;
+  });
+  return { edges, colors: sequential('0, 140, 255', bins, 0.25, 0.95), labels };
+}
 
 function labels(edges: number[]): string[] {
   return edges.map((e, i) => (i + 1 < edges.length ? `${e} … ${edges[i + 1]}` : `≥ ${e}`));

@@ -18,6 +18,9 @@ export interface RolloutSummary {
   hintIds: string[];
   /** The start of the completion, for list rows. */
   preview: string;
+  /** Rollout replay: taken from the replay buffer, generated `age` steps before this one (false/0: fresh). */
+  replayed: boolean;
+  age: number;
 }
 
 /** One rollout's scores and prompt, for per-prompt numbers (dataset lines, reward code). */
@@ -71,6 +74,10 @@ export interface RolloutDetail {
   implicitRewards?: number[] | null;
   /** The prompt's source data row (`dataset_index`); null in shards recorded before that column. */
   datasetIndex: number | null;
+  /** Replayed from the buffer (generated `age` steps before this step); false and 0 for fresh rows and in shards
+   * recorded before rollout replay existed. */
+  replayed: boolean;
+  age: number;
 }
 
 /** Why difficulty-targeted selection chose a prompt for a step (a line of selection.jsonl). */

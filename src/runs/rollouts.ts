@@ -11,7 +11,7 @@ import { compressors } from 'hyparquet-compressors';
 import { PromptIndex } from './promptIndex';
 import { PromptSidecar, keyNumber, promptKey, promptNumber } from './promptSidecar';
 import type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens } from './rolloutTypes';
-import { COLUMNS, REQUIRED_COLUMNS, RUN_FILES, RUN_FORMAT, SHARD_FORMAT_KEY, SUMMARY_COLUMNS, previewOf, stepOfShard, toRow, type Column } from './runFormat';
+import { COLUMNS, REPLAY_COLUMNS, REQUIRED_COLUMNS, RUN_FILES, RUN_FORMAT, SHARD_FORMAT_KEY, SUMMARY_COLUMNS, previewOf, stepOfShard, toRow, type Column } from './runFormat';
 import { baseName, mean } from './rolloutValues';
 
 export type { RolloutDetail, RolloutScore, RolloutSummary, StepRollouts, StepTokens };
@@ -32,7 +32,7 @@ export class RolloutShardError extends Error {
  * token column decompressed: slower, same values).
  */
 const LIST_COLUMNS = ['step', 'prompt_index', 'group_index', 'prompt', 'advantage', 'reward', 'rewards', 'truncated'] as const satisfies readonly Column[];
-const LIST_OPTIONAL = ['hint_ids', 'reward_error'] as const satisfies readonly Column[];
+const LIST_OPTIONAL = ['hint_ids', 'reward_error', ...REPLAY_COLUMNS] as const satisfies readonly Column[];
 const LIST_FALLBACK = ['completion', 'entropies'] as const satisfies readonly Column[];
 const LIST_FIELDS = [...LIST_COLUMNS, ...LIST_OPTIONAL, ...SUMMARY_COLUMNS];
 /** A rollout's detail: every column but the summaries (the detail has what they summarize). */
@@ -127,6 +127,8 @@ export class RolloutReader {
         rewardError: r.rewardError,
         hintIds: r.hintIds,
         preview: summary.preview ?? '',
+        replayed: r.replayed,
+        age: r.age,
       };
     });
     const step = raw.length > 0 ? toRow(raw[0], ['step'], path, 0).step : (stepOfShard(baseName(path)) ?? -1);

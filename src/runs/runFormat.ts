@@ -131,6 +131,8 @@ export const COLUMNS = {
   completion_tokens: 'completionTokens',
   mean_entropy: 'meanEntropy',
   preview: 'preview',
+  replayed: 'replayed',
+  age: 'age',
   // DPO runs' preference shards only (docs/run-format.md, "DPO runs: preference shards").
   role: 'role',
   ref_logprobs: 'refLogprobs',
@@ -141,7 +143,7 @@ export type Column = keyof typeof COLUMNS;
 export type RowOf<C extends Column> = Pick<RolloutRow, (typeof COLUMNS)[C]>;
 
 /** Columns every shard has; the others (`hint_ids`, `reward_error`, `extras`, `entropy_threshold`, `dataset_index`,
- * the summaries, and the preference columns of DPO runs) are optional. */
+ * the summaries, the replay columns, and the preference columns of DPO runs) are optional. */
 export const REQUIRED_COLUMNS = [
   'step', 'prompt_index', 'group_index', 'prompt', 'completion', 'token_ids', 'tokens', 'logprobs', 'entropies',
   'loss_mask', 'advantage', 'reward', 'rewards', 'truncated',
@@ -152,6 +154,13 @@ export const REQUIRED_COLUMNS = [
  * lack them (compute them from `token_ids`/`entropies`/`completion` there).
  */
 export const SUMMARY_COLUMNS = ['completion_tokens', 'mean_entropy', 'preview'] as const satisfies readonly Column[];
+
+/**
+ * Rollout replay: whether a row was replayed from the buffer instead of generated for this step, and
+ * its age (steps between its generation and this step). Shards written before them lack them: their
+ * rows are fresh (`replayed` false, `age` 0), which is how a missing or null value reads.
+ */
+export const REPLAY_COLUMNS = ['replayed', 'age'] as const satisfies readonly Column[];
 
 /** `preview` holds the first this many characters (Unicode code points) of `completion`. */
 export const PREVIEW_CHARS = 160;
@@ -189,6 +198,8 @@ const CONVERT: { [C in Column]: (value: unknown, file: string, row: number) => R
   completion_tokens: toNumber,
   mean_entropy: toNumber,
   preview: (v) => (v == null ? null : String(v)),
+  replayed: (v) => v === true,
+  age: (v) => (v == null ? 0 : Number(v)),
   role: (v) => (v == null ? null : String(v)),
   ref_logprobs: (v) => (v == null ? null : toNumbers(v)),
   implicit_rewards: (v) => (v == null ? null : toNumbers(v)),

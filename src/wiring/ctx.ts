@@ -39,15 +39,16 @@ export class Ctx implements Features, vscode.Disposable {
     this.subscriptions.push(log);
     this.runs = new RunsFeature(extension, this.log);
     this.subscriptions.push(this.runs);
-    this.rewards = new RewardsFeature(extension.extensionUri, this.runs.store, this.log);
+    // Before the rewards: the Reward Lab scores ONNX reward models in its scoring process.
+    this.onnx = new OnnxFeature(extension, this.runs, this.log);
+    this.subscriptions.push(this.onnx);
+    this.rewards = new RewardsFeature(extension.extensionUri, this.runs.store, this.runs.scanned, this.onnx.client, this.log);
     this.subscriptions.push(this.rewards);
     this.knowledge = new KnowledgeFeature(extension.extensionUri, extension.workspaceState, this.rewards.worker);
     this.subscriptions.push(this.knowledge);
     // The inspector's "Open in Editor" reaches the inline feature, created next.
     this.webviews = new WebviewsFeature(extension.extensionUri, this.runs.store, this.log, (target) => void this.inline.openFromInspector(target));
     this.subscriptions.push(this.webviews);
-    this.onnx = new OnnxFeature(extension, this.runs, this.log);
-    this.subscriptions.push(this.onnx);
     this.compare = new CompareFeature(extension.extensionUri, this.runs.store, this.log);
     this.subscriptions.push(this.compare);
     const inspect = (runId: string, step: number, row: number) => this.webviews.inspector.show(runId, step, row);

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Log } from '../log';
 import { COMMAND_IDS } from '../commandIds';
 import type { RunStore } from '../runs/model';
+import type { ScoringClient } from '../onnx/scoringClient';
 import { RewardLabPanel, type OpenLabArgs, type RestoredLab } from '../webviews/rewardLab/rewardLabPanel';
 import { WorkerHost } from '../worker/workerHost';
 import { addRewardToConfig, AddToConfigError } from '../rewards/addToConfig';
@@ -23,6 +24,10 @@ export class RewardsFeature implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     /** The runs whose rollouts the Lab scores: the Runs view's. */
     private readonly store: RunStore,
+    /** Settles when the store's first scan has ended (the Lab opened before it updates then). */
+    private readonly scanned: Promise<void>,
+    /** The scoring process (the ONNX feature's), for the Lab's ONNX reward models. */
+    private readonly scoring: ScoringClient,
     private readonly log: Log,
   ) {
     this.worker = new WorkerHost(log);
@@ -59,7 +64,7 @@ export class RewardsFeature implements vscode.Disposable {
   }
 
   private createLab(restored?: RestoredLab): RewardLabPanel {
-    const lab: RewardLabPanel = new RewardLabPanel(this.extensionUri, this.worker, this.store, this.log, () => this.lab === lab && (this.lab = undefined), restored);
+    const lab: RewardLabPanel = new RewardLabPanel(this.extensionUri, this.worker, this.store, this.scanned, (params) => this.scoring.request('reward', params), this.log, () => this.lab === lab && (this.lab = undefined), restored);
     this.lab = lab;
     return lab;
   }

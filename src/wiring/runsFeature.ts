@@ -25,6 +25,8 @@ export class RunsFeature implements vscode.Disposable {
   readonly manager: RunManager;
   /** The Runs view's tree (the inline feature lets its step items expand to prompts and samples). */
   readonly tree: RunTreeProvider;
+  /** Settles when the first scan of the run folders has ended (found runs or not). */
+  readonly scanned: Promise<void>;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -43,7 +45,7 @@ export class RunsFeature implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.updateRoots()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('rlstudio.runDirectories') && void this.updateRoots()),
     );
-    void this.updateRoots();
+    this.scanned = this.updateRoots();
   }
 
   /** Run folders: `.rlstudio/runs` in every workspace folder plus `rlstudio.runDirectories`. */

@@ -31,6 +31,15 @@ export interface RewardFunctionSpec {
   args?: Record<string, unknown>;
 }
 
+/** A `rewards:` entry of a run config: a function (`ref`) or an exported ONNX reward model (`onnx`). */
+export interface RunRewardSpec {
+  name: string;
+  ref: string | null;
+  onnx: string | null;
+  weight?: number;
+  args?: Record<string, unknown>;
+}
+
 export interface RewardsRunParams {
   functions: RewardFunctionSpec[];
   samples: RewardSample[];
@@ -83,8 +92,8 @@ export interface SamplesFromRunResult {
   step: number;
   steps: number[];
   samples: RecordedSample[];
-  /** The run config's reward functions; relative refs resolve against `baseDir`. */
-  rewards: RewardFunctionSpec[];
+  /** The run config's rewards; relative refs and `onnx` folders resolve against `baseDir`. */
+  rewards: RunRewardSpec[];
   baseDir: string;
   /** Rollouts that were given the columns of a dataset row. */
   matched: number;

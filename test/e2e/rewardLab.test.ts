@@ -1,7 +1,9 @@
 // Reward Lab and KP editor in a real VS Code: the CodeLens on a reward function opens the Lab with
 // scores for a real run's rollouts (test/fixtures/runs/completed-tiny, recorded by the trainer);
 // editing the function and saving re-scores; the KP editor's edit lands on disk; the Lab's run
-// picker lists the Runs view's runs; both panels come back after a window reload.
+// picker lists the Runs view's runs; both panels come back after a window reload. The run's config
+// also names an ONNX reward model (`{name: rm, onnx: rm}`, test/fixtures/onnx/reward-tiny): the Lab
+// lists it and scores it in the scoring process with the trainer's numbers.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -12,10 +14,12 @@ import { after, before, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
 import { startSession, type Session } from './harness';
 import { runPaths } from '../../src/runs/runFormat';
+import { formatNumber } from '../../src/common/format';
 
 const ROOT = resolve(__dirname, '..', '..');
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 const RUN = join(ROOT, 'test', 'fixtures', 'runs', 'completed-tiny');
+const REWARD_EXPORT = join(ROOT, 'test', 'fixtures', 'onnx', 'reward-tiny');
 
 const REWARDS_V1 = 'def brittle(completions, **kwargs):\n    return [float(len(c) % 3) for c in completions]\n';
 const REWARDS_V2 = 'def brittle(completions, **kwargs):\n    return [float(len(c) > 20) for c in completions]\n';
@@ -24,6 +28,8 @@ let vs: Session;
 /** The completions of the fixture's latest recorded step, and of step 2. */
 let completions: string[];
 let completionsAtStep2: string[];
+/** What the trainer's ONNX reward (OnnxReward, onnxruntime in Python) gives the latest step's rollouts, as the table shows it. */
+let rmScores: string[];
 /** A folder outside the workspace, named in `rlstudio.runDirectories`, holding one run. */
 const runDirectory = mkdtempSync(join(tmpdir(), 'rlstudio-lab-runs-'));
 
@@ -38,7 +44,9 @@ function copyRun(root: string, id: string, workspace: string, manifestChanges: R
 
 function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rlstudio-lab-ws-'));
-  copyRun(join(dir, '.rlstudio', 'runs'), '20261128-023150-completed-tiny', dir);
+  const config = (JSON.parse(readFileSync(runPaths(RUN).manifest, 'utf8')) as { config: { rewards: unknown[] } }).config;
+  copyRun(join(dir, '.rlstudio', 'runs'), '20261128-023150-completed-tiny', dir, { config: { ...config, rewards: [...config.rewards, { name: 'rm', onnx: 'rm', weight: 1 }] } });
+  cpSync(REWARD_EXPORT, join(dir, 'rm'), { recursive: true });
   // older than the workspace's run, so the CodeLens still opens the workspace's
   copyRun(runDirectory, '20260101-000000-outside', dir, { name: 'outside run', createdAt: '2026-01-01T00:00:00.000Z' });
   writeFileSync(join(dir, 'fixture.rlstudio.yaml'), 'model:\n  name: ./model\ndata:\n  path: data.jsonl\nrewards:\n  - name: exact\n    ref: exact_answer\n');
@@ -52,6 +60,17 @@ function makeWorkspace(): string {
   return dir;
 }
 
+/** The trainer's ONNX reward function on a shard's prompts and completions. */
+function trainerOnnxScores(shard: string, folder: string): number[] {
+  const script = [
+    'import json, sys, pyarrow.parquet as pq',
+    'from rlstudio.export.onnx_reward import OnnxReward',
+    't = pq.read_table(sys.argv[1], columns=["prompt", "completion"]).to_pydict()',
+    'print(json.dumps(OnnxReward(sys.argv[2])(completions=t["completion"], prompts=t["prompt"])))',
+  ].join('\n');
+  return JSON.parse(execFileSync(PYTHON, ['-c', script, join(RUN, 'rollouts', shard), folder], { encoding: 'utf8' })) as number[];
+}
+
 function readCompletions(shard: string): string[] {
   const script = 'import json,sys,pyarrow.parquet as pq; print(json.dumps(pq.read_table(sys.argv[1], columns=["completion"]).column(0).to_pylist()))';
   return JSON.parse(execFileSync(PYTHON, ['-c', script, join(RUN, 'rollouts', shard)], { encoding: 'utf8' })) as string[];
@@ -59,7 +78,9 @@ function readCompletions(shard: string): string[] {
 
 before(async () => {
   const workspace = makeWorkspace();
-  completions = readCompletions(readdirSync(runPaths(RUN).rollouts).filter((name) => name.endsWith('.parquet')).sort().at(-1)!); // what the Lab opens
+  const latest = readdirSync(runPaths(RUN).rollouts).filter((name) => name.endsWith('.parquet')).sort().at(-1)!; // what the Lab opens
+  completions = readCompletions(latest);
+  rmScores = trainerOnnxScores(latest, REWARD_EXPORT).map((v) => formatNumber(v));
   completionsAtStep2 = readCompletions('step-00000002.parquet');
   vs = await startSession({ name: 'rewardLab', workspace, copyWorkspace: false, settings: {
       'rlstudio.pythonPath': PYTHON,
@@ -116,6 +137,9 @@ test('the CodeLens opens the Lab with scores for the latest run’s rollouts; sa
     // exact_answer ran on the same rollouts with the `answer` column matched from data.jsonl
     assert.equal((await frame.locator('td[data-fn="exact"]').allInnerTexts()).length, completions.length);
     assert.match(await frame.locator('.source').innerText(), /completed-tiny/);
+    // the run's ONNX reward model: listed as such, scored in the scoring process (onnxruntime-node)
+    assert.equal(await frame.locator('.functions label.onnx', { hasText: 'rm' }).locator('.kind').innerText(), 'ONNX');
+    await waitForEqual(() => frame.locator('table.samples tbody td[data-fn="rm"]').allInnerTexts(), rmScores);
     await vs.screenshot('reward-lab-v1');
 
     await page.locator('.monaco-editor[data-uri$="rewards.py"] .view-line').nth(1).click();

@@ -1,9 +1,10 @@
 // The dashboard and the rollout inspector in a real VS Code against a real tiny run that trains
-// while the test watches: the charts grow, clicking a point opens the inspector at that step,
+// while the test watches (with difficulty-targeted selection on): the charts grow, the Selection
+// section's heatmap agrees with selection.jsonl, clicking a point opens the inspector at that step,
 // hovering a token shows its card, and both panels come back after a window reload.
 import assert from "node:assert/strict";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -29,6 +30,8 @@ function makeWorkspace(): string {
       "  name: ./model",
       "data:",
       "  path: data.jsonl",
+      "  selection:",
+      "    strategy: difficulty",
       "algorithm:",
       "  max_steps: 300",
       "  num_generations: 4",
@@ -49,8 +52,10 @@ function makeWorkspace(): string {
   return dir;
 }
 
+const runDirOf = (workspace: string) => join(workspace, ".rlstudio", "runs", "20260101-000000-watch");
+
 function startTrainer(workspace: string): ChildProcess {
-  const runDir = join(workspace, ".rlstudio", "runs", "20260101-000000-watch");
+  const runDir = runDirOf(workspace);
   mkdirSync(runPaths(runDir).logs, { recursive: true });
   return spawn(join(VENV, "rlstudio"), ["train", join(workspace, "watch.rlstudio.yaml"), "--run-dir", runDir], {
     cwd: workspace,
@@ -60,8 +65,10 @@ function startTrainer(workspace: string): ChildProcess {
   });
 }
 
+let workspace: string;
+
 before(async () => {
-  const workspace = makeWorkspace();
+  workspace = makeWorkspace();
   trainer = startTrainer(workspace);
   vs = await startSession({ name: "webviews", workspace, copyWorkspace: false });
   await vs.waitForActivation();
@@ -107,6 +114,30 @@ test("the dashboard's lines are computed in its Web Worker, which the webview's 
     // A card says who drew its lines: "worker", or "main" where the worker could not start.
     const frame = await vs.frameWith('.chart-card[data-metric="reward"][data-drawn]');
     assert.equal(await frame.locator('.chart-card[data-metric="reward"]').getAttribute("data-drawn"), "worker");
+  }));
+
+test("the Selection section draws the difficulty distribution of the trainer's selection.jsonl", { timeout: 180_000 }, () =>
+  vs.step("selection-heatmap", async () => {
+    const frame = await vs.frameWith(".heatmap-card canvas", 120_000);
+    const canvas = frame.locator(".heatmap-card canvas");
+    await canvas.scrollIntoViewIfNeeded();
+    // Focus starts on the first step with an estimate (the first rounds have none): wait for one.
+    let match: RegExpExecArray | null = null;
+    for (const deadline = Date.now() + 120_000; !match || match[3] === "0"; await canvas.blur()) {
+      assert.ok(Date.now() < deadline, "no chosen prompt with an estimate appeared on the heatmap");
+      await vs.page.waitForTimeout(1000);
+      await canvas.focus();
+      const text = (await frame.locator(".heatmap-hover").textContent()) ?? "";
+      match = /^step (\d+) · difficulty (\d\.\d)–\d\.\d · (\d+) prompts?$/.exec(text);
+      assert.ok(match, `hover text: ${text}`);
+    }
+    // The same count from the file the trainer wrote (the last line of a step wins; complete lines only).
+    const [step, bin, count] = [Number(match![1]), Math.round(Number(match![2]) * 10), Number(match![3])];
+    const text = readFileSync(runPaths(runDirOf(workspace)).selection, "utf8");
+    const lines = text.slice(0, text.lastIndexOf("\n")).split("\n").map((l) => JSON.parse(l) as { step: number; prompts: { estimate: number | null }[] });
+    const line = lines.filter((l) => l.step === step).at(-1)!;
+    assert.equal(count, line.prompts.filter((p) => p.estimate !== null && Math.min(9, Math.floor(p.estimate * 10)) === bin).length);
+    await vs.screenshot("selection-heatmap");
   }));
 
 test("clicking a point opens the inspector at that step; hovering a token shows its card", { timeout: 180_000 }, () =>

@@ -60,10 +60,10 @@ type Page = Awaited<ReturnType<typeof openApp>>['page'];
 
 /** Waits until every card's chart has been drawn `times` times (with lines), and returns who drew them. */
 async function drawn(page: Page, times: number): Promise<string[]> {
-  await page.waitForSelector('.chart-card');
+  await page.waitForSelector('.chart-card[data-metric]');
   for (let i = 0; i < 500; i++) {
-    const draws = await page.$$eval('.chart-card', (cards) => cards.map((c) => Number((c as HTMLElement).dataset.draws ?? 0)));
-    if (draws.length > 0 && draws.every((n) => n >= times)) return page.$$eval('.chart-card', (cards) => cards.map((c) => (c as HTMLElement).dataset.drawn ?? ''));
+    const draws = await page.$$eval('.chart-card[data-metric]', (cards) => cards.map((c) => Number((c as HTMLElement).dataset.draws ?? 0)));
+    if (draws.length > 0 && draws.every((n) => n >= times)) return page.$$eval('.chart-card[data-metric]', (cards) => cards.map((c) => (c as HTMLElement).dataset.drawn ?? ''));
     await page.waitForTimeout(20);
   }
   throw new Error(`the charts were not all drawn ${times} time(s)`);
@@ -71,7 +71,7 @@ async function drawn(page: Page, times: number): Promise<string[]> {
 
 /** Every chart's pixels, by metric. */
 async function pixels(page: Page): Promise<Record<string, string>> {
-  return Object.fromEntries(await page.$$eval('.chart-card', (cards) => cards.map((c) => [(c as HTMLElement).dataset.metric!, c.querySelector('canvas')!.toDataURL()])));
+  return Object.fromEntries(await page.$$eval('.chart-card[data-metric]', (cards) => cards.map((c) => [(c as HTMLElement).dataset.metric!, c.querySelector('canvas')!.toDataURL()])));
 }
 
 async function readout(page: Page, metric: string, lefts: number): Promise<string> {

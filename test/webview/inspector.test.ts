@@ -78,6 +78,8 @@ function recordedHandlers(details: RolloutDetail[]): Record<string, Handler> {
       rewardError: d.rewardError,
       hintIds: [],
       preview: d.completion.slice(0, 160),
+      replayed: d.replayed,
+      age: d.age,
     })),
   };
   return {
@@ -109,6 +111,8 @@ function detailOf(tokens: string[], overrides: Partial<RolloutDetail> = {}): Rol
     extras: {},
     entropyThreshold: null,
     datasetIndex: null,
+    replayed: false,
+    age: 0,
     ...overrides,
   };
 }
@@ -403,6 +407,75 @@ describe('rollout inspector', () => {
       assert.ok((await second.app.posted()).some((m) => m.method === 'rollouts/rollout/get' && (m.params as { row: number }).row === 6));
     } finally {
       await second.close();
+    }
+  });
+
+  it('marks replayed rollouts and filters fresh / replayed rows, with the other filters and the sort', async () => {
+    // The shard of step 7 copied by pyarrow with the replay columns: prompt 1's rows replayed, age 2.
+    const replayShard = join(mkdtempSync(join(tmpdir(), 'rlstudio-inspector-replay-')), 'step-00000007.parquet');
+    execFileSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'test/fixtures/add_replay_columns.py'), files[7], replayShard, '--replayed-prompts', '1']);
+    const step = await new RolloutReader().readStep(replayShard);
+    const replayedRows = step.rollouts.filter((r) => r.replayed).map((r) => r.row);
+    assert.equal(replayedRows.length, 4);
+    const { app, close } = await openInspector(shardHandlers({ ...files, 7: replayShard }), { state: { row: 0 } });
+    try {
+      await app.page.waitForSelector('.rollout-row');
+      const rows = () => app.page.$$eval('.rollout-row', (els) => els.map((e) => Number((e as HTMLElement).dataset.row)));
+      // The marker: "↻ 2" on screen, "replayed, age 2 steps" as the row's accessible name.
+      assert.equal(await app.page.locator('.rollout-list').getByRole('option', { name: /replayed, age 2 steps/ }).count(), 4);
+      assert.deepEqual(await app.page.$$eval('.rollout-row', (els) => els.filter((e) => e.querySelector('.replay')!.textContent).map((e) => Number((e as HTMLElement).dataset.row))), replayedRows);
+      assert.equal(await app.page.locator(`.rollout-row[data-row="${replayedRows[0]}"] .replay [aria-hidden]`).textContent(), '↻ 2');
+      // Its group's row too (replay takes whole groups), and no other group's.
+      assert.deepEqual(await app.page.$$eval('.group-row', (els) => els.map((e) => e.querySelector('.replay')!.textContent)), ['', '↻ 2replayed, age 2 steps', '']);
+      // Filter, then with the advantage filter and the reward sort.
+      await app.page.selectOption('select[aria-label="Replay"]', 'replayed');
+      assert.deepEqual(await rows(), replayedRows);
+      assert.equal(await app.page.locator('.list-count').textContent(), '4 of 12');
+      await app.page.selectOption('select[aria-label="Advantage"]', 'positive');
+      await app.page.selectOption('select[aria-label="Sort"]', 'reward');
+      const expected = step.rollouts
+        .filter((r) => r.replayed && (r.advantage ?? 0) > 0)
+        .sort((a, b) => (b.reward ?? -Infinity) - (a.reward ?? -Infinity) || a.groupIndex - b.groupIndex)
+        .map((r) => r.row);
+      assert.ok(expected.length > 0 && expected.length < 4);
+      assert.deepEqual(await rows(), expected);
+      await app.page.selectOption('select[aria-label="Advantage"]', 'any');
+      await app.page.selectOption('select[aria-label="Sort"]', 'group');
+      await app.page.selectOption('select[aria-label="Replay"]', 'fresh');
+      assert.deepEqual(await rows(), step.rollouts.filter((r) => !r.replayed).map((r) => r.row));
+      assert.equal(await app.page.locator('.rollout-row .replay:not(:empty)').count(), 0);
+      assert.equal(((await app.state()) as InspectorState).filter.replay, 'fresh');
+      // The token view's header of a replayed rollout; none on a fresh one.
+      await app.page.selectOption('select[aria-label="Replay"]', 'all');
+      await app.page.locator(`.rollout-row[data-row="${replayedRows[1]}"]`).click();
+      await app.page.waitForSelector('.replay-line');
+      assert.equal(await app.page.getByRole('note').textContent(), 'Replayed from step 5 (age 2)');
+      await app.page.locator('.rollout-row[data-row="0"]').click();
+      await app.page.locator('.replay-line').waitFor({ state: 'detached' }); // fails (times out) if a fresh row kept it
+      assert.deepEqual(app.errors, []);
+      assert.deepEqual(await app.cspViolations(), []);
+    } finally {
+      await close();
+    }
+  });
+
+  it('reads an old run without the replay columns as fresh rows, and a state saved before the filter', async () => {
+    const saved = { ...DEFAULT_INSPECTOR_STATE, runId: RUN.runId, step: 7, row: 5, filter: { rewardMin: null, rewardMax: null, advantageSign: 'any', text: '', truncatedOnly: false } };
+    const { app, close } = await openInspector(shardHandlers(files), { saved });
+    try {
+      await app.page.waitForSelector('.tok');
+      assert.equal(await app.page.locator('select[aria-label="Replay"]').inputValue(), 'all');
+      assert.equal(await app.page.locator('.rollout-row').count(), 12);
+      assert.equal(await app.page.locator('.rollout-list').getByRole('option', { name: /replayed/ }).count(), 0);
+      assert.equal(await app.page.locator('.replay-line').count(), 0);
+      await app.page.selectOption('select[aria-label="Replay"]', 'fresh');
+      assert.equal(await app.page.locator('.rollout-row').count(), 12);
+      await app.page.selectOption('select[aria-label="Replay"]', 'replayed');
+      assert.equal(await app.page.locator('.rollout-row').count(), 0);
+      assert.equal(await app.page.locator('.list-count').textContent(), '0 of 12');
+      assert.deepEqual(app.errors, []);
+    } finally {
+      await close();
     }
   });
 

@@ -164,3 +164,31 @@ test('typed samples are sent as they were typed', async () => {
   assert.deepEqual(((await app.state()) as LabSavedState).source, typed, 'typed samples are saved whole');
   await app.close();
 });
+
+test('an ONNX reward is listed as one, with its folder and its scores and failure like any function (issue 12)', async () => {
+  const app = await openApp('rewardLab');
+  await app.waitForPosted((m) => m.kind === 'ready');
+  const base = state();
+  const rm = { name: 'rm', ref: `onnx:/w/rm ${HOSTILE}`, onnx: `/w/rm ${HOSTILE}`, weight: 2, origin: 'run' as const, enabled: true };
+  const result = {
+    ...base.result!,
+    functions: ['exact', 'mine', 'rm'],
+    scores: { ...base.result!.scores, rm: [0.25, -1.5, null] },
+    failures: [{ function: 'rm', indices: [2], error: { type: 'ValueError', message: 'ONNX reward rm returned NaN (need a finite number)', traceback: '' }, frames: [], others: [] }],
+    histograms: { ...base.result!.histograms, rm: { min: -1.5, max: 0.25, counts: [1, 1] } },
+    correlations: [[1, 0.5, 0], [0.5, 1, 0], [0, 0, 1]],
+  };
+  await app.sendToApp({ kind: 'notification', method: 'lab/state', params: { ...base, functions: [...base.functions, rm], result } });
+  const label = app.page.locator('.functions label.onnx');
+  await label.waitFor();
+  assert.equal(await label.locator('.kind').textContent(), 'ONNX');
+  assert.equal(await label.locator('.ref').textContent(), `/w/rm ${HOSTILE}`);
+  assert.match((await label.getAttribute('title')) ?? '', /^ONNX reward model/);
+  assert.equal(await app.page.locator('.functions label:not(.onnx) .kind').count(), 0, 'Python functions carry no ONNX tag');
+  assert.deepEqual(await app.page.locator('table.samples tbody td[data-fn="rm"]').allTextContents(), ['0.25', '-1.5', 'error']);
+  assert.equal(await app.page.locator('.failure[data-fn="rm"] .message').textContent(), 'ValueError: ONNX reward rm returned NaN (need a finite number)');
+  assert.equal(await app.page.locator('#app img, #app script').count(), 0);
+  await label.locator('input').uncheck();
+  assert.deepEqual((await app.waitForPosted((m) => m.method === 'lab/toggleFunction')).params, { name: 'rm', enabled: false });
+  await app.close();
+});

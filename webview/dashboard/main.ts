@@ -1,6 +1,7 @@
 // The training dashboard app. Reads top to bottom: state → layout → data → charts → host messages.
 //   data     per run: metric columns, their EMA (kept incrementally for live appends; runData.ts)
-//   charts   one per metric, in sections Reward · Policy · Completions · Optimization · Throughput · Other
+//   charts   one per metric, in sections Reward · Policy · Selection · Completions · Optimization · Throughput · Other;
+//            Selection also draws the difficulty heatmap of selection.jsonl (selectionHeatmap.ts)
 //   live     appended rows update only the charts they touch, without animation
 
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -24,6 +25,7 @@ import './lineWorkerStart';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
 import { appendToRun, band, elapsed, smoothRun, smoothedOf, toRunData, type RunData } from './runData';
 import { GROUPS, bandOf, groupOf, nearestIndex, type Group } from './series';
+import { SelectionHeatmaps } from './selectionHeatmap';
 
 // --- state ------------------------------------------------------------------------------------
 
@@ -109,6 +111,8 @@ async function refreshSnapshot(): Promise<void> {
 // --- charts -----------------------------------------------------------------------------------
 
 const charts = new Map<string, MetricChart>();
+// The Selection section's difficulty heatmap (selection.jsonl), beside its percentile charts.
+const heatmaps = new SelectionHeatmaps((runId) => host.request('dashboard/selection/get', { runId }));
 
 function chartView(): ChartView {
   return {
@@ -206,6 +210,7 @@ function buildCharts(): void {
   // Every position is read before any chart is created (one layout, not one per chart).
   const onScreen = [...charts.values()].filter((chart) => chart.isNearViewport());
   for (const chart of onScreen) chart.show();
+  heatmaps.mount(sections.querySelector<HTMLElement>('[data-group="Selection"] .chart-grid'), runs);
   if (runs.length === 0) sections.appendChild(el('p', { class: 'muted' }, 'No run selected. Pick runs above, or start a run.'));
   else if (charts.size === 0) sections.appendChild(el('p', { class: 'muted' }, 'No metrics logged yet. They appear here within a second of the trainer writing them.'));
 }
@@ -316,6 +321,7 @@ host.onNotification('dashboard/metrics/didAppend', (append) => {
     else if (!bandOf(name)) newMetric = true;
   }
   if (newMetric) buildCharts();
+  else if ([...touched].some((name) => groupOf(name) === 'Selection')) void heatmaps.refresh();
   renderAlerts();
 });
 host.onNotification('dashboard/recorded/didChange', ({ runId, recordedSteps, status }) => {

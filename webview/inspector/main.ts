@@ -15,11 +15,11 @@ import type {
   Measure,
   InspectedRollout,
   RunSteps,
-  SortKey,
   StepRollouts,
 } from '../../src/webviews/inspector/protocol';
 import { HostConnection, readInitialState } from '../shared/ipc';
 import { el } from '../shared/dom';
+import { FilterBar, select } from './filterBar';
 import { GroupView } from './groupView';
 import { RolloutList, arrangeRollouts } from './rolloutList';
 import { StatsView } from './statsView';
@@ -31,6 +31,8 @@ const host = new HostConnection<InspectorProtocol, InspectorState>();
 const init = readInitialState<InspectorInit>();
 const restored = host.getState();
 let state: InspectorState = { ...init!.state, ...restored };
+// A state saved before the replay filter existed lacks it.
+state.filter = { ...state.filter, replay: state.filter.replay ?? 'all' };
 let run: RunSteps | null = init?.run ?? null;
 let step: StepRollouts | null = null;
 let detail: InspectedRollout | null = null;
@@ -66,24 +68,20 @@ openInEditor.addEventListener('click', () => {
   }
 });
 
-const sortSelect = select('Sort', [
-  ['group', 'group order'],
-  ['reward', 'reward'],
-  ['advantage', 'advantage'],
-  ['length', 'length'],
-  ['entropy', 'mean entropy'],
-]);
-const rewardMin = el('input', { type: 'number', step: 'any', placeholder: 'min', 'aria-label': 'Minimum reward', class: 'narrow' });
-const rewardMax = el('input', { type: 'number', step: 'any', placeholder: 'max', 'aria-label': 'Maximum reward', class: 'narrow' });
-const advantageSelect = select('Advantage', [
-  ['any', 'any'],
-  ['positive', '> 0'],
-  ['negative', '< 0'],
-  ['zero', '= 0'],
-]);
-const searchField = el('vscode-textfield', { placeholder: 'Search text', 'aria-label': 'Search prompt and completion text' });
-const truncatedBox = el('vscode-checkbox', { label: 'Truncated only' });
-const listCount = el('span', { class: 'muted list-count' });
+const filterBar = new FilterBar({
+  sort(sort) {
+    update({ sort });
+    renderList();
+  },
+  filter(filter) {
+    update({ filter: { ...state.filter, ...filter } });
+    renderList();
+  },
+  search(text) {
+    update({ filter: { ...state.filter, text } });
+    void refreshSearch().then(renderList);
+  },
+});
 
 const list = new RolloutList((r) => void selectRollout(r.row));
 const tokenView = new TokenView();
@@ -127,36 +125,16 @@ app.append(
     el(
       'div',
       { class: 'left' },
-      el(
-        'div',
-        { class: 'filters' },
-        el('label', {}, 'Sort', sortSelect),
-        el('label', {}, 'Reward', rewardMin, rewardMax),
-        el('label', {}, 'Adv.', advantageSelect),
-        searchField,
-        truncatedBox,
-        listCount,
-      ),
+      filterBar.element,
       list.element,
     ),
     el('div', { class: 'right' }, tabButtons, el('div', { class: 'tab-body' }, ...Object.values(tabs))),
   ),
 );
 
-function select(label: string, options: [string, string][]): HTMLSelectElement {
-  const element = el('select', { 'aria-label': label });
-  for (const [value, text] of options) element.appendChild(el('option', { value }, text));
-  return element;
-}
-
 function syncControls(): void {
   measureSelect.value = state.measure;
-  sortSelect.value = state.sort;
-  advantageSelect.value = state.filter.advantageSign;
-  rewardMin.value = state.filter.rewardMin === null ? '' : String(state.filter.rewardMin);
-  rewardMax.value = state.filter.rewardMax === null ? '' : String(state.filter.rewardMax);
-  (searchField as unknown as { value: string }).value = state.filter.text;
-  setChecked(truncatedBox, state.filter.truncatedOnly);
+  filterBar.sync(state);
   setChecked(followBox, state.followPrompt);
   setChecked(whitespaceBox, state.showWhitespace);
   setChecked(thinkBox, state.collapseThink);
@@ -203,34 +181,6 @@ for (const [box, key] of [
 followBox.addEventListener('change', () => {
   update({ followPrompt: isChecked(followBox) });
   void showPromptSteps();
-});
-sortSelect.addEventListener('change', () => {
-  update({ sort: sortSelect.value as SortKey });
-  renderList();
-});
-const onFilter = () => {
-  update({
-    filter: {
-      ...state.filter,
-      rewardMin: rewardMin.value === '' ? null : Number(rewardMin.value),
-      rewardMax: rewardMax.value === '' ? null : Number(rewardMax.value),
-      advantageSign: advantageSelect.value as InspectorState['filter']['advantageSign'],
-      truncatedOnly: isChecked(truncatedBox),
-    },
-  });
-  renderList();
-};
-rewardMin.addEventListener('input', onFilter);
-rewardMax.addEventListener('input', onFilter);
-advantageSelect.addEventListener('change', onFilter);
-truncatedBox.addEventListener('change', onFilter);
-let searchTimer: ReturnType<typeof setTimeout> | undefined;
-searchField.addEventListener('input', () => {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => {
-    update({ filter: { ...state.filter, text: (searchField as unknown as { value: string }).value } });
-    void refreshSearch().then(renderList);
-  }, 250);
 });
 
 // --- host messages ----------------------------------------------------------------------------
@@ -322,7 +272,7 @@ async function refreshSearch(): Promise<void> {
 function renderList(): void {
   if (!step) return;
   list.setRows(arrangeRollouts(step, state.sort, state.filter, textMatches), step.rewardNames, state.row);
-  listCount.textContent = `${list.count} of ${step.rollouts.length}`;
+  filterBar.showCount(list.count, step.rollouts.length);
 }
 
 async function selectRollout(row: number): Promise<void> {

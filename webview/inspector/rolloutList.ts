@@ -9,7 +9,9 @@ import { visibleSegments } from '../../src/common/tokenUnits';
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 10;
 
-type Row = { kind: 'group'; promptIndex: number; prompt: string; count: number; meanReward: number | null } | { kind: 'rollout'; r: RolloutSummary };
+type Row =
+  | { kind: 'group'; promptIndex: number; prompt: string; count: number; meanReward: number | null; replayed: boolean; age: number }
+  | { kind: 'rollout'; r: RolloutSummary };
 
 /** Applies the filter (text matches come from the host as a set of rows) and the sort; groups stay together. */
 export function arrangeRollouts(
@@ -20,6 +22,8 @@ export function arrangeRollouts(
 ): Row[] {
   const keep = (r: RolloutSummary): boolean => {
     if (filter.truncatedOnly && !r.truncated) return false;
+    if (filter.replay === 'fresh' && r.replayed) return false;
+    if (filter.replay === 'replayed' && !r.replayed) return false;
     if (filter.rewardMin !== null && !(r.reward !== null && r.reward >= filter.rewardMin)) return false;
     if (filter.rewardMax !== null && !(r.reward !== null && r.reward <= filter.rewardMax)) return false;
     const a = r.advantage ?? 0;
@@ -60,6 +64,9 @@ export function arrangeRollouts(
       prompt: step.prompts[promptIndex] ?? '',
       count: members.length,
       meanReward: rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : null,
+      // Replay takes whole groups: the group is marked when every row shown is replayed.
+      replayed: members.every((m) => m.replayed),
+      age: members[0].age,
     });
     for (const r of members) rows.push({ kind: 'rollout', r });
   }
@@ -154,6 +161,7 @@ export class RolloutList {
         el('span', { class: 'g' }, `#${row.promptIndex}`),
         el('span', { class: 'num' }, `r̄ ${formatNumber(row.meanReward, 2)}`),
         el('span', { class: 'muted' }, `${row.count}×`),
+        replayMark(row),
         el('span', { class: 'preview' }, prompt),
       );
     }
@@ -175,10 +183,18 @@ export class RolloutList {
       el('span', { class: 'num' }, `${r.length} tok`),
       el('span', { class: 'num' }, `H ${formatNumber(r.meanEntropy, 2)}`),
       el('span', { class: 'flag' }, r.truncated ? 'trunc' : ''),
+      replayMark(r),
       el('span', { class: 'preview' }, oneLine(r.preview)),
     );
     return element;
   }
+}
+
+/** Rollout replay: "↻ 2" with the accessible name "replayed, age 2 steps"; empty for a fresh row or group. */
+function replayMark(r: { replayed: boolean; age: number }): HTMLElement {
+  if (!r.replayed) return el('span', { class: 'replay' });
+  const name = `replayed, age ${r.age} step${r.age === 1 ? '' : 's'}`;
+  return el('span', { class: 'replay', title: name }, el('span', { 'aria-hidden': 'true' }, `↻ ${r.age}`), el('span', { class: 'sr-only' }, name));
 }
 
 /** Untrusted text as one inert line: whitespace collapsed, control and bidi characters as code points. */

@@ -9,7 +9,7 @@ import { formatNumber } from '../../src/common/format';
 import { SCALES } from '../../src/common/colorScale';
 import { exact, isForking, unitStyle } from '../../src/common/tokenHeat';
 import { renderMarkdown } from './markdown';
-import { sourceLine } from './sourceLine';
+import { replayLine, sourceLine } from './sourceLine';
 import { tokenUnits, visibleSegments, type TokenUnit } from '../../src/common/tokenUnits';
 
 /** Re-exported for the inspector's tests, which compare the card with the shard's numbers. */
@@ -67,6 +67,10 @@ export class TokenView {
     clear(this.element);
 
     this.element.appendChild(this.legend(detail, options.measure));
+    if (detail.replayed) {
+      // Rollout replay: the completion (and its logprobs) came from the policy of an earlier step.
+      this.element.appendChild(el('p', { class: 'replay-line', role: 'note' }, replayLine(detail)));
+    }
     const prompt = el('pre', { class: 'prompt', 'aria-label': 'Prompt' });
     appendVisible(prompt, detail.prompt, options.showWhitespace);
     this.element.appendChild(el('details', { class: 'prompt-block', open: true }, el('summary', {}, 'Prompt'), prompt));

@@ -67,7 +67,13 @@ function functionsSection(s: LabState): HTMLElement {
   for (const fn of s.functions) {
     const box = el('input', { type: 'checkbox', checked: fn.enabled, 'data-fn': fn.name });
     box.addEventListener('change', () => host.command('lab/toggleFunction', { name: fn.name, enabled: box.checked }));
-    section.append(el('label', { title: `${fn.origin}, weight ${fn.weight}` }, box, fn.name, el('span', { class: 'ref' }, fn.ref)));
+    if (fn.onnx !== undefined) {
+      // An exported reward model: scored with onnxruntime in VS Code's scoring process, not by the worker.
+      const title = `ONNX reward model (scored with onnxruntime on prompt + completion), ${fn.origin}, weight ${fn.weight}`;
+      section.append(el('label', { title, class: 'onnx' }, box, fn.name, el('span', { class: 'kind' }, 'ONNX'), el('span', { class: 'ref' }, fn.onnx)));
+    } else {
+      section.append(el('label', { title: `${fn.origin}, weight ${fn.weight}` }, box, fn.name, el('span', { class: 'ref' }, fn.ref)));
+    }
   }
   const add = el('select', { 'aria-label': 'Add a built-in', id: 'add-builtin' }, el('option', { value: '' }, 'Add built-in…'));
   for (const name of s.builtins) add.append(el('option', { value: name }, name));

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Log } from '../../log';
 import type { Disposable, Run, RunStore } from '../../runs/model';
 import { WebviewPanelHost } from '../shared/webviewPanel';
+import { SelectionHistograms } from './selectionHistograms';
 import {
   DASHBOARD_VIEW_TYPE,
   DEFAULT_DASHBOARD_STATE,
@@ -20,6 +21,7 @@ export class DashboardPanels implements vscode.Disposable {
   private runIds: string[] = [];
   private runListeners: Disposable[] = [];
   private readonly storeListener: Disposable;
+  private readonly selection: SelectionHistograms;
   /** The run listing the app last received; the store fires on every change of any run. */
   private listing = '';
 
@@ -29,6 +31,7 @@ export class DashboardPanels implements vscode.Disposable {
     private readonly openInspector: (runId: string, step: number) => void,
     private readonly log: Log,
   ) {
+    this.selection = new SelectionHistograms(store);
     // Runs appear asynchronously (e.g. after a window reload the store scans its folders while
     // the restored panel already asks for them): selected ids are kept even while unknown.
     this.storeListener = store.onDidChangeRuns(() => {
@@ -83,6 +86,7 @@ export class DashboardPanels implements vscode.Disposable {
       const run = this.store.get(runId);
       if (run) void vscode.commands.executeCommand('rlstudio.compareCheckpoints', { kind: 'run', run });
     });
+    host.ipc.onRequest('dashboard/selection/get', ({ runId }) => this.selection.histogram(runId));
     host.ipc.onRequest('dashboard/snapshot/get', ({ runIds }) => {
       this.runIds = runIds;
       this.watch();

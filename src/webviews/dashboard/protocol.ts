@@ -1,5 +1,9 @@
 // Messages between the dashboard's host panel and its app (webview/dashboard/).
 
+import type { DifficultyHistogram } from '../../common/difficultyHistogram';
+
+export type { DifficultyHistogram };
+
 export const DASHBOARD_VIEW_TYPE = 'rlstudio.dashboard';
 
 /**
@@ -79,6 +83,8 @@ export interface DashboardProtocol {
   requests: {
     /** A full snapshot, e.g. when the app notices it missed an append. */
     'dashboard/snapshot/get': { params: { runIds: string[] }; result: DashboardSnapshot };
+    /** The Selection section's heatmap: estimated difficulty per step from selection.jsonl; null without the file. */
+    'dashboard/selection/get': { params: { runId: string }; result: DifficultyHistogram | null };
   };
   notifications: {
     'dashboard/snapshot/didChange': DashboardSnapshot;

@@ -177,7 +177,7 @@ export class InspectorPanels implements vscode.Disposable {
     if (this.selection?.runId !== runId) {
       this.selection = { runId, log: new SelectionLog(runPaths(this.run(runId).dir).selection) };
     }
-    const selection = detail.datasetIndex === null ? null : await this.selection.log.choice(detail.step, detail.datasetIndex);
+    const selection = await this.selection.log.choiceOf(detail);
     return { ...detail, selection };
   }
 

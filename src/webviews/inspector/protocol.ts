@@ -16,7 +16,11 @@ export interface RolloutFilter {
   advantageSign: 'any' | 'positive' | 'negative' | 'zero';
   text: string;
   truncatedOnly: boolean;
+  /** Rollout replay: fresh rows only, replayed rows only, or both. */
+  replay: ReplayFilter;
 }
+
+export type ReplayFilter = 'all' | 'fresh' | 'replayed';
 
 /** What the inspector shows; persisted with setState so a reloaded panel comes back the same. */
 export interface InspectorState {
@@ -40,7 +44,7 @@ export const DEFAULT_INSPECTOR_STATE: InspectorState = {
   row: null,
   measure: 'entropy',
   sort: 'group',
-  filter: { rewardMin: null, rewardMax: null, advantageSign: 'any', text: '', truncatedOnly: false },
+  filter: { rewardMin: null, rewardMax: null, advantageSign: 'any', text: '', truncatedOnly: false, replay: 'all' },
   followPrompt: false,
   showWhitespace: true,
   collapseThink: false,

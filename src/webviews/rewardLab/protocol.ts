@@ -22,7 +22,10 @@ export type LabSource =
 
 export interface LabFunction {
   name: string;
+  /** `path.py:function`, a built-in, or `onnx:<folder>` for an ONNX reward model. */
   ref: string;
+  /** An ONNX reward model's export folder (absolute): scored in the scoring process, not the worker. */
+  onnx?: string;
   weight: number;
   origin: 'builtin' | 'workspace' | 'run';
   enabled: boolean;

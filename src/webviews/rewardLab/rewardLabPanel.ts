@@ -8,10 +8,13 @@ import * as vscode from 'vscode';
 import type { Log } from '../../log';
 import { buildResult, mergeRuns, type RecordedRewards } from '../../rewards/labResult';
 import { functionDefinition, functionsForRun, missingFileMessage, missingRewardFiles, refFile } from '../../rewards/rewardFunctions';
+import { latestRunWithRollouts, type PendingRun } from '../../rewards/latestRun';
+import { runRewardFunctions, scoreOnnxRewards, type RewardModelRequest } from '../../rewards/onnxRewards';
 import type { Run, RunStore } from '../../runs/model';
 import type { WorkerHost } from '../../worker/workerHost';
-import type { RewardSample, RewardsRunResult } from '../../worker/protocol';
+import type { FunctionScores, RewardSample, RewardsRunResult } from '../../worker/protocol';
 import { pickRun } from '../../views/pickRun';
+import { describeRecordedSteps, hasRecordedRollouts } from '../../views/runPickItems';
 import { WebviewPanelHost } from '../shared/webviewPanel';
 import {
   EXCERPT_COMPLETION,
@@ -61,11 +64,17 @@ export class RewardLabPanel implements vscode.Disposable {
   private rerunQueued = false;
   /** The worker's last answer for the current samples: a "Test on Rollouts" runs one function and keeps the others' scores. */
   private lastRun: RewardsRunResult | null = null;
+  /** Opened with no samples: the run it opens on once the store's first scan has found one. */
+  private pending: PendingRun | undefined;
 
   constructor(
     extensionUri: vscode.Uri,
     private readonly worker: WorkerHost,
     private readonly store: RunStore,
+    /** Settles when the store's first scan has ended. */
+    private readonly scanned: Promise<void>,
+    /** Scores ONNX reward models (the scoring process's `reward` request). */
+    private readonly rewardModel: RewardModelRequest,
     private readonly log: Log,
     onDispose: () => void,
     restored?: RestoredLab,
@@ -120,7 +129,10 @@ export class RewardLabPanel implements vscode.Disposable {
     if (this.state.source.kind === 'none') {
       const latest = runsWithRollouts(this.store)[0];
       if (latest) await this.loadRun(latest.dir, undefined, false);
-      else this.state.warnings = ['No run in the Runs view has recorded rollouts yet: choose a dataset file or type a sample.'];
+      else {
+        this.state.warnings = ['No run in the Runs view has recorded rollouts yet: choose a dataset file or type a sample.'];
+        this.openWhenFound();
+      }
     }
     this.publish();
     if (this.samples.length > 0 && this.state.functions.some((f) => f.enabled)) await this.run('manual', only);
@@ -143,6 +155,18 @@ export class RewardLabPanel implements vscode.Disposable {
     await this.run('manual');
   }
 
+  /** With no samples yet: opens on the newest run with rollouts once the store's first scan (or a later run) brings one. */
+  private openWhenFound(): void {
+    if (this.pending) return;
+    const pending = (this.pending = latestRunWithRollouts(this.store, this.scanned));
+    void pending.run.then(async (run) => {
+      if (this.pending === pending) this.pending = undefined;
+      if (!run || this.state.source.kind !== 'none') return;
+      this.state.warnings = [];
+      await this.loadRun(run.dir, undefined);
+    });
+  }
+
   // --- samples ----------------------------------------------------------------------------------
 
   private async chooseSource(kind: 'run' | 'dataset' | 'text'): Promise<void> {
@@ -156,7 +180,7 @@ export class RewardLabPanel implements vscode.Disposable {
       const pick = await pickRun(runs, {
         placeHolder: runs.length ? 'Run whose rollouts to score' : 'No run with recorded rollouts (see the Runs view)',
         alwaysAsk: true,
-        describe: (run) => `${run.recordedSteps().length} recorded steps · ${run.dir}`,
+        describe: describeRecordedSteps,
       });
       if (pick) await this.loadRun(pick.dir, undefined);
       return;
@@ -186,11 +210,7 @@ export class RewardLabPanel implements vscode.Disposable {
       this.state.warnings = loaded.warnings;
       // The functions another run brought go; the user's own stay.
       this.state.functions = functionsForRun(this.state.functions, loaded.rewards);
-      for (const reward of loaded.rewards) {
-        if (!this.state.functions.some((f) => f.name === reward.name)) {
-          this.state.functions.push({ name: reward.name, ref: reward.ref, weight: reward.weight ?? 1, origin: 'run', enabled: true });
-        }
-      }
+      this.state.functions.push(...runRewardFunctions(loaded.rewards, loaded.baseDir, new Set(this.state.functions.map((f) => f.name))));
       const names = loaded.rewards.map((r) => r.name);
       const recorded: RecordedRewards = {
         total: loaded.samples.map((s) => s.recorded.reward),
@@ -256,7 +276,7 @@ export class RewardLabPanel implements vscode.Disposable {
       return;
     }
     this.state.running = true;
-    this.state.progress = 'starting the worker…';
+    this.state.progress = enabled.some((f) => !f.onnx) ? 'starting the worker…' : 'scoring…';
     this.publish();
     this.cancel = new vscode.CancellationTokenSource();
     await this.guard(async () => {
@@ -274,12 +294,25 @@ export class RewardLabPanel implements vscode.Disposable {
       // One function asked for, the others' scores known: run it alone (a slow neighbour costs nothing).
       const known = only !== undefined && this.lastRun !== null && mergeRuns(this.lastRun, { functions: [], total: [] }, functions.filter((f) => f.name !== only)) !== undefined;
       const running = known ? functions.filter((f) => f.name === only) : functions;
-      const fresh = await this.worker.request(
-        'rewards/run',
-        { functions: running.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
-        { token: this.cancel!.token, onProgress: (p) => ((this.state.progress = p.message), this.publish()) },
-      );
-      const result = (known && mergeRuns(this.lastRun, fresh, functions)) || fresh;
+      const python = running.filter((f) => !f.onnx);
+      const fresh: FunctionScores[] = [];
+      if (python.length > 0) {
+        const answer = await this.worker.request(
+          'rewards/run',
+          { functions: python.map(({ name, ref, weight }) => ({ name, ref, weight })), samples: this.samples, baseDir: this.baseDir, timeoutS: 30 },
+          { token: this.cancel!.token, onProgress: (p) => ((this.state.progress = p.message), this.publish()) },
+        );
+        fresh.push(...answer.functions);
+      }
+      const onnx = running.flatMap((f) => (f.onnx ? [{ name: f.name, onnx: f.onnx, weight: f.weight }] : []));
+      if (onnx.length > 0) {
+        this.state.progress = `scoring with ${onnx.map((f) => f.name).join(', ')} (ONNX)…`;
+        this.publish();
+        fresh.push(...(await scoreOnnxRewards(onnx, this.samples, this.rewardModel)));
+      }
+      // In the list's order, the total recomputed; the others' scores kept when one function ran.
+      const answered = { functions: fresh, total: this.samples.map(() => null) };
+      const result = mergeRuns(known ? this.lastRun : null, answered, functions) ?? answered;
       this.lastRun = result;
       const definitions = new Map(functions.flatMap((f) => {
         const at = functionDefinition(f.ref, this.baseDir);
@@ -321,6 +354,7 @@ export class RewardLabPanel implements vscode.Disposable {
 
   dispose(): void {
     this.cancel?.cancel();
+    this.pending?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.host.dispose();
   }
@@ -351,5 +385,5 @@ async function openFrame(file: string, line: number): Promise<void> {
 
 /** The store's runs (newest first) that have recorded rollouts. */
 function runsWithRollouts(store: RunStore): Run[] {
-  return store.runs().filter((run) => run.recordedSteps().length > 0);
+  return store.runs().filter(hasRecordedRollouts);
 }

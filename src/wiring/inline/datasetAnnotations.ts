@@ -16,6 +16,8 @@ import { RolloutReader } from '../../runs/rollouts';
 import { formatNumber } from '../../common/format';
 import { plainText } from '../../common/untrustedText';
 import { COMMAND_IDS } from '../../commandIds';
+import { pickRun as pickRunOf } from '../../views/pickRun';
+import { describeRecordedSteps, hasRecordedRollouts } from '../../views/runPickItems';
 import type { RolloutLinks } from './rolloutLinks';
 
 const SETTLE_MS = 150;
@@ -73,7 +75,7 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
   runsFor(document: vscode.TextDocument): Run[] {
     if (document.uri.scheme !== 'file' || !/\.jsonl?$/i.test(document.fileName)) return [];
     const file = path.resolve(document.uri.fsPath);
-    const runs = this.store.runs().filter((r) => r.recordedSteps().length > 0);
+    const runs = this.store.runs().filter(hasRecordedRollouts);
     const exact = runs.filter((r) => dataSpec(r)?.path === file);
     return exact.length > 0 ? exact : runs.filter((r) => path.basename(dataSpec(r)?.path ?? '') === path.basename(file));
   }
@@ -86,12 +88,9 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
       void vscode.window.showInformationMessage('RL Studio: the active file is not the dataset of any run with recorded rollouts.');
       return;
     }
-    const pick = await vscode.window.showQuickPick(
-      runs.map((run) => ({ label: plainText(run.name()), description: `${run.recordedSteps().length} recorded steps · ${run.id}`, run })),
-      { title: 'Annotate this dataset with which run?' },
-    );
-    if (!pick) return;
-    this.chosen.set(editor.document.uri.fsPath, pick.run.id);
+    const run = await pickRunOf(runs, { title: 'Annotate this dataset with which run?', describe: describeRecordedSteps, alwaysAsk: true });
+    if (!run) return;
+    this.chosen.set(editor.document.uri.fsPath, run.id);
     this.updateStatus();
     this.schedule(editor);
   };
@@ -115,8 +114,8 @@ export class DatasetAnnotations implements vscode.HoverProvider, vscode.Disposab
       return;
     }
     const run = this.runFor(editor.document)!;
-    this.status.text = `$(beaker) ${run.name()}${runs.length > 1 ? ` (1 of ${runs.length})` : ''}`;
-    this.status.tooltip = `RL Studio annotates this dataset with run '${run.name()}'${runs.length > 1 ? '; click to choose another run' : ''}`;
+    this.status.text = `$(beaker) ${plainText(run.name())}${runs.length > 1 ? ` (1 of ${runs.length})` : ''}`;
+    this.status.tooltip = `RL Studio annotates this dataset with run '${plainText(run.name())}'${runs.length > 1 ? '; click to choose another run' : ''}`;
     this.status.show();
   }
 

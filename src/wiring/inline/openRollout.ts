@@ -4,13 +4,20 @@ import * as vscode from 'vscode';
 import { firstLine, meanRewardText } from '../../inline/annotationText';
 import type { RolloutSource } from '../../inline/rolloutSource';
 import type { Run, RunStore } from '../../runs/model';
+import { pickRun } from '../../views/pickRun';
+import { describeRecordedSteps, hasRecordedRollouts } from '../../views/runPickItems';
 import type { RolloutScore } from '../../runs/rolloutTypes';
 import { formatNumber } from '../../common/format';
 import { plainText } from '../../common/untrustedText';
 import type { RolloutDocuments } from './rolloutDocuments';
 
 export async function pickAndOpenRollout(store: RunStore, source: RolloutSource, documents: RolloutDocuments, preset?: { run?: Run; step?: number }): Promise<void> {
-  const run = preset?.run ?? (await pickRun(store));
+  const run = preset?.run ?? (await pickRun(store.runs(), {
+    title: 'Open a rollout: which run?',
+    filter: hasRecordedRollouts,
+    describe: describeRecordedSteps,
+    none: 'RL Studio: no run has recorded rollouts yet.',
+  }));
   if (!run) return;
   const steps = run.recordedSteps();
   if (steps.length === 0) {
@@ -19,7 +26,7 @@ export async function pickAndOpenRollout(store: RunStore, source: RolloutSource,
   }
   const step = preset?.step ?? (await pick(
     [...steps].reverse().map((s) => ({ label: `step ${s}`, value: s })),
-    `Open a rollout of ${run.name()}: which step?`,
+    `Open a rollout of ${plainText(run.name())}: which step?`,
   ));
   if (step === undefined) return;
   let rows: RolloutScore[];
@@ -52,19 +59,6 @@ export async function pickAndOpenRollout(store: RunStore, source: RolloutSource,
   );
   if (sample === undefined) return;
   await documents.show({ kind: 'step', runDir: run.dir, runName: run.name(), step, prompt, sample }, { preview: false });
-}
-
-async function pickRun(store: RunStore): Promise<Run | undefined> {
-  const runs = store.runs().filter((r) => r.recordedSteps().length > 0);
-  if (runs.length === 0) {
-    void vscode.window.showInformationMessage('RL Studio: no run has recorded rollouts yet.');
-    return undefined;
-  }
-  if (runs.length === 1) return runs[0];
-  return pick(
-    runs.map((run) => ({ label: plainText(run.name()), description: `${run.recordedSteps().length} recorded steps · ${run.id}`, value: run })),
-    'Open a rollout: which run?',
-  );
 }
 
 async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], title: string): Promise<T | undefined> {

@@ -65,7 +65,8 @@ def from_run(run_dir: str | Path, step: int | None = None) -> dict[str, Any]:
     if dataset_rows and matched < len(samples):
         warnings.append(f"{len(samples) - matched} of {len(samples)} rollouts matched no dataset row: "
                         "they get no dataset columns")
-    rewards = [{"name": r.get("name"), "ref": r.get("ref"), "weight": r.get("weight", 1.0), "args": r.get("args") or {}}
+    rewards = [{"name": r.get("name"), "ref": r.get("ref"), "onnx": r.get("onnx"), "weight": r.get("weight", 1.0),
+                "args": r.get("args") or {}}
                for r in config.get("rewards") or []]
     return {"step": step, "steps": steps, "samples": samples, "rewards": rewards, "baseDir": base_dir,
             "matched": matched, "warnings": warnings}

@@ -10,7 +10,7 @@
 // Type checking is separate: `npm run typecheck` (tsc --noEmit, strict).
 
 import { existsSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import * as esbuild from "esbuild";
 
 const production = process.argv.includes("--production");
@@ -61,6 +61,37 @@ const builds = [
   },
 ];
 
+/**
+ * The dashboard's chart worker, built as its own entry and inlined into the dashboard bundle as the
+ * module `rlstudio:dashboard-worker` (its source text): the page starts it from a blob: URL, since a
+ * worker script from the webview's resource origin is cross-origin in VS Code.
+ */
+const dashboardWorker = {
+  name: "dashboard-worker",
+  setup(build) {
+    build.onResolve({ filter: /^rlstudio:dashboard-worker$/ }, () => ({ path: "dashboard-worker", namespace: "rlstudio-worker" }));
+    build.onLoad({ filter: /.*/, namespace: "rlstudio-worker" }, async () => {
+      const result = await esbuild.build({
+        entryPoints: ["webview/dashboard/lineWorker.ts"],
+        bundle: true,
+        write: false,
+        metafile: true,
+        minify: production,
+        legalComments: "none",
+        platform: "browser",
+        format: "iife",
+        target: "es2022",
+        tsconfig: "tsconfig.webview.json",
+      });
+      return {
+        contents: `export default ${JSON.stringify(result.outputFiles[0].text)};`,
+        loader: "js",
+        watchFiles: Object.keys(result.metafile.inputs).map((input) => resolve(input)),
+      };
+    });
+  },
+};
+
 const webviews = webviewEntries("webview");
 if (Object.keys(webviews).length > 0) {
   builds.push({
@@ -72,6 +103,7 @@ if (Object.keys(webviews).length > 0) {
     target: "es2022",
     tsconfig: "tsconfig.webview.json",
     loader: { ".ttf": "file", ".woff": "file", ".woff2": "file", ".svg": "file" },
+    plugins: [dashboardWorker],
   });
 }
 
@@ -85,7 +117,7 @@ const watchMarkers = {
 };
 
 if (watch) {
-  const contexts = await Promise.all(builds.map((options) => esbuild.context({ ...options, plugins: [watchMarkers] })));
+  const contexts = await Promise.all(builds.map((options) => esbuild.context({ ...options, plugins: [...(options.plugins ?? []), watchMarkers] })));
   await Promise.all(contexts.map((context) => context.watch()));
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));

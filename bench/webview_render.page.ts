@@ -43,6 +43,8 @@ export async function openApp(
     width?: number;
     height?: number;
     savedState?: unknown;
+    /** The checkout whose dist/webview/ bundles are served (default: this one). */
+    root?: string;
   },
 ): Promise<AppPage> {
   const theme = options.theme ?? 'dark';
@@ -100,7 +102,7 @@ export async function openApp(
     } else if (path === '/theme.css') {
       await route.fulfill({ contentType: 'text/css', body: themeCss });
     } else if (path.startsWith('/dist/webview/')) {
-      const file = join(ROOT, path);
+      const file = join(options.root ?? ROOT, path);
       const type = path.endsWith('.js') ? 'text/javascript' : path.endsWith('.css') ? 'text/css' : 'application/octet-stream';
       await route.fulfill({ contentType: type, body: readFileSync(file) });
     } else {
@@ -116,11 +118,19 @@ export async function openApp(
  * the frame after that (requestAnimationFrame, then a task: the frame has been produced).
  */
 export async function armPaintProbe(page: Page, selector: string, count = 1, alsoCount?: string): Promise<void> {
+  await armProbe(page, `document.querySelectorAll(${JSON.stringify(selector)}).length >= ${count}`, alsoCount);
+}
+
+/**
+ * Arms a probe: the first time `condition` (a JS expression) holds after a change to the page's
+ * elements or attributes, it records the time of the frame after that; `alsoCount` is counted in it.
+ */
+export async function armProbe(page: Page, condition: string, alsoCount?: string): Promise<void> {
   await page.evaluate(`{
     window.__paintedAt = undefined;
     window.__paintedCount = undefined;
     const probe = new MutationObserver(() => {
-      if (document.querySelectorAll(${JSON.stringify(selector)}).length < ${count}) return;
+      if (!(${condition})) return;
       probe.disconnect();
       requestAnimationFrame(() => {
         // What that frame showed (e.g. how many charts were drawn in it), counted before anything later runs.
@@ -128,8 +138,29 @@ export async function armPaintProbe(page: Page, selector: string, count = 1, als
         setTimeout(() => { window.__paintedAt = performance.now(); }, 0);
       });
     });
-    probe.observe(document.body, { childList: true, subtree: true });
+    probe.observe(document.body, { childList: true, subtree: true, attributes: true });
   }`);
+}
+
+// Metric charts (cards with data-metric; the Selection section's heatmap cards are not timed here).
+const CREATED = `document.querySelectorAll('.chart-card[data-metric] canvas[style*="height"]').length`;
+const DRAWN = `document.querySelectorAll('.chart-card[data-metric][data-drawn]').length`;
+const DRAWS = `[...document.querySelectorAll('.chart-card[data-metric][data-draws]')].reduce((n, card) => n + Number(card.dataset.draws), 0)`;
+
+/**
+ * Dashboard: the frame in which, with at least `cards` chart cards made, every chart created (those
+ * on screen) is drawn with its lines (the card's data-drawn, set once the chart worker's lines are
+ * drawn); counts the drawn charts in it.
+ */
+export async function armChartsDrawnProbe(page: Page, cards: number): Promise<void> {
+  await armProbe(page, `document.querySelectorAll('.chart-card[data-metric]').length >= ${cards} && ${CREATED} > 0 && ${DRAWN} === ${CREATED}`, '.chart-card[data-metric][data-drawn]');
+}
+
+/** Dashboard: the frame in which every chart drawn so far has been drawn again (data-draws grew by one each). */
+export async function armChartsRedrawnProbe(page: Page): Promise<void> {
+  const before = (await page.evaluate(DRAWS)) as number;
+  const charts = (await page.evaluate(DRAWN)) as number;
+  await armProbe(page, `${DRAWS} >= ${before + charts}`);
 }
 
 /** Milliseconds from the last host message's arrival to the probed paint. */
@@ -151,17 +182,4 @@ export async function readPaintedCount(page: Page): Promise<number> {
 /** Milliseconds the last host message took to deserialise. */
 export async function lastDeserializeMs(page: Page): Promise<number> {
   return page.evaluate('window.__deserializeMs') as Promise<number>;
-}
-
-/**
- * Arms a probe for a message whose handling changes no element count (e.g. a live append): the
- * frame after the app's synchronous handler ran. Registered after the app's listener, so it runs after it.
- */
-export async function armHandledProbe(page: Page): Promise<void> {
-  await page.evaluate(`{
-    window.__paintedAt = undefined;
-    window.addEventListener('message', () => {
-      requestAnimationFrame(() => setTimeout(() => { window.__paintedAt = performance.now(); }, 0));
-    }, { once: true });
-  }`);
 }

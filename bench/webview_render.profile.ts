@@ -4,7 +4,7 @@
 //
 //   node --import tsx bench/webview_render.profile.ts        (NOPROF=1: times only, no profiler)
 
-import { armHandledProbe, armPaintProbe, launch, openApp, readPaintProbe } from './webview_render.page';
+import { armChartsDrawnProbe, armChartsRedrawnProbe, launch, openApp, readPaintProbe } from './webview_render.page';
 import { bigMetrics } from './webview_render.data';
 import { DEFAULT_DASHBOARD_STATE, type DashboardInit } from '../src/webviews/dashboard/protocol';
 
@@ -24,14 +24,14 @@ async function main(): Promise<void> {
     if (profiled) report((await cdp.send('Profiler.stop')).profile as Profile);
   };
   await phase('snapshot rendered', async () => {
-    await armPaintProbe(dashboard.page, '.chart-card canvas', 20);
+    await armChartsDrawnProbe(dashboard.page, 20);
     await dashboard.send({ kind: 'notification', method: 'dashboard/snapshot/didChange', params: metrics });
     return readPaintProbe(dashboard.page);
   });
   const n = metrics.runs[0].steps.length;
   const appended = Object.fromEntries(Object.keys(metrics.runs[0].metrics).map((name) => [name, new Float64Array([1.5])]));
   await phase('live append on screen', async () => {
-    await armHandledProbe(dashboard.page);
+    await armChartsRedrawnProbe(dashboard.page);
     await dashboard.send({
       kind: 'notification',
       method: 'dashboard/metrics/didAppend',

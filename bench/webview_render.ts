@@ -13,11 +13,10 @@
 //              busy (a spinning thread per core, as a trainer's torch threads do) runs meanwhile.
 // Prints a table (median of RUNS runs). Not a pass/fail test.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
 import type { Browser } from 'playwright-core';
-import { armHandledProbe, armPaintProbe, lastDeserializeMs, launch, openApp, readPaintProbe, readPaintedCount, type AppPage } from './webview_render.page';
+import { armChartsDrawnProbe, armChartsRedrawnProbe, armPaintProbe, lastDeserializeMs, launch, openApp, readPaintProbe, readPaintedCount, type AppPage } from './webview_render.page';
 import { bigMetrics, bigStep, longRollout } from './webview_render.data';
+import { busyNeighbour } from './webview_render.neighbour';
 import { DEFAULT_INSPECTOR_STATE, type InspectorInit } from '../src/webviews/inspector/protocol';
 import { DEFAULT_DASHBOARD_STATE, type DashboardInit, type DashboardSnapshot } from '../src/webviews/dashboard/protocol';
 
@@ -86,15 +85,16 @@ async function main(): Promise<void> {
     await inspector.close();
 
     // --- dashboard --------------------------------------------------------------------------
-    // Charts are created when on screen (all 20 are, in this 2,400 px high page); chart.js sizes a
-    // canvas it draws with an inline style, which counts the charts really drawn in the frame.
+    // Charts are created when on screen (all 20 are, in this 2,400 px high page), and their lines
+    // drawn when the chart worker's answer arrives: a card gets data-drawn once its chart is drawn
+    // with its lines, which counts the charts really drawn in the frame.
     const dashboard = await renderSnapshot(browser, metrics, 2400);
     rows[4].values.push(dashboard.ms);
     rows[5].values.push(dashboard.drawn);
     rows[6].values.push(await lastDeserializeMs(dashboard.app.page));
     const n = metrics.runs[0].steps.length;
     const appended = Object.fromEntries(Object.keys(metrics.runs[0].metrics).map((name) => [name, new Float64Array([1.5])]));
-    await armHandledProbe(dashboard.app.page);
+    await armChartsRedrawnProbe(dashboard.app.page);
     await dashboard.app.send({
       kind: 'notification',
       method: 'dashboard/metrics/didAppend',
@@ -126,21 +126,17 @@ async function main(): Promise<void> {
   printTable(rows);
 }
 
-/** An empty dashboard page of this height given the snapshot: ms to the frame after, charts drawn in it. */
+/**
+ * An empty dashboard page of this height given the snapshot: ms to the frame in which every chart
+ * created (every one on screen) has its lines drawn, and the charts drawn in it.
+ */
 async function renderSnapshot(browser: Browser, metrics: DashboardSnapshot, height: number): Promise<{ app: AppPage; ms: number; drawn: number }> {
   const empty: DashboardInit = { state: { ...DEFAULT_DASHBOARD_STATE, runIds: [] }, snapshot: { available: [], runs: [] } };
   const app = await openApp(browser, 'dashboard', { initialState: empty, height });
   await app.page.waitForSelector('.sections', { state: 'attached' });
-  await armPaintProbe(app.page, '.chart-card canvas', 20, '.chart-card canvas[style*="height"]');
+  await armChartsDrawnProbe(app.page, 20);
   await app.send({ kind: 'notification', method: 'dashboard/snapshot/didChange', params: metrics });
   return { app, ms: await readPaintProbe(app.page), drawn: await readPaintedCount(app.page) };
-}
-
-/** One process spinning a thread per core until killed. */
-function busyNeighbour(): ChildProcess {
-  const spin = 'for (;;) {}';
-  const code = `const { Worker } = require('node:worker_threads'); for (let i = 1; i < ${cpus().length}; i++) new Worker(${JSON.stringify(spin)}, { eval: true }); ${spin}`;
-  return spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
 }
 
 async function waitForRequest(posted: { kind: string; method?: string; id?: number }[], method: string): Promise<number> {

@@ -109,6 +109,13 @@ test("the dashboard's charts grow while the run trains", { timeout: 300_000 }, (
     await vs.screenshot("dashboard-live");
   }));
 
+test("the dashboard's lines are computed in its Web Worker, which the webview's CSP lets start", { timeout: 120_000 }, () =>
+  vs.step("dashboard-worker", async () => {
+    // A card says who drew its lines: "worker", or "main" where the worker could not start.
+    const frame = await vs.frameWith('.chart-card[data-metric="reward"][data-drawn]');
+    assert.equal(await frame.locator('.chart-card[data-metric="reward"]').getAttribute("data-drawn"), "worker");
+  }));
+
 test("the Selection section draws the difficulty distribution of the trainer's selection.jsonl", { timeout: 180_000 }, () =>
   vs.step("selection-heatmap", async () => {
     const frame = await vs.frameWith(".heatmap-card canvas", 120_000);

@@ -25,6 +25,7 @@ import type { InspectorProtocol } from "../../src/webviews/inspector/protocol";
 import type { KpEditorProtocol } from "../../src/webviews/kpEditor/protocol";
 import type { RewardLabProtocol } from "../../src/webviews/rewardLab/protocol";
 import type { NotificationMethod, Protocol, WireMessage } from "../../src/webviews/shared/protocol";
+import { contentSecurityPolicy } from "../../src/webviews/shared/html";
 
 const ROOT = resolve(__dirname, "..", "..");
 const DIST = join(ROOT, "dist", "webview");
@@ -45,6 +46,8 @@ export interface OpenOptions {
   /** The page body before the app runs (trusted test markup). Default: `<div id="app"></div>`. */
   bodyHtml?: string;
   viewport?: { width: number; height: number };
+  /** The page's Content-Security-Policy. Default: the extension's own (src/webviews/shared/html.ts). */
+  csp?: (origin: string, nonce: string) => string;
 }
 
 /** A posted message as the app sent it (structured-cloned, like VS Code does). */
@@ -232,13 +235,8 @@ function renderPage(script: { dir: string; file: string; css?: string }, options
   return (origin) => {
     const nonce = randomBytes(16).toString("base64");
     const base = `${origin}/${script.dir}`;
-    const csp = [
-      "default-src 'none'",
-      `script-src 'nonce-${nonce}'`,
-      `style-src ${origin} 'nonce-${nonce}'`,
-      `img-src ${origin} data:`,
-      `font-src ${origin}`,
-    ].join("; ");
+    // The extension's own policy (src/webviews/shared/html.ts), with this server as the resource origin.
+    const csp = (options.csp ?? contentSecurityPolicy)(origin, nonce);
     return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -2,8 +2,9 @@
 // stroked straight from their points (the charts have no chart.js datasets), and the overlay of the
 // shared crosshair and the drag-to-zoom selection. Per canvas, in `paints`, set before a chart's first draw.
 
-import type { Plugin } from 'chart.js';
-import type { Point } from './series';
+import type { Plugin, Scale } from 'chart.js';
+import { alpha } from './format';
+import type { PackedDrawing } from './lines';
 
 export interface Theme {
   grid: string;
@@ -17,15 +18,26 @@ export interface Overlay {
   dragTo: number | null;
 }
 
-/** What a chart shows, in drawing order: ±std bands, then lines (raw faint, smoothed on top). */
+/** What a chart shows, in drawing order: ±std bands, then lines (raw faint, smoothed on top); points as [x0, y0, x1, y1, …]. */
 export interface Drawing {
-  bands: { lower: Point[]; upper: Point[]; color: string }[];
-  lines: { points: Point[]; color: string; width: number }[];
+  bands: { lower: Float64Array; upper: Float64Array; color: string }[];
+  lines: { xy: Float64Array; color: string; width: number }[];
+}
+
+/** Lines as computed (lines.ts) in their runs' colours: ±std bands faint, raw lines faint and thin, smoothed lines on top. */
+export function drawingOf(packed: PackedDrawing, colors: Map<string, string>): Drawing {
+  const color = (runId: string) => colors.get(runId) ?? 'gray';
+  return {
+    bands: packed.bands.map((b) => ({ lower: b.lower, upper: b.upper, color: alpha(color(b.runId), 0.15) })),
+    lines: packed.lines.map((l) => (l.smoothed ? { xy: l.xy, color: color(l.runId), width: 1.5 } : { xy: l.xy, color: alpha(color(l.runId), 0.3), width: 1 })),
+  };
 }
 
 /** What the plugins paint on a chart, by its canvas: known before chart.js's first draw. */
 export interface Paint {
   drawing: Drawing;
+  /** The lines are still being computed: the chart is laid out but not drawn yet. */
+  pending?: boolean;
   overlay: Overlay;
   theme: Theme;
 }
@@ -65,6 +77,10 @@ export const overlayPlugin: Plugin<'line'> = {
 
 export const linesPlugin: Plugin<'line'> = {
   id: 'rlstudioLines',
+  beforeDraw(chart) {
+    // A chart whose lines are on their way is drawn once, with them (chart.draw() when they arrive).
+    if (paints.get(chart.canvas)?.pending) return false;
+  },
   beforeDatasetsDraw(chart) {
     const drawing = paints.get(chart.canvas)?.drawing;
     if (!drawing) return;
@@ -73,13 +89,11 @@ export const linesPlugin: Plugin<'line'> = {
     ctx.beginPath();
     ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
     ctx.clip();
-    const px = (p: Point) => scales.x.getPixelForValue(p.x);
-    const py = (p: Point) => scales.y.getPixelForValue(p.y);
     for (const band of drawing.bands) {
       // Upper edge left to right, lower edge back: one polygon.
       ctx.beginPath();
-      tracePath(ctx, band.upper, px, py, false);
-      tracePath(ctx, [...band.lower].reverse(), px, py, true);
+      tracePath(ctx, band.upper, scales.x, scales.y, false, false);
+      tracePath(ctx, band.lower, scales.x, scales.y, true, true);
       ctx.closePath();
       ctx.fillStyle = band.color;
       ctx.fill();
@@ -87,7 +101,7 @@ export const linesPlugin: Plugin<'line'> = {
     ctx.lineJoin = 'bevel';
     for (const line of drawing.lines) {
       ctx.beginPath();
-      tracePath(ctx, line.points, px, py, false);
+      tracePath(ctx, line.xy, scales.x, scales.y, false, false);
       ctx.strokeStyle = line.color;
       ctx.lineWidth = line.width;
       ctx.stroke();
@@ -96,12 +110,14 @@ export const linesPlugin: Plugin<'line'> = {
   },
 };
 
-/** Adds the points to the current path; a point without a pixel (≤ 0 on a log scale) breaks the line. */
-function tracePath(ctx: CanvasRenderingContext2D, points: Point[], px: (p: Point) => number, py: (p: Point) => number, connect: boolean): void {
+/** Adds the points (backwards when `reverse`) to the current path; a point without a pixel (≤ 0 on a log scale) breaks the line. */
+function tracePath(ctx: CanvasRenderingContext2D, xy: Float64Array, xScale: Scale, yScale: Scale, connect: boolean, reverse: boolean): void {
   let pen = connect;
-  for (const p of points) {
-    const x = px(p);
-    const y = py(p);
+  const n = xy.length / 2;
+  for (let k = 0; k < n; k++) {
+    const i = reverse ? n - 1 - k : k;
+    const x = xScale.getPixelForValue(xy[2 * i]);
+    const y = yScale.getPixelForValue(xy[2 * i + 1]);
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
       pen = false;
       continue;

@@ -20,6 +20,8 @@ import { HostConnection, readInitialState } from '../shared/ipc';
 import { themeColors } from '../shared/theme';
 import { DEFAULT_ALERT_OPTIONS, computeAlerts } from './alerts';
 import { configDiff } from './configDiff';
+import { mirrorAppend, mirrorSmoothing, mirrorSnapshot } from './linePipeline';
+import './lineWorkerStart';
 import { MetricChart, type ChartSeries, type ChartView } from './metricChart';
 import { appendToRun, band, elapsed, smoothRun, smoothedOf, toRunData, type RunData } from './runData';
 import { GROUPS, bandOf, groupOf, nearestIndex, type Group } from './series';
@@ -80,6 +82,7 @@ const palette = themeColors(['--vscode-charts-blue', '--vscode-charts-orange', '
 function loadSnapshot(snapshot: DashboardSnapshot): void {
   available = snapshot.available;
   runs = snapshot.runs.map((r, i) => smoothRun(toRunData(r, palette[i % palette.length]), state.smoothing));
+  mirrorSnapshot(snapshot.runs, state.smoothing);
   update({ runIds: runs.map((r) => r.runId) });
   renderPicker();
   renderLegend();
@@ -96,7 +99,9 @@ function appendRows(append: MetricsAppend): Set<string> {
     if (append.from > run.steps.length) void refreshSnapshot();
     return new Set();
   }
-  return appendToRun(run, append);
+  const touched = appendToRun(run, append);
+  mirrorAppend(append);
+  return touched;
 }
 
 async function refreshSnapshot(): Promise<void> {
@@ -141,6 +146,7 @@ function seriesOf(metric: string): ChartSeries[] {
         raw,
         smoothed: () => smoothedOf(r, metric),
         band: std && band(r, metric, raw, std),
+        ref: { runId: r.runId, x: state.xAxis, metric, std: std && bandName },
       },
     ];
   });
@@ -277,6 +283,7 @@ smoothingSlider.addEventListener('input', () => {
   update({ smoothing: Number(smoothingSlider.value) });
   smoothingValue.textContent = state.smoothing.toFixed(2);
   runs.forEach((run) => smoothRun(run, state.smoothing));
+  mirrorSmoothing(state.smoothing);
   redrawAll();
 });
 xAxisSelect.addEventListener('change', () => {

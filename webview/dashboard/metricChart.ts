@@ -5,14 +5,19 @@
 // chart.js lays out and draws the axes, ticks and grid; the decimated lines are stroked by a plugin
 // straight from their points (the chart has no datasets). chart.js's datasets would make a point
 // element, with resolved options, per drawn point on every update: that was most of the time of a
-// dashboard of 20 charts, and of each live append.
+// dashboard of 20 charts, and of each live append. The lines are decimated and smoothed in the
+// dashboard's Web Worker (linePipeline.ts): a chart is laid out while the worker computes, and its
+// lines drawn when they arrive (the card then gets `data-drawn`: "worker", or "main" without one).
 
 import { Chart, LineController, LinearScale, LogarithmicScale } from 'chart.js';
 import { el } from '../shared/dom';
-import { linesPlugin, overlayPlugin, paints, type Drawing, type Overlay, type Theme } from './chartPlugins';
+import { drawingOf, linesPlugin, overlayPlugin, paints, type Overlay, type Paint, type Theme } from './chartPlugins';
 import type { Column } from './column';
-import { alpha, formatValue, tickLabel } from './format';
-import { Decimator, bucketsFor, decimate, nearestIndex, type Point } from './series';
+import { formatValue, tickLabel } from './format';
+import { drawnExtent, extentOf, type Extent, type PackedDrawing, type SeriesRef } from './lines';
+import { linePipeline, type DrawnBy } from './linePipeline';
+import { bucketsFor, nearestIndex } from './series';
+import { containerSize, nearViewport } from './watchers';
 
 Chart.register(LineController, LinearScale, LogarithmicScale);
 
@@ -26,6 +31,8 @@ export interface ChartSeries {
   /** Made (or brought up to date) when called: only charts on screen smooth their series. */
   smoothed: () => Column;
   band?: { lower: Column; upper: Column };
+  /** The same series in the chart worker's copy of the runs (without it, drawn on the main thread). */
+  ref?: SeriesRef;
 }
 
 export interface ChartView {
@@ -46,38 +53,36 @@ export interface ChartEvents {
   zoom(range: { min: number; max: number } | null): void;
 }
 
-
-/**
- * Chart sizes follow their containers through one observer for all charts, instead of chart.js's
- * responsive mode (an observer and computed-style reads per chart, a tenth of creating 20 charts).
- */
-const sized = new WeakMap<Element, MetricChart>();
-const containerResize = new ResizeObserver((entries) => {
-  for (const entry of entries) sized.get(entry.target)?.resize(entry.contentRect.width, entry.contentRect.height);
-});
-
-/** Charts whose card has not come near the viewport yet: created when it does. */
-const waiting = new WeakMap<Element, MetricChart>();
-const nearViewport = new IntersectionObserver(
-  (entries) => {
-    for (const entry of entries) if (entry.isIntersecting) waiting.get(entry.target)?.show();
-  },
-  { rootMargin: '200px 0px' },
-);
+let chartIds = 0;
+const NOTHING: PackedDrawing = { bands: [], lines: [] };
 
 export class MetricChart {
   readonly element: HTMLElement;
+  /** Names this chart's requests and kept decimations in the line pipeline. */
+  private readonly id = ++chartIds;
+  /** The latest draw request's number; an older answer is dropped. */
+  private seq = 0;
+  /** The next request starts the decimations again (new series, smoothing, axis or zoom). */
+  private reset = true;
+  /** The lines last computed for this chart (before the first answer: none), for request `appliedSeq`, by `drawnBy`. */
+  private packed: PackedDrawing = NOTHING;
+  private appliedSeq = 0;
+  private drawnBy: DrawnBy = 'main';
+  /** Times drawn with lines (the card's data-draws). */
+  private draws = 0;
+  /** The request whose extent the chart was laid out for (at creation): its lines need a draw only. */
+  private laidOutFor = 0;
+  /** The extent the axes are laid out for (null: not known before the lines). */
+  private extent: Extent | null = null;
   private readonly readout = el('div', { class: 'readout muted', 'aria-live': 'off' });
   private readonly canvas = el('canvas', { role: 'img' });
   /** Created lazily (show()): a card off-screen, or in a collapsed section, costs no canvas work. */
-  private chart: Chart<'line', Point[]> | null = null;
+  private chart: Chart<'line'> | null = null;
   private series: ChartSeries[] = [];
   private view: ChartView;
   private readonly overlay: Overlay = { crosshairX: null, dragFrom: null, dragTo: null };
   /** Points per dataset drawn as given; beyond that the series is decimated. */
   private buckets = 600;
-  /** Per dataset key: the whole-series decimation, extended as its arrays grow (live appends). */
-  private decimators = new Map<string, Decimator>();
 
   /**
    * The card is appended to `parent`; the chart itself is created when the card nears the
@@ -99,8 +104,7 @@ export class MetricChart {
       this.readout,
     );
     parent.appendChild(this.element);
-    waiting.set(this.element, this);
-    nearViewport.observe(this.element);
+    nearViewport.watch(this.element, this);
     this.listen();
   }
 
@@ -113,16 +117,20 @@ export class MetricChart {
   /** Creates the chart (once), with the current series: it is laid out and drawn once. */
   show(): void {
     if (this.chart) return;
-    waiting.delete(this.element);
-    nearViewport.unobserve(this.element);
+    nearViewport.unwatch(this.element);
     // The canvas takes its container's size (CSS pixels; chart.js scales it for the pixel ratio).
     const container = this.canvas.parentElement!;
     this.canvas.width = container.clientWidth;
     this.canvas.height = container.clientHeight;
     this.buckets = bucketsFor(this.canvas.width);
-    const drawing = this.drawing();
-    paints.set(this.canvas, { drawing, overlay: this.overlay, theme: this.view.theme });
-    const chart = new Chart<'line', Point[]>(this.canvas, {
+    // Asked first: the worker computes the lines while chart.js lays the chart out (on the main
+    // thread, the lines are computed now and drawn with the chart's first frame).
+    this.request();
+    // Laid out now, for the extent of the lines asked for; drawn (axes and lines) once they are here.
+    const pending = this.appliedSeq !== this.seq;
+    this.laidOutFor = this.seq;
+    paints.set(this.canvas, { ...this.paint(), pending });
+    const chart = new Chart<'line'>(this.canvas, {
       type: 'line',
       data: { datasets: [] },
       options: {
@@ -131,13 +139,13 @@ export class MetricChart {
         maintainAspectRatio: false,
         events: [],
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
-        scales: this.scales(drawing),
+        scales: this.scales(),
       },
       plugins: [linesPlugin, overlayPlugin],
     });
     this.chart = chart;
-    sized.set(container, this);
-    containerResize.observe(container);
+    if (!pending) this.markDrawn();
+    containerSize.watch(container, this);
   }
 
   /** The container changed size: the chart follows (and is decimated again for its new width). */
@@ -152,7 +160,7 @@ export class MetricChart {
   setSeries(series: ChartSeries[], view: ChartView): void {
     this.series = series;
     this.view = view;
-    this.decimators.clear();
+    this.reset = true;
     if (!this.chart) return;
     this.redraw();
   }
@@ -170,80 +178,75 @@ export class MetricChart {
   }
 
   destroy(): void {
-    waiting.delete(this.element);
-    nearViewport.unobserve(this.element);
+    nearViewport.unwatch(this.element);
     const container = this.canvas.parentElement;
-    if (container) {
-      sized.delete(container);
-      containerResize.unobserve(container);
-    }
+    if (container) containerSize.unwatch(container);
     this.chart?.destroy();
     this.chart = null;
-  }
-
-  /** A dataset's points: the whole series through its kept decimation, a zoomed range afresh. */
-  private decimated(key: string, xs: Column, ys: Column): Point[] {
-    const zoom = this.view.zoom;
-    if (zoom) return decimate(xs.values, ys.values, this.buckets, zoom.min, zoom.max);
-    let decimator = this.decimators.get(key);
-    if (!decimator?.follows(xs, ys, this.buckets)) {
-      decimator = new Decimator(xs, ys, this.buckets);
-      this.decimators.set(key, decimator);
-    }
-    return decimator.points();
+    linePipeline().forget(this.id);
   }
 
   private redraw(): void {
+    if (!this.chart) return;
+    this.buckets = bucketsFor(this.chart.width);
+    this.request();
+  }
+
+  /** Asks the line pipeline for this chart's lines; applied when they come (at once on the main thread). */
+  private request(): void {
+    const seq = ++this.seq;
+    const { showRaw, zoom, logScale } = this.view;
+    // Known now (the axes are laid out while the lines are computed), except on a log scale.
+    this.extent = extentOf(this.series, { zoom, logScale });
+    const reset = this.reset;
+    this.reset = false;
+    linePipeline().draw({
+      chart: this.id,
+      seq,
+      series: this.series,
+      options: { showRaw, zoom, logScale, buckets: this.buckets },
+      reset,
+      apply: (packed, by) => this.apply(seq, packed, by),
+    });
+  }
+
+  /** Lines arrived: the axes follow their extent, and the chart is drawn with them. */
+  private apply(seq: number, packed: PackedDrawing, by: DrawnBy): void {
+    if (seq !== this.seq) return;
+    this.packed = packed;
+    this.appliedSeq = seq;
+    this.drawnBy = by;
     const chart = this.chart;
-    if (!chart) return;
-    this.buckets = bucketsFor(chart.width);
-    const drawing = this.drawing();
-    paints.set(this.canvas, { drawing, overlay: this.overlay, theme: this.view.theme });
-    const scales = this.scales(drawing);
-    Object.assign(chart.options.scales!.x!, scales.x);
-    Object.assign(chart.options.scales!.y!, scales.y);
-    chart.update('none');
+    if (!chart) return; // the chart is being created: it draws these lines in its first frame
+    paints.set(this.canvas, this.paint());
+    if (seq === this.laidOutFor && this.extent) {
+      chart.draw();
+    } else {
+      const scales = this.scales();
+      Object.assign(chart.options.scales!.x!, scales.x);
+      Object.assign(chart.options.scales!.y!, scales.y);
+      chart.update('none');
+    }
+    this.markDrawn();
   }
 
-  /** Decimates every series (kept decimations extended, see `decimated`) into what the plugin draws. */
-  private drawing(): Drawing {
-    const drawing: Drawing = { bands: [], lines: [] };
-    for (const s of this.series) {
-      if (s.band) {
-        drawing.bands.push({ lower: this.decimated(`${s.runId}:lower`, s.xs, s.band.lower), upper: this.decimated(`${s.runId}:upper`, s.xs, s.band.upper), color: alpha(s.color, 0.15) });
-      }
-    }
-    if (this.view.showRaw) {
-      for (const s of this.series) drawing.lines.push({ points: this.decimated(`${s.runId}:raw`, s.xs, s.raw), color: alpha(s.color, 0.3), width: 1 });
-    }
-    for (const s of this.series) drawing.lines.push({ points: this.decimated(`${s.runId}:smoothed`, s.xs, s.smoothed()), color: s.color, width: 1.5 });
-    return drawing;
+  /** The card says its chart is drawn with its lines, by whom, and how often (read by tests and the benchmark). */
+  private markDrawn(): void {
+    this.element.dataset.drawn = this.drawnBy;
+    this.element.dataset.draws = String(++this.draws);
   }
 
-  /** The data's extent over what is drawn (positive values only on a log scale), for the axes. */
-  private extent(drawing: Drawing): { xMin: number; xMax: number; yMin: number; yMax: number } {
-    let xMin = Infinity;
-    let xMax = -Infinity;
-    let yMin = Infinity;
-    let yMax = -Infinity;
-    const log = this.view.logScale;
-    for (const points of [...drawing.bands.flatMap((b) => [b.lower, b.upper]), ...drawing.lines.map((l) => l.points)]) {
-      for (const p of points) {
-        if (log && p.y <= 0) continue;
-        if (p.x < xMin) xMin = p.x;
-        if (p.x > xMax) xMax = p.x;
-        if (p.y < yMin) yMin = p.y;
-        if (p.y > yMax) yMax = p.y;
-      }
-    }
-    return { xMin, xMax, yMin, yMax };
+  /** What the plugins paint: the packed lines in the runs' colours, the overlay, the theme. */
+  private paint(): Paint {
+    const colors = new Map(this.series.map((s) => [s.runId, s.color]));
+    return { drawing: drawingOf(this.packed, colors), overlay: this.overlay, theme: this.view.theme };
   }
 
   /** Axis options for what is drawn. */
-  private scales(drawing: Drawing) {
+  private scales() {
     const { zoom, logScale, theme } = this.view;
     // Suggested bounds: chart.js still rounds them out to nice ticks, as it did from datasets.
-    const { xMin, xMax, yMin, yMax } = this.extent(drawing);
+    const { xMin, xMax, yMin, yMax } = this.extent ?? drawnExtent(this.packed, logScale);
     const finite = (v: number) => (Number.isFinite(v) ? v : undefined);
     return {
       x: {

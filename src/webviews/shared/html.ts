@@ -25,6 +25,8 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
     `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `img-src ${cspSource} data:`,
+    // The dashboard's chart worker, started from its bundled source (webview/dashboard/lineWorkerStart.ts).
+    'worker-src blob:',
   ].join('; ');
 }
 

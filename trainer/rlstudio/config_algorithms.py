@@ -9,6 +9,7 @@ algorithm is named as such ("`label_smoothing` is a DPO setting").
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -30,6 +31,13 @@ _UNRECORDABLE_DPO_FIELDS = {
     "use_liger_kernel": "the fused loss never materializes the logits the recording reads",
     "ld_alpha": "the recorded loss mask has no per-token weights",
     "loss_type": "set `algorithm.loss_type` (sigmoid, robust or ipo)",
+}
+
+
+# TRL GRPOConfig fields whose per-row tensors the replay buffer does not carry.
+_REPLAY_UNSUPPORTED_EXTRA = {
+    "use_vllm": "vLLM's sampling log-probabilities and importance-sampling ratios are not kept in the buffer",
+    "use_liger_kernel": "the fused loss reads the batch differently; replay is tested with TRL's own loss only",
 }
 
 
@@ -94,6 +102,76 @@ class _TrainerFields:
         return found
 
 
+# What one buffered completion costs in memory, per token (rlstudio.replay stores CPU tensors): prompt and
+# completion ids (int64), their masks (bool), the behaviour policy's log-probabilities (float32) and, when
+# beta > 0, the reference's (float32). TRL 1.13 does not bound prompt length, so prompts are assumed to
+# be at most REPLAY_PROMPT_TOKENS long in the estimate.
+REPLAY_BYTES_PER_TOKEN = 8 + 1 + 4
+REPLAY_REF_BYTES_PER_TOKEN = 4
+REPLAY_PROMPT_TOKENS = 512
+REPLAY_MEMORY_SHARE = 0.5  # the buffer may take at most this share of the memory available at launch
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), else free physical pages; None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+@dataclass
+class ReplayConfig:
+    """Rollout replay (docs/data-efficiency.md): recent groups reused with their recorded old log-probs."""
+
+    buffer_size: int = field(
+        default=64,
+        metadata={"help": "Groups (one prompt's num_generations completions each) kept in the FIFO buffer; the "
+                          "oldest leave first."},
+    )
+    fraction: float = field(
+        default=0.5,
+        metadata={"help": "Share of each generation batch's groups taken from the buffer instead of generated, in "
+                          "[0, 1): round(fraction × groups), at most groups − 1 and at most what the buffer holds."},
+    )
+
+    def problems(self) -> list[tuple[str, str]]:
+        found = []
+        if not 0.0 <= self.fraction < 1.0:
+            found.append(("fraction", f"must be in [0, 1), got {self.fraction}: at 1 no group would be generated, "
+                                      "nothing new would enter the buffer and training would loop over old "
+                                      "rollouts; remove `replay` to turn it off"))
+        if self.buffer_size < 1:
+            found.append(("buffer_size", f"must be a positive number of groups, got {self.buffer_size}"))
+        return found
+
+    def memory_problem(self, num_generations: int, max_completion_length: int, beta: float,
+                       available: int | None) -> str | None:
+        """Why a full buffer would not fit in memory (None if it would, or if the memory is unknown)."""
+        if available is None or self.buffer_size < 1:
+            return None
+        rows = self.buffer_size * num_generations
+        tokens = REPLAY_PROMPT_TOKENS + max_completion_length
+        per_token = REPLAY_BYTES_PER_TOKEN + (REPLAY_REF_BYTES_PER_TOKEN if beta > 0 else 0)
+        needed = rows * tokens * per_token
+        allowed = int(available * REPLAY_MEMORY_SHARE)
+        if needed <= allowed:
+            return None
+        fits = max(allowed // (num_generations * tokens * per_token), 0)
+        return (f"a full buffer would need about {needed / 2**30:.1f} GiB ({self.buffer_size} groups × "
+                f"{num_generations} completions × {tokens} tokens ({REPLAY_PROMPT_TOKENS} prompt + "
+                f"{max_completion_length} completion) × {per_token} bytes), more than "
+                f"{int(REPLAY_MEMORY_SHARE * 100)}% of the {available / 2**30:.1f} GiB of memory available now; "
+                f"use a buffer_size of at most {fits}")
+
+
 @dataclass
 class _OnlineFields(_TrainerFields):
     """Sampling and clipping settings of the online trainers (GRPO, RLOO)."""
@@ -106,9 +184,26 @@ class _OnlineFields(_TrainerFields):
     temperature: float = _trl("Sampling temperature.", 1.0)
     top_p: float = _trl("Nucleus sampling.", 1.0)
     num_iterations: int = _trl("Optimization passes per generation batch (mu).", 1)
+    replay: ReplayConfig | None = field(
+        default=None,
+        metadata={"help": "Rollout replay: fill part of each batch with recent groups from a FIFO buffer, their "
+                          "importance ratio taken against their recorded old log-probabilities (null = off; "
+                          "docs/data-efficiency.md)."},
+    )
 
     def _positive(self) -> tuple[str, ...]:
         return (*super()._positive(), "num_generations", "max_completion_length", "num_iterations")
+
+    def _replay_problems(self) -> list[tuple[str, str]]:
+        found = []
+        memory = self.replay.memory_problem(self.num_generations, self.max_completion_length, self.beta,
+                                            available_memory_bytes())
+        if memory is not None:
+            found.append(("replay.buffer_size", memory))
+        for key, why in _REPLAY_UNSUPPORTED_EXTRA.items():
+            if self.extra.get(key):
+                found.append((f"extra.{key}", f"not supported with `replay`: {why}"))
+        return found
 
     def problems(self) -> list[tuple[str, str]]:
         found = super().problems()
@@ -123,6 +218,8 @@ class _OnlineFields(_TrainerFields):
             found.append(("temperature", "must be > 0"))
         if self.beta < 0:
             found.append(("beta", "must be >= 0"))
+        if self.replay is not None:
+            found.extend(self._replay_problems())
         return found
 
     _group_message: ClassVar[str] = ""
@@ -196,6 +293,13 @@ class DPOAlgorithmConfig(_TrainerFields):
     max_length: int | None = _trl("Truncate prompt + answer to this many tokens (null = no limit).", 1024)
     learning_rate: float = _trl("Peak learning rate.", 1e-6)
     per_device_train_batch_size: int = _trl("Preference pairs per device per micro-batch.", 8)
+
+    @classmethod
+    def unknown_key_hint(cls, key: str) -> str | None:
+        if key == "replay":
+            return ("rollout replay reuses sampled completions (`algorithm.name: grpo` or `rloo`); DPO samples none, "
+                    "it trains on the fixed preference pairs: remove `replay`")
+        return super().unknown_key_hint(key)
 
     def problems(self) -> list[tuple[str, str]]:
         found = super().problems()

@@ -20,7 +20,10 @@ Capture points (all values are the tensors TRL computes, detached; nothing is re
     loss_mask  = completion_mask × tool_mask × the entropy mask TRL applied (when
                  top_entropy_quantile < 1);
     advantage  = inputs["advantages"].
-  Each row is captured on the first optimization pass over its generation batch only.
+  Each row is captured on the first optimization pass over its generation batch only. With rollout
+  replay (`rlstudio.replay`) the batch also holds rows from the buffer: `rlstudio_replayed` and
+  `rlstudio_born` (the step that generated them) give the shard's `replayed` and `age`; their
+  `logprobs` are then the recorded behaviour-policy ones the loss used.
 - RLOO (`RecordingRLOOTrainer`) differs in two places: TRL's RLOOTrainer always computes the
   generating policy's per-token logps in `_generate_and_score_completions` (the first
   `_get_per_token_logps_and_entropies` call there; a second one, when beta > 0, is the
@@ -233,6 +236,10 @@ class RolloutRecorder(ShardRecorder):
             "loss_mask": loss_mask.cpu(), "advantages": advantages.float().cpu(),
             "row": inputs["rlstudio_row"].cpu(), "generation": inputs["rlstudio_generation"].cpu(),
         }
+        replayed = inputs.get("rlstudio_replayed")  # set by rlstudio.replay; absent: every row is fresh
+        replayed = replayed.cpu().tolist() if replayed is not None else [False] * cpu["row"].size(0)
+        born = inputs["rlstudio_born"].cpu().tolist() if "rlstudio_born" in inputs else None
+        step = self.state.global_step + 1
         eos_ids = {self.processing_class.eos_token_id, self.processing_class.pad_token_id}
         for b in range(cpu["row"].size(0)):
             gen_id, row = int(cpu["generation"][b]), int(cpu["row"][b])
@@ -258,6 +265,8 @@ class RolloutRecorder(ShardRecorder):
                 "hint_ids": generation.hint_ids.get(row, []) if generation else [],
                 "entropy_threshold": threshold,
                 "dataset_index": generation.dataset_index.get(row) if generation else None,
+                "replayed": bool(replayed[b]),
+                "age": step - int(born[b]) if replayed[b] and born is not None else 0,
             }
 
     def _finish_row(self, step: int, row: dict[str, Any]) -> dict[str, Any]:
@@ -286,6 +295,8 @@ class RolloutRecorder(ShardRecorder):
             "extras": json.dumps(row["extras"], default=str),
             "entropy_threshold": row["entropy_threshold"],
             "dataset_index": row["dataset_index"],
+            "replayed": row["replayed"],
+            "age": row["age"],
         }
 
 

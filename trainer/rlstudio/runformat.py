@@ -10,7 +10,8 @@ shard columns. The TypeScript side has its own one module (src/) tested against 
     <run>/metrics.jsonl                     METRICS
     <run>/rollouts/step-00000042.parquet    ROLLOUTS / shard_name(step)
     <run>/rollouts/prompts.jsonl            PROMPT_INDEX
-    <run>/checkpoints/checkpoint-<step>/    CHECKPOINTS / checkpoint_name(step), + CHECKPOINT_INFO
+    <run>/checkpoints/checkpoint-<step>/    CHECKPOINTS / checkpoint_name(step), + CHECKPOINT_INFO,
+                                            REPLAY_BUFFER (with `algorithm.replay`)
     <run>/control/stop, control/save        CONTROL / STOP_REQUEST, SAVE_REQUEST
     <run>/logs/stdout.log, stderr.log, trainer.log
     <run>/evals/                            EVALS (evaluation results)
@@ -49,6 +50,7 @@ PROMPT_INDEX = "prompts.jsonl"  # inside rollouts/
 CHECKPOINTS = "checkpoints"
 CHECKPOINT_INFO = "checkpoint.json"  # inside checkpoints/checkpoint-<step>/
 CHECKPOINT_COMPLETE = "trainer_state.json"  # a checkpoint is complete when this exists
+REPLAY_BUFFER = "replay-buffer.pt"  # inside checkpoints/checkpoint-<step>/: the replay buffer (rlstudio.replay)
 CONTROL = "control"
 STOP_REQUEST = "stop"
 SAVE_REQUEST = "save"
@@ -291,6 +293,10 @@ SHARD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("preview", "string"),
     # The source row of the prompt (the dataset's `rlstudio_index`), for selection and subsets.
     ("dataset_index", "int64"),
+    # Rollout replay (`algorithm.replay`): the row was taken from the replay buffer rather than generated
+    # this step, and how many steps ago it was generated (0 for fresh rows). Older shards lack them: fresh.
+    ("replayed", "bool"),
+    ("age", "int32"),
 )
 # Shard kinds. "rollouts" (GRPO, RLOO): one row per sampled completion. "preference" (the DPO
 # family): two rows per pair, chosen (group_index 0) then rejected (1), prompt_index = the pair, and
@@ -312,7 +318,7 @@ REQUIRED_COLUMNS = COLUMNS[: COLUMNS.index("truncated") + 1]
 SUMMARY_COLUMNS = ("completion_tokens", "mean_entropy", "preview")
 # Footer statistics only for these: min/max of the texts would be most of the footer.
 STATISTICS_COLUMNS = ("step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold",
-                      "dataset_index")
+                      "dataset_index", "replayed", "age")
 ROW_GROUP_SIZE = 16  # rows per row group of eval files and of rollout shards written before PAGE_ROWS
 # Rollout shards: one row group, data pages of PAGE_ROWS rows and a page index (offset index), so
 # that a reader fetches one rollout's pages of each column through a footer of a few kB.
@@ -349,8 +355,15 @@ def shard_row(row: dict[str, Any]) -> dict[str, Any]:
     out["extras"] = extras if isinstance(extras, str) else json.dumps(extras, default=str)
     out.setdefault("entropy_threshold", None)
     out.setdefault("dataset_index", None)
+    out.setdefault("replayed", False)
+    out.setdefault("age", 0)
     out.update(row_summary(out))
     return out
+
+
+def is_replayed(row: dict[str, Any]) -> bool:
+    """Whether a shard row was replayed from the buffer (rows of shards without the column are fresh)."""
+    return bool(row.get("replayed"))
 
 
 def row_summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -434,7 +447,8 @@ def prompt_index_line(step: int, size: int, prompts: list[str]) -> str:
 def group_results(rollouts_dir: Path) -> list[dict[str, Any]]:
     """One record per (step, prompt) group of every shard: `{step, dataset_index, prompt_key, reward,
     rewards}` where `reward` is the mean of the group's non-null `reward` values (None if all are
-    null) and `rewards` the list of them. Only `prompt`, `reward` and `dataset_index` are read.
+    null) and `rewards` the list of them. Only `prompt`, `reward`, `dataset_index` and `replayed` are
+    read; replayed rows are skipped (their results belong to the step that generated them).
 
     Every shard is read (each holds different steps), so the prompt index (prompts.jsonl), which
     answers "which steps hold this prompt", saves nothing here. `dataset_index` is None in shards
@@ -443,7 +457,9 @@ def group_results(rollouts_dir: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for step, path in shards(rollouts_dir):
         groups: dict[tuple[Any, str], list[float]] = {}
-        for row in read_shard(path, ["prompt", "reward", "dataset_index"]):
+        for row in read_shard(path, ["prompt", "reward", "dataset_index", "replayed"]):
+            if is_replayed(row):
+                continue
             values = groups.setdefault((row.get("dataset_index"), prompt_hash(row["prompt"])), [])
             if row["reward"] is not None:
                 values.append(float(row["reward"]))

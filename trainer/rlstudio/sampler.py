@@ -55,12 +55,13 @@ class DifficultySampler(Sampler[int]):
                         yield position
 
     def claim(self, positions: list[int]) -> dict[int, dict[str, Any]] | None:
-        """Why each of a generated round's prompts was drawn: the oldest pending round with exactly
-        these prompts (rounds before it are dropped). None if some prompt was drawn in no pending
-        round: this process's sampler did not choose it."""
+        """Why each of a generated round's prompts was drawn: the oldest pending round with all of
+        these prompts (rounds before it are dropped; with rollout replay only part of a round is
+        generated). None if some prompt was drawn in no pending round: this process's sampler did
+        not choose it."""
         wanted = set(positions)
         for i, (_, why) in enumerate(self.pending):
-            if set(why) == wanted:
+            if wanted <= set(why):
                 for _ in range(i):
                     self.pending.popleft()
                 return why

@@ -249,6 +249,11 @@ def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_con
         from rlstudio.sampler import with_selection
 
         trainer_class = with_selection(trainer_class)
+    replay = getattr(config.algorithm, "replay", None)  # GRPO and RLOO (config_algorithms); DPO has none
+    if replay is not None:
+        from rlstudio.replay import with_replay
+
+        trainer_class = with_replay(trainer_class)
     trainer = trainer_class(
         model=model,
         reward_funcs=reward_funcs,
@@ -263,6 +268,8 @@ def _online_trainer(config: RunConfig, run_dir: Path, model, tokenizer, peft_con
     )
     if selection:
         trainer.setup_selection(config.data.selection, RunPaths(run_dir).selection, resumed_step)
+    if replay is not None:  # a resumed run restores the buffer saved with its checkpoint
+        trainer.setup_replay(replay, RunPaths(run_dir).checkpoint(resumed_step) if resumed_step is not None else None)
     return trainer
 
 

@@ -38,7 +38,7 @@ def test_one_row_group_paged_with_a_page_index_and_statistics_only_for_the_scala
     assert all(chunk.has_offset_index for chunk in chunks)
     assert not any(chunk.has_dictionary_page for chunk in chunks)
     scalar = {"step", "prompt_index", "group_index", "advantage", "reward", "truncated", "entropy_threshold",
-              "dataset_index"}
+              "dataset_index", "replayed", "age"}
     assert {chunk.path_in_schema for chunk in chunks if chunk.is_stats_set} == scalar
     first = group.column(1).statistics  # prompt_index
     assert (first.min, first.max) == (0, 35)

@@ -86,14 +86,23 @@ export class DatasetAnnotator {
     }
     const out: LineAnnotation[] = [];
     await forEachLimited(wanted, PARALLEL_READS, async ({ line, steps, key }) => {
-      const last = steps[steps.length - 1];
-      const [latestRows, firstRows] = await Promise.all([this.rows(last, key), since && steps.length > 1 ? this.rows(steps[0], key) : undefined]);
-      if (!latestRows || latestRows.length === 0) return;
+      const [latestStep, firstRows] = await Promise.all([this.latestFresh(steps, key), since && steps.length > 1 ? this.rows(steps[0], key) : undefined]);
+      if (!latestStep) return;
+      const [last, latestRows] = latestStep;
       const latest = promptStats(last, latestRows, this.correctness);
       const first = firstRows && firstRows.length > 0 ? promptStats(steps[0], firstRows, this.correctness) : undefined;
       out.push({ line, text: annotationText(latest, first), flags: flags(latest), latest, first, steps, samples: latestRows });
     });
     return out.sort((a, b) => a.line - b.line);
+  }
+
+  /** The latest of `steps` that generated this prompt (a step that only replayed its group has no rows of it). */
+  private async latestFresh(steps: readonly number[], key: number): Promise<[number, RolloutScore[]] | undefined> {
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const rows = await this.rows(steps[i], key);
+      if (rows && rows.length > 0) return [steps[i], rows];
+    }
+    return undefined;
   }
 
   private async rows(step: number, key: number): Promise<RolloutScore[] | undefined> {

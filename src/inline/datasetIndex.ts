@@ -184,7 +184,7 @@ export class StepScoresCache {
       // The prompts of these few rows are read too: they must be the prompt asked for.
       const rows = await this.reader.readScores(file, true, k * generations, (k + 1) * generations);
       if (rows.every((r) => r.promptIndex === k && r.prompt === rows[0].prompt) && promptNumber(rows[0].prompt) === key) {
-        return rows.map((r) => ({ ...r, prompt: '' }));
+        return fresh(rows).map((r) => ({ ...r, prompt: '' }));
       }
     }
     return (await this.step(file, layout ? keys : undefined)).get(key);
@@ -217,7 +217,7 @@ export class StepScoresCache {
         else byIndex.set(row.promptIndex, [row]);
       }
       if (byIndex.size === keys.length && [...byIndex.keys()].every((index) => index >= 0 && index < keys.length)) {
-        return new Map([...byIndex].map(([index, rows]) => [keys[index], rows]));
+        return new Map([...byIndex].map(([index, rows]) => [keys[index], fresh(rows)]));
       }
     }
     return groupByPrompt(await this.reader.readScores(file, true));
@@ -232,7 +232,7 @@ export class StepScoresCache {
 function groupByPrompt(rows: RolloutScore[]): Map<number, RolloutScore[]> {
   const numbers = new Map<string, number>();
   const groups = new Map<number, RolloutScore[]>();
-  for (const row of rows) {
+  for (const row of fresh(rows)) {
     let key = numbers.get(row.prompt);
     if (key === undefined) {
       key = promptNumber(row.prompt);
@@ -244,4 +244,9 @@ function groupByPrompt(rows: RolloutScore[]): Map<number, RolloutScore[]> {
     else groups.set(key, [slim]);
   }
   return groups;
+}
+
+/** Rows generated at their step: a replayed row is a result of the step that generated it, counted there. */
+function fresh(rows: RolloutScore[]): RolloutScore[] {
+  return rows.some((r) => r.replayed) ? rows.filter((r) => !r.replayed) : rows;
 }

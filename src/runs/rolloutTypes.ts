@@ -34,6 +34,8 @@ export interface RolloutScore {
   advantage: number | null;
   truncated: boolean;
   rewardError: string | null;
+  /** Replayed from the buffer (a group generated at an earlier step): not a result of this step. */
+  replayed: boolean;
 }
 
 export interface StepRollouts {

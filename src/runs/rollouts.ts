@@ -42,7 +42,7 @@ const DETAIL_COLUMNS = (Object.keys(COLUMNS) as Column[]).filter((c) => !(SUMMAR
 const TOKEN_COLUMNS = ['tokens', 'entropies', 'loss_mask', 'entropy_threshold'] as const satisfies readonly Column[];
 /** Per-prompt numbers (dataset annotations, reward CodeLens): scalar columns only, the prompt if asked. */
 const SCORE_COLUMNS = ['prompt_index', 'group_index', 'advantage', 'reward', 'rewards', 'truncated'] as const satisfies readonly Column[];
-const SCORE_FIELDS = [...SCORE_COLUMNS, 'reward_error', 'prompt'] as const satisfies readonly Column[];
+const SCORE_FIELDS = [...SCORE_COLUMNS, 'reward_error', 'replayed', 'prompt'] as const satisfies readonly Column[];
 
 /** The recorded step closest to `step` (the earlier one on a tie), or undefined if there is none. */
 export function nearestStep(steps: readonly number[], step: number): number | undefined {
@@ -156,6 +156,7 @@ export class RolloutReader {
     const shard = await this.shard(path);
     const columns: Column[] = [...SCORE_COLUMNS];
     if (shard.columns.has('reward_error')) columns.push('reward_error');
+    if (shard.columns.has('replayed')) columns.push('replayed');
     if (withPrompt) columns.push('prompt');
     const raw = await this.read(path, shard, columns, rowStart, rowEnd);
     return raw.map((values, i) => {

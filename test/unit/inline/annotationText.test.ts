@@ -4,7 +4,7 @@ import { annotationText, correctnessReward, flags, promptStats, rewardLensText }
 import type { RolloutScore } from '../../../src/runs/rolloutTypes';
 
 function row(groupIndex: number, reward: number | null, rewards: Record<string, number | null>, rewardError: string | null = null): RolloutScore {
-  return { row: groupIndex, promptIndex: 0, groupIndex, prompt: 'p', reward, rewards, advantage: 0, truncated: false, rewardError };
+  return { row: groupIndex, promptIndex: 0, groupIndex, prompt: 'p', reward, rewards, advantage: 0, truncated: false, rewardError, replayed: false };
 }
 
 const correctness = { name: 'correct', because: 'built-in reasoning_gym' };

@@ -1,12 +1,16 @@
 // Dataset line annotations over the run the real trainer recorded (test/fixtures/runs/completed-tiny)
 // and the dataset it trained on (the rows of trainer/scripts/make_fixture_run.py).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DatasetAnnotator } from '../../../src/inline/datasetAnnotator';
 import { StepScoresCache, dataSpec, formatTemplate, learnWrapper, lineText } from '../../../src/inline/datasetIndex';
 import { RolloutSource, SourceError } from '../../../src/inline/rolloutSource';
 import { RolloutReader } from '../../../src/runs/rollouts';
+import { shardFileName } from '../../../src/runs/runFormat';
 import { FsRunStore } from '../../../src/runs/runStore';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/runs');
@@ -79,5 +83,41 @@ describe('annotating the fixture run', () => {
     await assert.rejects(source.load({ ...gone, runDir: run.dir, step: 99 }), /no rollouts recorded at step 99/);
     await assert.rejects(source.load({ ...gone, runDir: run.dir, step: 1, sample: 9 }), /no sample 9 of prompt 0/);
     await assert.rejects(source.load({ kind: 'eval', runDir: run.dir, runName: 'x', evalId: 'e', checkpoint: 3, promptId: 'p', sample: 0 }), /Evaluation samples/);
+  });
+});
+
+describe('annotating a run with rollout replay', () => {
+  // The fixture run plus a step 4 that only replayed step 1's two groups (every row `replayed`), as
+  // the trainer records it: a shard of step 4 holding those rows and a prompts.jsonl line naming them.
+  const root = mkdtempSync(path.join(tmpdir(), 'rlstudio-replay-annotate-'));
+  const dir = path.join(root, 'completed-tiny');
+  cpSync(path.join(FIXTURES, 'completed-tiny'), dir, { recursive: true });
+  const rollouts = path.join(dir, 'rollouts');
+  const python = path.resolve(__dirname, '../../../.venv/bin/python');
+  const addReplay = path.resolve(__dirname, '../../fixtures/add_replay_columns.py');
+  execFileSync(python, [addReplay, path.join(rollouts, shardFileName(1)), path.join(rollouts, shardFileName(4)), '--replayed-prompts', '0,1', '--step', '4']);
+  const index = path.join(rollouts, 'prompts.jsonl');
+  const first = JSON.parse(readFileSync(index, 'utf8').split('\n')[0]) as { prompts: string[] };
+  appendFileSync(index, JSON.stringify({ step: 4, bytes: statSync(path.join(rollouts, shardFileName(4))).size, prompts: first.prompts }) + '\n');
+  const store = new FsRunStore({ pollMs: 60_000 });
+  before(() => store.setRoots([root]));
+  after(() => store.dispose());
+
+  it('counts a replayed group at the step that generated it, not the step that replayed it', async () => {
+    const run = store.get('completed-tiny')!;
+    assert.ok(run.recordedSteps().includes(4));
+    const reader = new RolloutReader();
+    const annotator = new DatasetAnnotator(run, reader, new StepScoresCache(reader));
+    const lines = DATASET.map((text, line) => ({ line, text }));
+    const found = await annotator.annotate(lines, () => DATASET);
+    const step1 = (await reader.readScores(run.rolloutsFile(1))).map((r) => r.prompt);
+    const replayedLines = found.filter((a) => step1.some((p) => p.includes(`${JSON.parse(DATASET[a.line]).question} Answer`)));
+    assert.equal(replayedLines.length, 2, "step 1's two questions");
+    for (const a of replayedLines) {
+      assert.deepEqual(a.steps, [1, 4], 'the index names both steps');
+      assert.equal(a.latest.step, 1, 'the latest result is the generating step');
+      assert.equal(a.latest.samples, 4, 'one group, not the group twice');
+      assert.match(a.text, /^step 1 · /);
+    }
   });
 });

@@ -461,7 +461,10 @@ describe('rollout inspector', () => {
 
   it('reads an old run without the replay columns as fresh rows, and a state saved before the filter', async () => {
     const saved = { ...DEFAULT_INSPECTOR_STATE, runId: RUN.runId, step: 7, row: 5, filter: { rewardMin: null, rewardMax: null, advantageSign: 'any', text: '', truncatedOnly: false } };
-    const { app, close } = await openInspector(shardHandlers(files), { saved });
+    // Step 7 as written before rollout replay: no replayed/age columns.
+    const old = join(mkdtempSync(join(tmpdir(), 'rlstudio-inspector-old-')), 'step-00000007.parquet');
+    execFileSync(join(ROOT, '.venv/bin/python'), [join(ROOT, 'test/unit/runs/make_shard.py'), old, '--step', '7', '--prompts', '3', '--group', '4', '--tokens', '10', '--replay-columns', 'absent']);
+    const { app, close } = await openInspector(shardHandlers({ ...files, 7: old }), { saved });
     try {
       await app.page.waitForSelector('.tok');
       assert.equal(await app.page.locator('select[aria-label="Replay"]').inputValue(), 'all');

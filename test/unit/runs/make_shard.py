@@ -105,11 +105,15 @@ def main() -> None:
         help="negative: none (top_entropy_quantile == 1)",
     )
     parser.add_argument("--summaries", choices=["computed", "absent", "marked"], default="computed")
+    parser.add_argument("--replay-columns", choices=["present", "absent"], default="present",
+                        help="absent: a shard written before rollout replay (no replayed/age columns)")
     parser.add_argument("--layout", choices=["groups", "paged"], default="groups",
                         help="groups: row groups of 16 (shards written before pages); paged: as the trainer writes now")
     args = parser.parse_args()
     threshold = None if args.threshold < 0 else args.threshold
     table = with_summaries(build(args.step, args.prompts, args.group, args.tokens, threshold), args.summaries)
+    if args.replay_columns == "absent":
+        table = table.drop_columns(["replayed", "age"])
     if args.layout == "paged":
         atomic_write_bytes(Path(args.out), runformat.rollout_shard_bytes(table))
     else:

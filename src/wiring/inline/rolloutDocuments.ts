@@ -167,7 +167,7 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
     const detail = open.loaded.detail;
     const unit = unitAt(open.doc, position.line, position.character);
     if (unit >= 0) {
-      const markdown = new vscode.MarkdownString(tokenHoverMarkdown(detail, open.doc.layout.units[unit]));
+      const markdown = new vscode.MarkdownString(tokenHoverMarkdown({ ...detail, evaluated: open.address.kind === 'eval' }, open.doc.layout.units[unit]));
       markdown.isTrusted = false;
       markdown.supportHtml = false;
       const r = open.doc.ranges[unit];

@@ -30,7 +30,8 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
 
   openInInspector(): void {
     const open = this.active()?.open;
-    if (open?.address.kind === 'step') this.inspect(open.loaded.run.id, open.loaded.detail.step, open.loaded.detail.row);
+    if (open?.address.kind === 'eval') void vscode.window.showInformationMessage('RL Studio: an evaluation sample is not in the rollout inspector; Compare Checkpoints shows it beside the other checkpoints.');
+    else if (open) this.inspect(open.loaded.run.id, open.loaded.detail.step, open.loaded.detail.row);
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {

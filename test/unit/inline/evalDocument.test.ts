@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EvalSampleReader } from '../../../src/evals/evalReader';
 import { heatRanges } from '../../../src/inline/heat';
+import { tokenHoverMarkdown } from '../../../src/inline/hoverText';
 import { formatAddress, parseAddress, type RolloutAddress } from '../../../src/inline/rolloutAddress';
 import { COMPLETION_RULE, PROMPT_RULE, buildRolloutDocument } from '../../../src/inline/rolloutDocument';
 import { RolloutSource, SourceError } from '../../../src/inline/rolloutSource';
@@ -64,6 +65,9 @@ describe('evaluation samples as rollout documents', () => {
     assert.equal(entropy.bins.flat().length + doc.ranges.filter((r) => r.start.line === r.end.line && r.start.character === r.end.character).length, doc.ranges.length, 'every visible unit coloured by entropy');
     assert.equal(entropy.noGradient.length, 0, 'an eval sample is not dimmed as untrained');
     assert.equal(heatRanges(doc, loaded.detail, 'advantage').bins.flat().length, 0, 'an eval sample has no advantage');
+    const hover = tokenHoverMarkdown({ ...loaded.detail, evaluated: true }, doc.layout.units[0]);
+    assert.match(hover, /\| — \(eval\) \| no \|/, 'the mask column says nothing was trained');
+    assert.doesNotMatch(hover, /gradient/);
 
     const wrong = await source.load(address({ promptId: 0, sample: 1 }));
     assert.match(buildRolloutDocument(wrong.detail, wrong.header).text.split('\n')[1], /^not correct \(brittle ≥ 0\.33\) · reward 0 /);

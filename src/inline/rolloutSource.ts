@@ -99,7 +99,7 @@ export class RolloutSource {
 
 function stepAddress(address: RolloutAddress): StepAddress {
   if (address.kind === 'eval') {
-    throw new SourceError('Evaluation samples cannot be opened in the editor yet: only training rollouts (run, step, prompt, sample) are readable.');
+    throw new SourceError(`An evaluation sample (eval ${address.evalId}, checkpoint ${address.checkpoint}) belongs to no training step: load() reads it and its prompt's samples.`);
   }
   return address;
 }

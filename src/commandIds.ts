@@ -37,6 +37,8 @@ export const COMMAND_IDS = {
   openRollout: 'rlstudio.rollout.open',
   openRolloutFromInspector: 'rlstudio.rollout.openFromInspector',
   openRolloutFromTree: 'rlstudio.rollout.openFromTree',
+  /** From the Compare panel's sample cards: the argument names a run, eval, checkpoint, prompt and sample. */
+  openEvalSample: 'rlstudio.rollout.openEvalSample',
   /** Hover links: the argument is an id handed out by RolloutLinks, never run data. */
   openLinkedRollout: 'rlstudio.rollout.openLinked',
   openRewardErrors: 'rlstudio.rollout.openRewardErrors',

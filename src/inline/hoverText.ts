@@ -8,6 +8,8 @@ import { visibleSegments, type TokenUnit } from '../common/tokenUnits';
 export interface HoverValues extends TokenValues {
   tokenIds: ArrayLike<number>;
   tokens: readonly string[];
+  /** An eval sample: nothing was trained, so the mask column reads "— (eval)". */
+  evaluated?: boolean;
 }
 
 /** Tokens listed in one hover at most (a unit rarely has more than 4). */
@@ -31,7 +33,7 @@ export function tokenHoverMarkdown(values: HoverValues, unit: TokenUnit, compare
       exact(Math.exp(lp)),
       exact(lp),
       exact(values.entropies[t]),
-      values.lossMask[t] === 1 ? 'gradient' : 'no gradient',
+      values.evaluated ? '— (eval)' : values.lossMask[t] === 1 ? 'gradient' : 'no gradient',
       isForking(values, t) ? 'yes' : 'no',
     ];
     if (compared) cells.push(exact(compared.logprobs[t]));

@@ -7,7 +7,7 @@ export const ROLLOUT_SCHEME = 'rlstudio-rollout';
 
 export type RolloutAddress =
   | { kind: 'step'; runDir: string; runName: string; step: number; prompt: number; sample: number }
-  | { kind: 'eval'; runDir: string; runName: string; evalId: string; checkpoint: number; promptId: string; sample: number };
+  | { kind: 'eval'; runDir: string; runName: string; evalId: string; checkpoint: string; promptId: number; sample: number };
 
 export interface UriParts {
   path: string;
@@ -23,13 +23,20 @@ export function formatAddress(address: RolloutAddress): UriParts {
     title = `step ${address.step} · prompt ${address.prompt} · sample ${address.sample}`;
   } else {
     query.set('eval', address.evalId);
-    query.set('checkpoint', String(address.checkpoint));
-    query.set('prompt', address.promptId);
+    query.set('checkpoint', address.checkpoint);
+    query.set('prompt', String(address.promptId));
     title = `eval ${address.evalId} · checkpoint ${address.checkpoint} · prompt ${address.promptId} · sample ${address.sample}`;
   }
   query.set('sample', String(address.sample));
   // A path segment may not hold '/': names are shown, not parsed.
   return { path: `/${address.runName.replace(/\//g, '∕')}/${title.replace(/\//g, '∕')}.rollout`, query: query.toString() };
+}
+
+/** What an address asks for, in words (an error document's first line). */
+export function describeAddress(address: RolloutAddress): string {
+  return address.kind === 'step'
+    ? `run ${address.runDir}, step ${address.step}, prompt ${address.prompt}, sample ${address.sample}`
+    : `run ${address.runDir}, eval ${address.evalId}, checkpoint ${address.checkpoint}, prompt ${address.promptId}, sample ${address.sample}`;
 }
 
 export class AddressError extends Error {}
@@ -41,9 +48,9 @@ export function parseAddress(query: string): RolloutAddress {
   const runName = q.get('name') ?? runDir;
   const sample = integer(q, 'sample');
   if (q.has('eval')) {
-    const promptId = q.get('prompt');
-    if (!promptId) throw new AddressError('the address names no prompt (query parameter "prompt")');
-    return { kind: 'eval', runDir, runName, evalId: q.get('eval')!, checkpoint: integer(q, 'checkpoint'), promptId, sample };
+    const checkpoint = q.get('checkpoint');
+    if (!checkpoint) throw new AddressError('the address names no checkpoint (query parameter "checkpoint")');
+    return { kind: 'eval', runDir, runName, evalId: q.get('eval')!, checkpoint, promptId: integer(q, 'prompt'), sample };
   }
   return { kind: 'step', runDir, runName, step: integer(q, 'step'), prompt: integer(q, 'prompt'), sample };
 }

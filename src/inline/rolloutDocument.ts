@@ -26,6 +26,8 @@ export interface HeaderContext {
   source: string;
   /** Samples in the rollout's group, when known. */
   groupSize?: number;
+  /** Eval samples: whether the sample passed, e.g. "correct (brittle ≥ 0.33)". Training rollouts have none. */
+  verdict?: string;
 }
 
 export function buildRolloutDocument(detail: RolloutDetail, context: HeaderContext): RolloutDocument {
@@ -40,16 +42,21 @@ export function buildRolloutDocument(detail: RolloutDetail, context: HeaderConte
 function headerLines(detail: RolloutDetail, context: HeaderContext): string[] {
   const of = context.groupSize ? ` of ${context.groupSize}` : '';
   const rewards = Object.entries(detail.rewards).map(([name, value]) => `${name} ${formatNumber(value)}`);
-  const lines = [
-    `RL Studio rollout · run ${oneLine(context.runName)} · ${context.source} · prompt ${detail.promptIndex} · sample ${detail.groupIndex}${of}`,
-    [
-      `reward ${formatNumber(detail.reward)}${rewards.length ? ` (${rewards.join(' · ')})` : ''}`,
-      `advantage ${formatNumber(detail.advantage)}`,
-      `${detail.tokens.length} tokens`,
-      detail.truncated ? 'truncated' : 'not truncated',
-      detail.entropyThreshold === null ? 'no forking mask' : `forking: entropy ≥ ${formatNumber(detail.entropyThreshold)}`,
-    ].join(' · '),
-  ];
+  const reward = `reward ${formatNumber(detail.reward)}${rewards.length ? ` (${rewards.join(' · ')})` : ''}`;
+  const length = [`${detail.tokens.length} tokens`, detail.truncated ? 'truncated' : 'not truncated'];
+  const facts =
+    context.verdict !== undefined
+      ? [oneLine(context.verdict), reward, ...length]
+      : [
+          reward,
+          `advantage ${formatNumber(detail.advantage)}`,
+          ...length,
+          detail.entropyThreshold === null ? 'no forking mask' : `forking: entropy ≥ ${formatNumber(detail.entropyThreshold)}`,
+        ];
+  const kind = context.verdict !== undefined ? 'evaluation sample' : 'rollout';
+  const lines = [`RL Studio ${kind} · run ${oneLine(context.runName)} · ${oneLine(context.source)} · prompt ${detail.promptIndex} · sample ${detail.groupIndex}${of}`, facts.join(' · ')];
+  // Rollout replay: the group was generated `age` steps before the step that trained on it.
+  if (detail.replayed) lines.push(`replayed from step ${detail.step - detail.age} (age ${detail.age})`);
   if (detail.rewardError) lines.push(`reward errors: ${oneLine(detail.rewardError)}`);
   if (detail.hintIds.length) lines.push(`hints: ${detail.hintIds.map(oneLine).join(', ')}`);
   return lines;

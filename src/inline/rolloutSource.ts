@@ -1,19 +1,26 @@
 // Reads what rollout documents show, through the run store and the rollout shard reader: one
-// rollout by its address, its group, the steps that sampled its prompt. Failures become a
+// rollout by its address (an eval sample through evalSampleSource.ts), its group, the steps that
+// sampled its prompt, and the document header's context. Failures become a
 // SourceError whose message is shown inside the document. No `vscode` import.
 
 import { existsSync } from 'node:fs';
 import type { Run, RunStore } from '../runs/model';
 import { RolloutReader, type RolloutDetail, type RolloutScore } from '../runs/rollouts';
+import { EvalSampleReader } from '../evals/evalReader';
 import type { RolloutAddress } from './rolloutAddress';
+import type { HeaderContext } from './rolloutDocument';
+import { loadEvalSample } from './evalSampleSource';
+import { SourceError } from './sourceError';
 
-export class SourceError extends Error {}
+export { SourceError };
 
 export interface LoadedRollout {
   run: Run;
   detail: RolloutDetail;
-  /** The rollout's group at its step, ascending by sample. */
+  /** The rollout's group at its step (an eval sample: the prompt's samples at the checkpoint), ascending by sample. */
   group: RolloutScore[];
+  /** What the document's header says about where the rollout comes from. */
+  header: HeaderContext;
 }
 
 type StepAddress = Extract<RolloutAddress, { kind: 'step' }>;
@@ -25,6 +32,7 @@ export class RolloutSource {
   constructor(
     private readonly store: RunStore,
     readonly reader = new RolloutReader(),
+    readonly evalReader = new EvalSampleReader(),
   ) {}
 
   run(address: RolloutAddress): Run {
@@ -36,7 +44,14 @@ export class RolloutSource {
   }
 
   async load(address: RolloutAddress): Promise<LoadedRollout> {
-    const step = stepAddress(address);
+    if (address.kind === 'eval') {
+      const run = this.run(address);
+      const { manifest, sample, detail, group } = await loadEvalSample(this.evalReader, run.name(), address);
+      const passWhen = manifest.passWhen ? ` (${manifest.passWhen.reward} ≥ ${manifest.passWhen.atLeast})` : '';
+      const source = `eval ${manifest.name === address.evalId ? address.evalId : `${manifest.name} (${address.evalId})`} · checkpoint ${address.checkpoint}`;
+      return { run, detail, group, header: { runName: run.name(), source, groupSize: group.length, verdict: `${sample.correct ? 'correct' : 'not correct'}${passWhen}` } };
+    }
+    const step = address;
     const run = this.run(step);
     const group = await this.group(step);
     const member = group.find((r) => r.groupIndex === step.sample);
@@ -44,7 +59,7 @@ export class RolloutSource {
       throw new SourceError(`Step ${step.step} has no sample ${step.sample} of prompt ${step.prompt} (the group has ${group.length} samples).`);
     }
     const detail = await this.reader.readRollout(this.file(run, step.step), member.row);
-    return { run, detail, group };
+    return { run, detail, group, header: { runName: run.name(), source: `step ${step.step}`, groupSize: group.length } };
   }
 
   /** The samples of the address's prompt at its step. */
@@ -84,7 +99,7 @@ export class RolloutSource {
 
 function stepAddress(address: RolloutAddress): StepAddress {
   if (address.kind === 'eval') {
-    throw new SourceError('Evaluation samples cannot be opened in the editor yet: only training rollouts (run, step, prompt, sample) are readable.');
+    throw new SourceError(`An evaluation sample (eval ${address.evalId}, checkpoint ${address.checkpoint}) belongs to no training step: load() reads it and its prompt's samples.`);
   }
   return address;
 }

@@ -62,6 +62,7 @@ export const COMMANDS: Record<CommandId, (features: Features) => Handler> = {
   [ID.makePreferencePairs]: (f) => f.rewards.makePairs,
   [ID.openRollout]: (f) => f.inline.openRollout,
   [ID.openRolloutFromInspector]: (f) => f.inline.openFromInspector,
+  [ID.openEvalSample]: (f) => f.inline.openEvalSample,
   [ID.openRolloutFromTree]: (f) => f.inline.openFromTree,
   [ID.openLinkedRollout]: (f) => f.inline.openLinked,
   [ID.openRewardErrors]: (f) => (id: number) => f.inline.rewards.openErrors(id),

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { readEvalManifest, startEval, startScore, stderrTail, stopEval, type EvalRequest } from '../evals/evalLauncher';
 import { listEvals, type EvalPaths } from '../evals/evalReader';
 import { resolveInterpreter, trainerCli, type TrainerCli } from '../python/interpreter';
+import { COMMAND_IDS } from '../commandIds';
 import { evalPaths } from '../runs/runFormat';
 import type { Run, RunStore } from '../runs/model';
 import { UNTRUSTED_MESSAGE } from '../trainer/runManager';
@@ -40,6 +41,7 @@ export class CompareFeature implements vscode.Disposable {
         },
         stopEvaluation: (runDir, evalId) => void this.stop(evalPaths(runDir, evalId)),
         crossScore: (runId, evalId, checkpoint, scorer) => void this.crossScore(store.get(runId), evalId, checkpoint, scorer),
+        openSample: (target) => void vscode.commands.executeCommand(COMMAND_IDS.openEvalSample, target),
       },
       log,
     );

@@ -10,6 +10,7 @@ import { RolloutSource } from '../inline/rolloutSource';
 import type { Log } from '../log';
 import type { Run, RunStore } from '../runs/model';
 import type { RolloutScore } from '../runs/rolloutTypes';
+import type { EvalSampleTarget } from '../webviews/compare/comparePanel';
 import { formatNumber } from '../common/format';
 import type { RolloutBrowser, RunNode, RunTreeProvider } from '../views/runTree';
 import { DatasetAnnotations } from './inline/datasetAnnotations';
@@ -53,6 +54,13 @@ export class InlineFeature implements vscode.Disposable {
   openFromInspector = async (target: { runId: string; step: number; promptIndex: number; groupIndex: number }) => {
     const run = this.store.get(target.runId);
     if (run) await this.show({ kind: 'step', runDir: run.dir, runName: run.name(), step: target.step, prompt: target.promptIndex, sample: target.groupIndex });
+  };
+
+  /** "Open in Editor" on a sample of the Compare panel. */
+  openEvalSample = async (target?: EvalSampleTarget) => {
+    const run = target && this.store.get(target.runId);
+    if (!target || !run) return;
+    await this.show({ kind: 'eval', runDir: run.dir, runName: run.name(), evalId: target.evalId, checkpoint: target.checkpoint, promptId: target.promptId, sample: target.sample });
   };
 
   openFromTree = async (node?: RunNode) => {

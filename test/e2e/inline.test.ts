@@ -2,7 +2,7 @@
 // (test/fixtures/runs/completed-tiny) with the dataset and reward file it trained on: open a rollout
 // from the quick pick and from the inspector, hover a token and read the shard's numbers, jump to the
 // next forking token, diff two samples, see the dataset annotations and the reward CodeLens numbers,
-// and take screenshots in the light, dark and high-contrast themes.
+// take screenshots in the light, dark and high-contrast themes, and open an eval sample from Compare Checkpoints.
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -229,4 +229,28 @@ test("the Runs view lists a step's prompts and samples; a sample opens as a roll
     await sample.click();
     await vs.page.locator(".tab.active", { hasText: "step 3 · prompt 0 · sample 2.rollout" }).first().waitFor({ timeout: 30_000 });
     assert.match(await editorText(), /step 3 · prompt 0 · sample 2 of 4/);
+  }));
+
+test("Open in Editor on a Compare Checkpoints sample opens the eval sample as a rollout document with heat", { timeout: 180_000 }, () =>
+  vs.step("eval-sample", async () => {
+    await vs.runCommand("RL Studio: Compare Checkpoints");
+    const frame = await vs.frameWith(".mbody .mrow[data-prompt]");
+    await frame.locator('.mbody .mrow[data-prompt="1"]').click();
+    await frame.getByRole("button", { name: "Open sample 2 of checkpoint-3 in the editor" }).click();
+    const tab = vs.page.locator(".tab.active", { hasText: "eval 20261129-232237-fixture · checkpoint checkpoint-3 · prompt 1 · sample 2.rollout" }).first();
+    await tab.waitFor({ timeout: 30_000 });
+    const text = await editorText();
+    assert.match(text, /RL Studio evaluation sample · run completed-tiny · eval fixture \(20261129-232237-fixture\) · checkpoint checkpoint-3 · prompt 1 · sample 2 of 4/);
+    assert.match(text, /correct \(brittle ≥ 0\.33\) · reward 0\.172/);
+    assert.match(text, /What is 2 \+ 2\?/);
+    const editor = vs.page.locator(".editor-instance").filter({ hasText: "RL Studio evaluation sample" }).first();
+    const heated = () => editor.locator('.view-overlays div[class*="ced-"]').evaluateAll((divs, colors) => divs.filter((d) => colors.includes(getComputedStyle(d).backgroundColor)).length, HEAT_COLORS);
+    const deadline = Date.now() + 10_000;
+    let count = await heated();
+    while (count === 0 && Date.now() < deadline) {
+      await vs.page.waitForTimeout(250);
+      count = await heated();
+    }
+    assert.ok(count > 0, "no heat decorations on the eval sample");
+    await vs.screenshot("eval-sample-document");
   }));

@@ -148,6 +148,11 @@ describe('compare checkpoints app', () => {
       await page.locator('.samples .column[data-checkpoint="base"] button.score').click();
       const score = await app.waitForPosted((m) => m.method === 'compare/eval/score');
       assert.deepEqual(score.params, { evalId: EVAL_ID, checkpoint: 'base', scorer: 'checkpoint-6' });
+      // "Open in Editor" on a sample card asks the host for that sample as a rollout document.
+      assert.equal(await page.locator('.samples .sample .open-editor').count(), 8 * CHECKPOINTS.length);
+      await page.getByRole('button', { name: 'Open sample 5 of checkpoint-3 in the editor' }).click();
+      const open = await app.waitForPosted((m) => m.method === 'compare/sample/open');
+      assert.deepEqual(open.params, { evalId: EVAL_ID, checkpoint: 'checkpoint-3', promptId: 3, sample: 5 });
       assert.deepEqual(app.errors, []);
       assert.deepEqual(await app.cspViolations(), []);
     } finally {

@@ -452,6 +452,15 @@ describe('rollout inspector', () => {
       assert.equal(await app.page.getByRole('note').textContent(), 'Replayed from step 5 (age 2)');
       await app.page.locator('.rollout-row[data-row="0"]').click();
       await app.page.locator('.replay-line').waitFor({ state: 'detached' }); // fails (times out) if a fresh row kept it
+      // The Group tab of a replayed group marks every card as the list does; a fresh group's cards none.
+      await app.page.locator(`.rollout-row[data-row="${replayedRows[0]}"]`).click();
+      await app.page.getByRole('tab', { name: 'Group' }).click();
+      await app.page.waitForSelector(`.group-card[data-row="${replayedRows[0]}"]`);
+      assert.deepEqual(await app.page.$$eval('.group-card', (els) => els.map((e) => e.querySelector('.replay')!.textContent)), replayedRows.map(() => '↻ 2replayed, age 2 steps'));
+      assert.equal(await app.page.locator(`.group-card[data-row="${replayedRows[0]}"] .replay`).getAttribute('title'), 'replayed, age 2 steps');
+      await app.page.locator('.rollout-row[data-row="0"]').click();
+      await app.page.waitForSelector('.group-card[data-row="0"]');
+      assert.equal(await app.page.locator('.group-card .replay:not(:empty)').count(), 0);
       assert.deepEqual(app.errors, []);
       assert.deepEqual(await app.cspViolations(), []);
     } finally {

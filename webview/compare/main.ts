@@ -184,7 +184,8 @@ async function openPrompt(promptId: number): Promise<void> {
     if (id !== detailRequest) return;
     const evalId = view.manifest.id;
     const score = s.canStart ? (checkpoint: string, scorer: string) => conn.command('compare/eval/score', { evalId, checkpoint, scorer }) : undefined;
-    samples.show(detail, { checkpoints: matrix.checkpoints, measure: state.measure, reference: state.reference ?? '', target: state.target ?? '', score });
+    const open = (checkpoint: string, sample: number) => conn.command('compare/sample/open', { evalId, checkpoint, promptId, sample });
+    samples.show(detail, { checkpoints: matrix.checkpoints, measure: state.measure, reference: state.reference ?? '', target: state.target ?? '', score, open });
   } catch (error) {
     if (id !== detailRequest) return;
     const message = error instanceof Error ? error.message : String(error);

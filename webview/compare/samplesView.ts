@@ -1,7 +1,7 @@
 // Side by side: one column per checkpoint with that checkpoint's samples of the opened prompt, each
 // token coloured on the inspector's scales (entropy, probability) or, where cross-scores exist, by
 // Δlogprob: how much more (green) or less (red) likely the other checkpoint finds the token.
-// Correct samples are marked. Model text enters the page only as text nodes.
+// Correct samples are marked; "Open in Editor" opens one as a rollout document. Model text enters the page only as text nodes.
 
 import type { EvalSample, PromptDetail, SampleMeasure } from '../../src/webviews/compare/protocol';
 import { formatNumber } from '../../src/common/format';
@@ -21,6 +21,8 @@ export interface SamplesOptions {
   target: string;
   /** Starts `rlstudio score` (absent where nothing may run: an untrusted workspace, a deleted run). */
   score?: (checkpoint: string, scorer: string) => void;
+  /** "Open in Editor": the sample as a rollout document. */
+  open?: (checkpoint: string, sample: number) => void;
 }
 
 /** Which checkpoint's scores a sample of `checkpoint` is compared with: the other of reference and target. */
@@ -76,7 +78,14 @@ export class SamplesView {
     const scores = scorer ? detail.crossScores[`${name} ${scorer}`] : undefined;
     for (const sample of shown) {
       const delta = scores?.find((s) => s.sampleIndex === sample.sampleIndex);
-      column.appendChild(sampleCard(sample, scale, options.measure, delta?.logprobs));
+      const card = sampleCard(sample, scale, options.measure, delta?.logprobs);
+      if (options.open) {
+        const open = options.open;
+        const button = el('button', { class: 'link open-editor', type: 'button', 'aria-label': `Open sample ${sample.sampleIndex} of ${name} in the editor` }, 'Open in Editor');
+        button.addEventListener('click', () => open(name, sample.sampleIndex));
+        card.querySelector('.sample-head')!.appendChild(button);
+      }
+      column.appendChild(card);
     }
     if (shown.length < samples.length) {
       const more = el('button', { class: 'link show-all' }, `Show all ${samples.length} samples`);

@@ -1,7 +1,8 @@
-// All completions of one prompt side by side, with their rewards and advantages.
+// All completions of one prompt side by side, with their rewards and advantages; replayed ones marked as in the list.
 
 import type { GroupCompletion } from '../../src/webviews/inspector/protocol';
 import { clear, el } from '../shared/dom';
+import { replayMark } from './replayMark';
 import { formatNumber } from '../../src/common/format';
 import { visibleSegments } from '../../src/common/tokenUnits';
 
@@ -23,6 +24,8 @@ export class GroupView {
           'header',
           {},
           el('strong', {}, `g${c.groupIndex}`),
+          ' ',
+          replayMark(c),
           ` reward ${formatNumber(c.reward, 3)} · advantage ${formatNumber(c.advantage, 3)}${c.truncated ? ' · truncated' : ''}`,
           el('div', { class: 'muted' }, rewards.join(' · ')),
           el('button', { class: 'link', 'data-open': c.row }, 'tokens'),

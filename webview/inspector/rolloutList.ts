@@ -3,6 +3,7 @@
 
 import type { RolloutFilter, RolloutSummary, SortKey, StepRollouts } from '../../src/webviews/inspector/protocol';
 import { el } from '../shared/dom';
+import { replayMark } from './replayMark';
 import { formatNumber } from '../../src/common/format';
 import { visibleSegments } from '../../src/common/tokenUnits';
 
@@ -190,12 +191,6 @@ export class RolloutList {
   }
 }
 
-/** Rollout replay: "↻ 2" with the accessible name "replayed, age 2 steps"; empty for a fresh row or group. */
-function replayMark(r: { replayed: boolean; age: number }): HTMLElement {
-  if (!r.replayed) return el('span', { class: 'replay' });
-  const name = `replayed, age ${r.age} step${r.age === 1 ? '' : 's'}`;
-  return el('span', { class: 'replay', title: name }, el('span', { 'aria-hidden': 'true' }, `↻ ${r.age}`), el('span', { class: 'sr-only' }, name));
-}
 
 /** Untrusted text as one inert line: whitespace collapsed, control and bidi characters as code points. */
 function oneLine(text: string): string {

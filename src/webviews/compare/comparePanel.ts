@@ -19,6 +19,17 @@ export interface CompareActions {
   newEvaluation(runId: string, runDir: string): void;
   stopEvaluation(runDir: string, evalId: string): void;
   crossScore(runId: string, evalId: string, checkpoint: string, scorer: string): void;
+  /** "Open in Editor" on a sample: the sample as a rollout document. */
+  openSample(target: EvalSampleTarget): void;
+}
+
+/** An eval sample of a run, as the Compare panel names it. */
+export interface EvalSampleTarget {
+  runId: string;
+  evalId: string;
+  checkpoint: string;
+  promptId: number;
+  sample: number;
 }
 
 const POLL_MS = 1000;
@@ -126,6 +137,7 @@ export class ComparePanels implements vscode.Disposable {
     ipc.onCommand('compare/eval/new', () => this.target && this.actions.newEvaluation(this.target.runId, this.target.runDir));
     ipc.onCommand('compare/eval/stop', ({ evalId }) => this.target && this.actions.stopEvaluation(this.target.runDir, evalId));
     ipc.onCommand('compare/eval/score', ({ evalId, checkpoint, scorer }) => this.target && this.actions.crossScore(this.target.runId, evalId, checkpoint, scorer));
+    ipc.onCommand('compare/sample/open', (sample) => this.target && this.actions.openSample({ runId: this.target.runId, ...sample }));
     ipc.onRequest('compare/prompt/get', ({ evalId, promptId }) => this.promptDetail(evalId, promptId));
   }
 

@@ -88,6 +88,8 @@ export interface CompareProtocol {
     'compare/eval/stop': { evalId: string };
     /** Run `rlstudio score`: `checkpoint`'s samples under `scorer` (for the Δlogprob view). */
     'compare/eval/score': { evalId: string; checkpoint: string; scorer: string };
+    /** "Open in Editor" on a sample card: the sample as a rollout document. */
+    'compare/sample/open': { evalId: string; checkpoint: string; promptId: number; sample: number };
     'compare/log/error': { message: string };
   };
   requests: {

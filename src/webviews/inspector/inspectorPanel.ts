@@ -146,6 +146,8 @@ export class InspectorPanels implements vscode.Disposable {
           rewards: m.rewards,
           advantage: m.advantage,
           truncated: m.truncated,
+          replayed: m.replayed,
+          age: m.age,
         }),
       );
     });

@@ -67,6 +67,9 @@ export interface GroupCompletion {
   rewards: Record<string, number | null>;
   advantage: number | null;
   truncated: boolean;
+  /** Rollout replay, as RolloutSummary has it. */
+  replayed: boolean;
+  age: number;
 }
 
 export interface InspectorProtocol {

@@ -8,7 +8,7 @@ import { FORKING_OUTLINE_COLOR, NO_GRADIENT_OPACITY } from '../../common/tokenHe
 import type { TextRange } from '../../common/tokenRanges';
 import { forkingLines, heatRanges } from '../../inline/heat';
 import { escapeMarkdown, tokenHoverMarkdown } from '../../inline/hoverText';
-import { ROLLOUT_SCHEME, formatAddress, parseAddress, type RolloutAddress } from '../../inline/rolloutAddress';
+import { ROLLOUT_SCHEME, describeAddress, formatAddress, parseAddress, type RolloutAddress } from '../../inline/rolloutAddress';
 import { buildRolloutDocument, errorDocument, unitAt, type RolloutDocument } from '../../inline/rolloutDocument';
 import { type RolloutSource, type LoadedRollout } from '../../inline/rolloutSource';
 import type { Run } from '../../runs/model';
@@ -91,14 +91,13 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
     try {
       address = parseAddress(uri.query);
       const loaded = await this.source.load(address);
-      const source = address.kind === 'step' ? `step ${address.step}` : `eval ${address.evalId} · checkpoint ${address.checkpoint}`;
-      const doc = buildRolloutDocument(loaded.detail, { runName: loaded.run.name(), source, groupSize: loaded.group.length });
+      const doc = buildRolloutDocument(loaded.detail, loaded.header);
       this.open.set(uri.toString(), { address, loaded, doc });
       setTimeout(() => this.decorateAll(vscode.window.visibleTextEditors), 0);
       return doc.text;
     } catch (error) {
       this.open.delete(uri.toString());
-      const what = address?.kind === 'step' ? `run ${address.runDir}, step ${address.step}, prompt ${address.prompt}, sample ${address.sample}` : uri.toString();
+      const what = address ? describeAddress(address) : uri.toString();
       return errorDocument(what, error instanceof Error ? error.message : String(error));
     }
   }
@@ -168,13 +167,13 @@ export class RolloutDocuments implements vscode.TextDocumentContentProvider, vsc
     const detail = open.loaded.detail;
     const unit = unitAt(open.doc, position.line, position.character);
     if (unit >= 0) {
-      const markdown = new vscode.MarkdownString(tokenHoverMarkdown(detail, open.doc.layout.units[unit]));
+      const markdown = new vscode.MarkdownString(tokenHoverMarkdown({ ...detail, evaluated: open.address.kind === 'eval' }, open.doc.layout.units[unit]));
       markdown.isTrusted = false;
       markdown.supportHtml = false;
       const r = open.doc.ranges[unit];
       return new vscode.Hover(markdown, new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character));
     }
-    if (detail.rewardError && document.lineAt(position.line).text.startsWith('reward errors:')) {
+    if (detail.rewardError && open.address.kind === 'step' && document.lineAt(position.line).text.startsWith('reward errors:')) {
       return this.rewardErrorHover(open.loaded.run, detail.step, detail.promptIndex, detail.groupIndex, open.loaded.group.length);
     }
     return undefined;

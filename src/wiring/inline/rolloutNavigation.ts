@@ -30,7 +30,8 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
 
   openInInspector(): void {
     const open = this.active()?.open;
-    if (open) this.inspect(open.loaded.run.id, open.loaded.detail.step, open.loaded.detail.row);
+    if (open?.address.kind === 'eval') void vscode.window.showInformationMessage('RL Studio: an evaluation sample is not in the rollout inspector; Compare Checkpoints shows it beside the other checkpoints.');
+    else if (open) this.inspect(open.loaded.run.id, open.loaded.detail.step, open.loaded.detail.row);
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -38,6 +39,14 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
     if (!open) return [];
     const range = new vscode.Range(0, 0, 0, 0);
     const lens = (title: string, command: string, tooltip: string) => new vscode.CodeLens(range, { title, command, tooltip });
+    if (open.address.kind === 'eval') {
+      // An eval sample: the prompt's other samples at this checkpoint; no steps, no forking mask, no inspector row.
+      return [
+        lens('$(arrow-left) Sample', ID.previousSample, 'Previous sample of this prompt at this checkpoint (Alt+Left)'),
+        lens('Sample $(arrow-right)', ID.nextSample, 'Next sample of this prompt at this checkpoint (Alt+Right)'),
+        lens(`Colour: ${this.documents.measure}`, ID.switchColorMode, 'Switch the colour: entropy, probability, advantage (Alt+C)'),
+      ];
+    }
     return [
       lens('$(arrow-left) Sample', ID.previousSample, 'Previous sample of this group (Alt+Left)'),
       lens('Sample $(arrow-right)', ID.nextSample, 'Next sample of this group (Alt+Right)'),
@@ -62,7 +71,7 @@ export class RolloutNavigation implements vscode.CodeLensProvider, vscode.Dispos
 
   async sample(direction: 1 | -1): Promise<void> {
     const open = this.active()?.open;
-    if (!open || open.address.kind !== 'step') return;
+    if (!open) return;
     const group = open.loaded.group;
     const at = group.findIndex((r) => r.groupIndex === open.loaded.detail.groupIndex);
     const next = group[(at + direction + group.length) % group.length];

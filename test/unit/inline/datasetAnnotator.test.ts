@@ -82,7 +82,6 @@ describe('annotating the fixture run', () => {
     await assert.rejects(source.load(gone), (e: Error) => e instanceof SourceError && /does not exist any more/.test(e.message));
     await assert.rejects(source.load({ ...gone, runDir: run.dir, step: 99 }), /no rollouts recorded at step 99/);
     await assert.rejects(source.load({ ...gone, runDir: run.dir, step: 1, sample: 9 }), /no sample 9 of prompt 0/);
-    await assert.rejects(source.load({ kind: 'eval', runDir: run.dir, runName: 'x', evalId: 'e', checkpoint: 3, promptId: 'p', sample: 0 }), /Evaluation samples/);
   });
 });
 
